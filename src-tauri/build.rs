@@ -1,0 +1,15 @@
+// Declaring the app's commands makes each one a permission, so the capability file can
+// grant the window exactly the commands the UI uses and nothing else.
+fn main() {
+    let commands = &[
+        "list_clients",
+        "create_client",
+        "rename_client",
+        "archive_client",
+        "unarchive_client",
+    ];
+    tauri_build::try_build(
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),
+    )
+    .expect("failed to run tauri-build");
+}

@@ -1,0 +1,85 @@
+//! Clients: the agency's customers, each with their own sources and dashboards.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::clock::Millis;
+use crate::error::InputError;
+
+pub const MAX_CLIENT_NAME_CHARS: usize = 120;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Client {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub archived: bool,
+    #[ts(type = "number")]
+    pub created_at: Millis,
+    #[ts(type = "number")]
+    pub updated_at: Millis,
+}
+
+/// A validated client name and the key that makes it unique among active clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ClientName {
+    pub display: String,
+    pub key: String,
+}
+
+impl ClientName {
+    pub fn parse(raw: &str) -> Result<Self, InputError> {
+        let display = raw.trim();
+        if display.is_empty() {
+            return Err(InputError::EmptyClientName);
+        }
+        let len = display.chars().count();
+        if len > MAX_CLIENT_NAME_CHARS {
+            return Err(InputError::ClientNameTooLong {
+                max: MAX_CLIENT_NAME_CHARS,
+                len,
+            });
+        }
+        Ok(Self {
+            display: display.to_owned(),
+            key: name_key(display),
+        })
+    }
+}
+
+/// Case-insensitive identity of a name, Unicode-aware ("ÉCOLE" and "école" clash).
+pub(crate) fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_and_keys_names() {
+        let name = ClientName::parse("  Acme Café  ").unwrap();
+        assert_eq!(name.display, "Acme Café");
+        assert_eq!(name.key, "acme café");
+        assert_eq!(
+            ClientName::parse("ÉCOLE").unwrap().key,
+            ClientName::parse("école").unwrap().key
+        );
+    }
+
+    #[test]
+    fn rejects_blank_and_long_names() {
+        assert_eq!(ClientName::parse(" \t\n"), Err(InputError::EmptyClientName));
+        let exactly = "é".repeat(MAX_CLIENT_NAME_CHARS);
+        assert!(
+            ClientName::parse(&exactly).is_ok(),
+            "the limit counts characters, not bytes"
+        );
+        assert_eq!(
+            ClientName::parse(&format!("{exactly}x")),
+            Err(InputError::ClientNameTooLong { max: 120, len: 121 })
+        );
+    }
+}

@@ -1,0 +1,166 @@
+//! The engine's errors. Every message is written for the person using the app: what
+//! happened and what to do. `kind()` is what the UI and the CLI branch on.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Input(#[from] InputError),
+
+    #[error("No client with id {0}. It may have been removed; reload the list.")]
+    ClientNotFound(i64),
+
+    #[error("No active client is named “{0}”. Run `client list` to see the names.")]
+    NoClientNamed(String),
+
+    #[error(
+        "The database {path} was written by a newer version of Freshboard (schema {found}; \
+         this version knows up to {supported}). Update Freshboard to open it. The file was left untouched."
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+
+    #[error(
+        "Could not create the data folder {path}: {source}. Check that its parent exists and is writable."
+    )]
+    DataDir { path: PathBuf, source: std::io::Error },
+
+    #[error("{path} is not a Freshboard database ({source}). Move it aside or choose another data folder.")]
+    NotADatabase { path: PathBuf, source: sqlx::Error },
+
+    #[error(
+        "Could not bring the database schema up to date: {0}. Your data was not changed; please report this."
+    )]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+
+    #[error("{}", describe_database_error(.0))]
+    Database(#[from] sqlx::Error),
+}
+
+/// Bad input from a person. Each names the field it concerns, so forms can show it inline.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error("Enter a client name.")]
+    EmptyClientName,
+
+    #[error("A client name can be at most {max} characters; this one has {len}.")]
+    ClientNameTooLong { max: usize, len: usize },
+
+    #[error("There is already a client named “{0}”. Choose another name.")]
+    DuplicateClientName(String),
+}
+
+impl InputError {
+    pub fn field(&self) -> &'static str {
+        match self {
+            InputError::EmptyClientName
+            | InputError::ClientNameTooLong { .. }
+            | InputError::DuplicateClientName(_) => "name",
+        }
+    }
+}
+
+/// What kind of failure this is, for code that must react differently to each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorKind {
+    /// The input was malformed; fix it and retry.
+    InvalidInput,
+    /// The input clashes with something that exists (a duplicate name).
+    Conflict,
+    /// The thing named does not exist.
+    NotFound,
+    /// The database belongs to a newer Freshboard.
+    NewerSchema,
+    /// Another process holds the database; retrying later can work.
+    DatabaseBusy,
+    /// The disk is full or the file is read-only.
+    StorageFull,
+    /// The data folder or file cannot be used.
+    Storage,
+    /// A bug or an unexpected state.
+    Internal,
+}
+
+impl ErrorKind {
+    /// Whether the person's input caused this (the CLI exits with 2 for these).
+    pub fn is_bad_input(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::InvalidInput | ErrorKind::Conflict | ErrorKind::NotFound
+        )
+    }
+}
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Input(InputError::DuplicateClientName(_)) => ErrorKind::Conflict,
+            Error::Input(_) => ErrorKind::InvalidInput,
+            Error::ClientNotFound(_) | Error::NoClientNamed(_) => ErrorKind::NotFound,
+            Error::NewerSchema { .. } => ErrorKind::NewerSchema,
+            Error::DataDir { .. } | Error::NotADatabase { .. } => ErrorKind::Storage,
+            Error::Migrate(_) => ErrorKind::Internal,
+            Error::Database(e) => match sqlite_code(e) {
+                Some(SQLITE_BUSY | SQLITE_LOCKED) => ErrorKind::DatabaseBusy,
+                Some(SQLITE_FULL | SQLITE_READONLY) => ErrorKind::StorageFull,
+                Some(SQLITE_CANTOPEN | SQLITE_CORRUPT | SQLITE_NOTADB) => ErrorKind::Storage,
+                _ => ErrorKind::Internal,
+            },
+        }
+    }
+
+    /// The form field the error is about, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Error::Input(e) => Some(e.field()),
+            _ => None,
+        }
+    }
+}
+
+const SQLITE_BUSY: i32 = 5;
+const SQLITE_LOCKED: i32 = 6;
+const SQLITE_READONLY: i32 = 8;
+const SQLITE_CORRUPT: i32 = 11;
+const SQLITE_FULL: i32 = 13;
+const SQLITE_CANTOPEN: i32 = 14;
+pub(crate) const SQLITE_NOTADB: i32 = 26;
+
+/// The primary SQLite result code of a database error (extended codes carry it in the low byte).
+pub(crate) fn sqlite_code(e: &sqlx::Error) -> Option<i32> {
+    let code = e.as_database_error()?.code()?;
+    code.parse::<i32>().ok().map(|c| c & 0xff)
+}
+
+fn describe_database_error(e: &sqlx::Error) -> String {
+    match sqlite_code(e) {
+        Some(SQLITE_BUSY | SQLITE_LOCKED) => "The database is busy: another Freshboard window or \
+            command is writing to it. Try again in a moment."
+            .into(),
+        Some(SQLITE_FULL) => "The disk holding Freshboard's data is full. Free some space and try \
+            again; nothing was changed."
+            .into(),
+        Some(SQLITE_READONLY) => "Freshboard's database is read-only. Check the permissions of \
+            the data folder."
+            .into(),
+        Some(SQLITE_CORRUPT | SQLITE_NOTADB) => {
+            format!("Freshboard's database file is damaged ({e}). Restore it from a backup or move it aside.")
+        }
+        Some(SQLITE_CANTOPEN) => format!(
+            "Freshboard cannot open its database file ({e}). Check that the data folder exists \
+             and is writable."
+        ),
+        _ => format!("Database error: {e}. Please report this."),
+    }
+}

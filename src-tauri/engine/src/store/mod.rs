@@ -1,0 +1,129 @@
+//! The SQLite store: one writer connection (every write a `BEGIN IMMEDIATE` transaction, so
+//! two writers never deadlock on a lock upgrade) and a small pool of readers, in WAL mode.
+
+mod clients;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+use crate::error::{sqlite_code, Error, Result, SQLITE_NOTADB};
+
+pub const DATABASE_FILE: &str = "freshboard.db";
+
+static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
+
+/// Long enough to ride out another process's write; short enough that a stuck lock
+/// becomes a "database busy" error a person sees instead of a frozen window.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+const READERS: u32 = 4;
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    writer: SqlitePool,
+    readers: SqlitePool,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if missing) the database in `data_dir` and brings its schema up to
+    /// date. A database from a newer Freshboard is refused before anything is written.
+    pub async fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|source| Error::DataDir {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(|e| open_error(&path, e))?;
+
+        refuse_newer_schema(&writer, &path).await?;
+        MIGRATOR.run(&writer).await?;
+
+        let readers = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(|e| open_error(&path, e))?;
+
+        tracing::info!(path = %path.display(), schema = latest_known_version(), "database open");
+        Ok(Self {
+            writer,
+            readers,
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.readers
+    }
+
+    /// Starts a write transaction that takes the write lock at once.
+    pub(crate) async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Waits for in-flight work and closes every connection, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.readers.close().await;
+        self.writer.close().await;
+    }
+}
+
+fn latest_known_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+async fn refuse_newer_schema(pool: &SqlitePool, path: &Path) -> Result<()> {
+    let has_history: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(|e| open_error(path, e))?;
+    if !has_history {
+        return Ok(());
+    }
+    let found: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+        .fetch_one(pool)
+        .await?;
+    let supported = latest_known_version();
+    match found {
+        Some(found) if found > supported => Err(Error::NewerSchema {
+            path: path.to_owned(),
+            found,
+            supported,
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn open_error(path: &Path, e: sqlx::Error) -> Error {
+    match sqlite_code(&e) {
+        Some(SQLITE_NOTADB) => Error::NotADatabase {
+            path: path.to_owned(),
+            source: e,
+        },
+        _ => Error::Database(e),
+    }
+}

@@ -1,0 +1,63 @@
+//! Freshboard's desktop shell: builds the window, opens the engine, wires the commands.
+// No console window next to the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod error;
+mod logging;
+
+use std::path::PathBuf;
+
+use freshboard_engine::Engine;
+use tauri::{Manager, RunEvent};
+
+use commands::AppState;
+use error::CommandError;
+
+/// Overrides where data (and then logs) live; tests point it at a temp dir.
+const DATA_DIR_ENV: &str = "FRESHBOARD_DATA_DIR";
+
+fn main() {
+    let app = tauri::Builder::default()
+        // First, so a second launch only focuses the window that is already open.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .setup(|app| {
+            let (data_dir, log_dir) = match std::env::var_os(DATA_DIR_ENV) {
+                Some(dir) => (PathBuf::from(&dir), PathBuf::from(dir).join("logs")),
+                None => (app.path().app_data_dir()?, app.path().app_log_dir()?),
+            };
+            if let Some(guard) = logging::init(&log_dir) {
+                app.manage(guard);
+            }
+            tracing::info!(data_dir = %data_dir.display(), version = env!("CARGO_PKG_VERSION"), "starting");
+            let engine = tauri::async_runtime::block_on(Engine::open(&data_dir)).map_err(|e| {
+                tracing::error!(error = %e, "engine did not start");
+                CommandError::from(e)
+            });
+            app.manage(AppState(engine));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::list_clients,
+            commands::create_client,
+            commands::rename_client,
+            commands::archive_client,
+            commands::unarchive_client,
+        ])
+        .build(tauri::generate_context!())
+        .expect("failed to build the Freshboard window");
+
+    app.run(|app, event| {
+        if let RunEvent::Exit = event {
+            // Close the database cleanly so the WAL is checkpointed.
+            if let Ok(engine) = &app.state::<AppState>().0 {
+                tauri::async_runtime::block_on(engine.close());
+            }
+        }
+    });
+}

@@ -1,0 +1,57 @@
+// The real app in a real window: add a client through the form, see the inline error for an
+// empty name, restart and find the client still there.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Session, startDriver } from './webdriver.mjs';
+
+const root = resolve(import.meta.dirname, '../..');
+const application = process.env.FRESHBOARD_APP ?? join(root, 'target/debug/freshboard');
+const artifacts = join(root, 'target/e2e-artifacts/clients');
+const dataDir = mkdtempSync(join(tmpdir(), 'freshboard-e2e-'));
+
+let driver;
+before(async () => {
+  driver = await startDriver({ FRESHBOARD_DATA_DIR: dataDir });
+});
+after(async () => {
+  await driver?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('add a client, see the inline error, and find it again after a restart', async () => {
+  let app = await Session.start(driver.url, application, artifacts);
+  try {
+    const empty = await app.find('[data-testid="empty-state"]');
+    assert.match(await empty.text(), /Add your first client/);
+    await app.screenshot('01-empty-state');
+
+    await (await app.find('[data-testid="add-client"]')).click();
+    const error = await app.find('[data-testid="add-error"]');
+    assert.equal(await error.text(), 'Enter a client name.');
+    await app.screenshot('02-empty-name-error');
+
+    const input = await app.find('[data-testid="new-client-name"]');
+    await input.type('Acme Bakery');
+    await (await app.find('[data-testid="add-client"]')).click();
+    const name = await app.find('[data-testid="client-list"] [data-testid="client-name"]');
+    assert.equal(await name.text(), 'Acme Bakery');
+    const errorGone = await app.execute('return document.querySelector(\'[data-testid="add-error"]\') === null');
+    assert.ok(errorGone, 'the inline error cleared once a valid name was added');
+    await app.screenshot('03-client-added');
+  } finally {
+    await app.end();
+  }
+
+  app = await Session.start(driver.url, application, artifacts);
+  try {
+    await app.find('[data-testid="client-list"]');
+    const names = await app.findAll('[data-testid="client-list"] [data-testid="client-name"]');
+    assert.deepEqual(await Promise.all(names.map((n) => n.text())), ['Acme Bakery']);
+    await app.screenshot('04-after-restart');
+  } finally {
+    await app.end();
+  }
+});

@@ -1,0 +1,127 @@
+// A small W3C WebDriver client over fetch, and the tauri-driver process it talks to.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+async function freePort() {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** Starts tauri-driver on loopback ports; `env` reaches the app it launches. */
+export async function startDriver(env) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const child = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  // tauri-driver gives no readiness signal; its /status answers once it listens.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`tauri-driver exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/status`)).ok) break;
+    } catch {
+      if (Date.now() > deadline) throw new Error('tauri-driver did not start within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    },
+  };
+}
+
+async function request(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (!response.ok) {
+    throw new Error(`${method} ${url}: ${json.value?.error}: ${json.value?.message}`);
+  }
+  return json.value;
+}
+
+export class Session {
+  static async start(driverUrl, application, artifactsDir) {
+    const value = await request('POST', `${driverUrl}/session`, {
+      capabilities: { alwaysMatch: { 'tauri:options': { application } } },
+    });
+    const session = new Session(`${driverUrl}/session/${value.sessionId}`, artifactsDir);
+    // Finding an element waits up to this long for it to appear: the wait is on the DOM,
+    // never a fixed sleep.
+    await request('POST', `${session.base}/timeouts`, { implicit: 15_000 });
+    return session;
+  }
+
+  constructor(base, artifactsDir) {
+    this.base = base;
+    this.artifactsDir = artifactsDir;
+  }
+
+  async find(css) {
+    const value = await request('POST', `${this.base}/element`, { using: 'css selector', value: css });
+    return new Element(this, value[ELEMENT]);
+  }
+
+  async findAll(css) {
+    const values = await request('POST', `${this.base}/elements`, { using: 'css selector', value: css });
+    return values.map((v) => new Element(this, v[ELEMENT]));
+  }
+
+  async execute(script, args = []) {
+    return request('POST', `${this.base}/execute/sync`, { script, args });
+  }
+
+  /** Saves a PNG of the window once two frames have painted the latest DOM. */
+  async screenshot(name) {
+    await request('POST', `${this.base}/execute/async`, {
+      script: 'const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));',
+      args: [],
+    });
+    const png = await request('GET', `${this.base}/screenshot`);
+    mkdirSync(this.artifactsDir, { recursive: true });
+    writeFileSync(join(this.artifactsDir, `${name}.png`), Buffer.from(png, 'base64'));
+  }
+
+  async end() {
+    await request('DELETE', this.base);
+  }
+}
+
+class Element {
+  constructor(session, id) {
+    this.url = `${session.base}/element/${id}`;
+  }
+  click() {
+    return request('POST', `${this.url}/click`, {});
+  }
+  type(text) {
+    return request('POST', `${this.url}/value`, { text });
+  }
+  clear() {
+    return request('POST', `${this.url}/clear`, {});
+  }
+  text() {
+    return request('GET', `${this.url}/text`);
+  }
+}
