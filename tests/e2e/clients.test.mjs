@@ -1,7 +1,7 @@
 // The real app in a real window: add a client through the form, see the inline error for an
 // empty name, restart and find the client still there.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -41,6 +41,20 @@ test('add a client, see the inline error, and find it again after a restart', as
     const errorGone = await app.execute('return document.querySelector(\'[data-testid="add-error"]\') === null');
     assert.ok(errorGone, 'the inline error cleared once a valid name was added');
     await app.screenshot('03-client-added');
+
+    // Rename inline, add a second client and archive it.
+    await (await app.find('[data-testid="client-row"] button[data-action="rename"]')).click();
+    const rename = await app.find('[data-testid="rename-input"]');
+    await rename.clear();
+    await rename.type('Acme Bakeries\uE007'); // Enter submits the inline form
+    await waitForText(app, '[data-testid="client-list"]', 'Acme Bakeries');
+    await (await app.find('[data-testid="new-client-name"]')).type('Globex');
+    await (await app.find('[data-testid="add-client"]')).click();
+    await waitForText(app, '[data-testid="client-list"]', 'Globex');
+    const globex = await app.find('[data-testid="client-row"][data-client-name="Globex"] button[data-action="archive"]');
+    await globex.click();
+    await waitForText(app, '[data-testid="show-archived"]', 'Show archived (1)');
+    await app.screenshot('04-renamed-and-archived');
   } finally {
     await app.end();
   }
@@ -49,9 +63,29 @@ test('add a client, see the inline error, and find it again after a restart', as
   try {
     await app.find('[data-testid="client-list"]');
     const names = await app.findAll('[data-testid="client-list"] [data-testid="client-name"]');
-    assert.deepEqual(await Promise.all(names.map((n) => n.text())), ['Acme Bakery']);
-    await app.screenshot('04-after-restart');
+    assert.deepEqual(await Promise.all(names.map((n) => n.text())), ['Acme Bakeries']);
+    assert.equal(await (await app.find('[data-testid="show-archived"]')).text(), 'Show archived (1)');
+    await app.screenshot('05-after-restart');
   } finally {
     await app.end();
   }
+
+  // The shell logs structured JSON lines into the data folder's log directory.
+  const logDir = join(dataDir, 'logs');
+  const lines = readdirSync(logDir)
+    .filter((f) => f.startsWith('freshboard'))
+    .flatMap((f) => readFileSync(join(logDir, f), 'utf8').trim().split('\n'))
+    .map((line) => JSON.parse(line));
+  assert.ok(lines.some((l) => l.fields?.message === 'client created'));
 });
+
+/** Waits until the element's text contains `expected` (the DOM updates after the engine answers). */
+async function waitForText(app, css, expected) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const text = await (await app.find(css)).text();
+    if (text.includes(expected)) return;
+    if (Date.now() > deadline) assert.fail(`${css} never showed “${expected}”; it shows “${text}”`);
+    await app.nextFrame();
+  }
+}

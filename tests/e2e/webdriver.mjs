@@ -92,12 +92,17 @@ export class Session {
     return request('POST', `${this.base}/execute/sync`, { script, args });
   }
 
-  /** Saves a PNG of the window once two frames have painted the latest DOM. */
-  async screenshot(name) {
-    await request('POST', `${this.base}/execute/async`, {
+  /** Resolves once the page has painted two more frames. */
+  nextFrame() {
+    return request('POST', `${this.base}/execute/async`, {
       script: 'const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));',
       args: [],
     });
+  }
+
+  /** Saves a PNG of the window once two frames have painted the latest DOM. */
+  async screenshot(name) {
+    await this.nextFrame();
     const png = await request('GET', `${this.base}/screenshot`);
     mkdirSync(this.artifactsDir, { recursive: true });
     writeFileSync(join(this.artifactsDir, `${name}.png`), Buffer.from(png, 'base64'));
