@@ -26,6 +26,8 @@ CREATE TABLE connections (
                            CHECK (status IN ('ok', 'expiring', 'needs_reauth', 'revoked')),
     expires_at     INTEGER,
     scopes         TEXT    NOT NULL DEFAULT '',
+    -- Where the provider's API lives when not its public default (GitHub Enterprise, the simulator).
+    api_base_url   TEXT,
     created_at     INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL
 );
@@ -88,6 +90,7 @@ CREATE TABLE jobs (
     run_after      INTEGER NOT NULL,
     created_at     INTEGER NOT NULL,
     started_at     INTEGER,
+    heartbeat_at   INTEGER,                 -- advanced with every committed page while running
     finished_at    INTEGER,
     records        INTEGER NOT NULL DEFAULT 0,
     pages          INTEGER NOT NULL DEFAULT 0,

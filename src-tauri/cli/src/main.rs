@@ -1,12 +1,14 @@
 //! `freshboard-cli`: the engine without a window, for scripts, tests and benchmarks.
 
+mod bench;
 mod clients;
+mod sources;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use freshboard_engine::Engine;
+use freshboard_engine::{Engine, Result};
 
 /// The app's bundle identifier (tauri.conf.json): the CLI defaults to the app's data folder.
 const APP_IDENTIFIER: &str = "dev.freshboard.desktop";
@@ -27,36 +29,83 @@ enum Command {
     /// Add, list, rename and archive clients
     #[command(subcommand)]
     Client(clients::ClientCommand),
+    /// Add, list and remove sources (a client's Stripe account, GitHub repository…)
+    #[command(subcommand)]
+    Source(sources::SourceCommand),
+    /// Sync sources now; exits 0 only if every stream succeeded
+    Sync {
+        #[arg(long)]
+        client: Option<String>,
+        #[arg(long)]
+        source: Option<i64>,
+    },
+    /// Benchmarks against the bundled simulator (use a release build)
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// Per source and stream: records stored, last synced, refresh status, last error
+    Status {
+        #[arg(long)]
+        client: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What a command achieved: all done, or ran but some work failed (a sync with errors).
+enum Outcome {
+    Done,
+    Failed,
 }
 
 /// Exit codes: 0 done, 1 failed, 2 bad input (as clap uses for bad arguments).
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Some(data_dir) = cli
-        .data_dir
-        .or_else(|| dirs::data_dir().map(|d| d.join(APP_IDENTIFIER)))
-    else {
-        eprintln!("error: no data folder: pass --data-dir DIR or set FRESHBOARD_DATA_DIR");
-        return ExitCode::from(2);
-    };
-    let result = match Engine::open(&data_dir).await {
-        Ok(engine) => {
-            let result = match cli.command {
-                Command::Client(command) => clients::run(&engine, command).await,
-            };
-            engine.close().await;
-            result
-        }
-        Err(e) => Err(e),
+    let result = match cli.command {
+        // Benchmarks make their own throwaway data folder.
+        Command::Bench(command) => bench::run(command).await.map(|()| Outcome::Done),
+        command => match cli
+            .data_dir
+            .or_else(|| dirs::data_dir().map(|d| d.join(APP_IDENTIFIER)))
+        {
+            Some(data_dir) => with_engine(&data_dir, command).await,
+            None => {
+                eprintln!("error: no data folder: pass --data-dir DIR or set FRESHBOARD_DATA_DIR");
+                return ExitCode::from(2);
+            }
+        },
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(if e.kind().is_bad_input() { 2 } else { 1 })
         }
     }
+}
+
+async fn with_engine(data_dir: &Path, command: Command) -> Result<Outcome> {
+    let engine = Engine::open(data_dir).await?;
+    let result = match command {
+        Command::Client(command) => clients::run(&engine, command).await.map(|()| Outcome::Done),
+        Command::Source(command) => sources::run(&engine, command).await.map(|()| Outcome::Done),
+        Command::Sync { client, source } => {
+            let selected = sources::select(&engine, client, source).await?;
+            sources::sync(&engine, selected)
+                .await
+                .map(|ok| if ok { Outcome::Done } else { Outcome::Failed })
+        }
+        Command::Status { client, json } => {
+            let selected = sources::select(&engine, client, None).await?;
+            sources::status(&engine, selected, json)
+                .await
+                .map(|()| Outcome::Done)
+        }
+        Command::Bench(_) => unreachable!("benchmarks run without a data folder"),
+    };
+    engine.close().await;
+    result
 }
 
 #[cfg(test)]

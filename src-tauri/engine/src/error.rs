@@ -6,6 +6,10 @@ use std::path::PathBuf;
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::connectors::ConnectorError;
+use crate::http::HttpError;
+use crate::secrets::SecretError;
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +48,24 @@ pub enum Error {
 
     #[error("{}", describe_database_error(.0))]
     Database(#[from] sqlx::Error),
+
+    #[error("No source with id {0}. It may have been removed; reload the list.")]
+    SourceNotFound(i64),
+
+    #[error("This database names a provider this version does not know ({0}). Update Freshboard.")]
+    UnsupportedProvider(String),
+
+    #[error("Source {0} is already syncing (in this window or another Freshboard process). Wait for it to finish.")]
+    SyncAlreadyRunning(i64),
+
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+
+    #[error("The key for “{0}” is no longer in the system keyring. Remove the source and add it again with a new key.")]
+    MissingSecret(String),
+
+    #[error("{0}")]
+    Connector(#[from] ConnectorError),
 }
 
 /// Bad input from a person. Each names the field it concerns, so forms can show it inline.
@@ -57,6 +79,24 @@ pub enum InputError {
 
     #[error("There is already a client named “{0}”. Choose another name.")]
     DuplicateClientName(String),
+
+    #[error("Enter the API key or token.")]
+    EmptySecret,
+
+    #[error("“{0}” is not a GitHub repository name: use owner/name, e.g. octocat/hello-world.")]
+    BadRepo(String),
+
+    #[error("“{0}” is not a valid API address: use a full URL such as http://127.0.0.1:8080.")]
+    BadBaseUrl(String),
+
+    #[error("This client already has that account as a source (“{0}”).")]
+    DuplicateSource(String),
+
+    #[error("{provider} rejected the key or token: {message}. Check that you copied it whole and that it is not revoked.")]
+    CredentialRejected { provider: &'static str, message: String },
+
+    #[error("GitHub has no repository {0} that this token can read. Check the name and the token's access.")]
+    RepoNotFound(String),
 }
 
 impl InputError {
@@ -65,6 +105,9 @@ impl InputError {
             InputError::EmptyClientName
             | InputError::ClientNameTooLong { .. }
             | InputError::DuplicateClientName(_) => "name",
+            InputError::EmptySecret | InputError::CredentialRejected { .. } => "secret",
+            InputError::BadRepo(_) | InputError::RepoNotFound(_) | InputError::DuplicateSource(_) => "repo",
+            InputError::BadBaseUrl(_) => "baseUrl",
         }
     }
 }
@@ -88,6 +131,14 @@ pub enum ErrorKind {
     StorageFull,
     /// The data folder or file cannot be used.
     Storage,
+    /// A sync of that source is already running.
+    AlreadyRunning,
+    /// The OS keyring cannot be used (none running, locked, not answering).
+    KeyringUnavailable,
+    /// The provider cannot be reached.
+    Offline,
+    /// The provider failed or answered something unexpected.
+    Provider,
     /// A bug or an unexpected state.
     Internal,
 }
@@ -105,9 +156,19 @@ impl ErrorKind {
 impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Input(InputError::DuplicateClientName(_)) => ErrorKind::Conflict,
+            Error::Input(InputError::DuplicateClientName(_) | InputError::DuplicateSource(_)) => {
+                ErrorKind::Conflict
+            }
             Error::Input(_) => ErrorKind::InvalidInput,
-            Error::ClientNotFound(_) | Error::NoClientNamed(_) => ErrorKind::NotFound,
+            Error::ClientNotFound(_) | Error::NoClientNamed(_) | Error::SourceNotFound(_) => {
+                ErrorKind::NotFound
+            }
+            Error::UnsupportedProvider(_) => ErrorKind::NewerSchema,
+            Error::SyncAlreadyRunning(_) => ErrorKind::AlreadyRunning,
+            Error::Secret(_) => ErrorKind::KeyringUnavailable,
+            Error::MissingSecret(_) => ErrorKind::InvalidInput,
+            Error::Connector(ConnectorError::Http(HttpError::Offline { .. })) => ErrorKind::Offline,
+            Error::Connector(_) => ErrorKind::Provider,
             Error::NewerSchema { .. } => ErrorKind::NewerSchema,
             Error::DataDir { .. } | Error::NotADatabase { .. } => ErrorKind::Storage,
             Error::Migrate(_) => ErrorKind::Internal,

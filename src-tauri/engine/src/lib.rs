@@ -1,40 +1,110 @@
 //! Freshboard's engine: everything that is not UI. The desktop shell and the CLI call only
 //! [`Engine`]; nothing here knows about Tauri.
 //!
-//! Modules follow the data flow: `clock` (time), `store` (SQLite), then the domain modules.
+//! Modules follow the data flow: `clock` (time), `store` (SQLite), `secrets` (keyring),
+//! `connectors` (provider HTTP shapes) over `http` (retries, rate limits), `sync` (one job:
+//! pages in, rows and cursors committed together).
 
 pub mod clients;
 pub mod clock;
+pub mod connectors;
 pub mod error;
+pub mod http;
+pub mod secrets;
+pub mod sources;
 pub mod store;
+pub mod sync;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use reqwest::Url;
+use tokio::sync::mpsc::UnboundedSender;
 
 pub use clients::{Client, MAX_CLIENT_NAME_CHARS};
 pub use clock::{Clock, ManualClock, Millis, SystemClock};
+pub use connectors::Provider;
 pub use error::{Error, ErrorKind, InputError, Result};
-pub use store::DATABASE_FILE;
+pub use http::HttpConfig;
+pub use secrets::{KeyringStore, MemoryStore, SecretStore};
+pub use sources::{NewSource, Source};
+pub use store::{StreamStatus, DATABASE_FILE};
+pub use sync::{JobReason, StreamReport, SyncProgress, SyncReport};
 
 use clients::ClientName;
-use store::Store;
+use connectors::{ConnectorError, Context};
+use http::{Http, HttpError};
+use secrets::{Credential, Secrets};
+use store::{NewSourceRow, SourceAccess, Store};
+
+/// How an engine is put together; `Default` is the real thing (system clock, OS keyring).
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub clock: Arc<dyn Clock>,
+    pub secrets: Arc<dyn SecretStore>,
+    pub http: HttpConfig,
+    /// Pace requests to each provider's documented rate (Stripe: 25/s test keys, 100/s
+    /// live). Benchmarks against the simulator turn it off to measure the engine itself.
+    pub pace_requests: bool,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            secrets: Arc::new(KeyringStore),
+            http: HttpConfig::default(),
+            pace_requests: true,
+        }
+    }
+}
 
 /// The one facade over the engine.
 #[derive(Debug, Clone)]
 pub struct Engine {
     store: Store,
     clock: Arc<dyn Clock>,
+    secrets: Secrets,
+    http: Arc<Http>,
+    data_dir: PathBuf,
+    pace_requests: bool,
+}
+
+/// A source with the state of each of its streams.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceStatus {
+    pub source: Source,
+    pub streams: Vec<StreamStatus>,
 }
 
 impl Engine {
-    /// Opens the engine on `data_dir` (created if missing) with the system clock.
+    /// Opens the engine on `data_dir` (created if missing) with the system clock and keyring.
     pub async fn open(data_dir: &Path) -> Result<Self> {
-        Self::open_with_clock(data_dir, Arc::new(SystemClock)).await
+        Self::open_with(data_dir, EngineOptions::default()).await
     }
 
     pub async fn open_with_clock(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Self> {
+        Self::open_with(
+            data_dir,
+            EngineOptions {
+                clock,
+                ..EngineOptions::default()
+            },
+        )
+        .await
+    }
+
+    pub async fn open_with(data_dir: &Path, options: EngineOptions) -> Result<Self> {
         let store = Store::open(data_dir).await?;
-        Ok(Self { store, clock })
+        Ok(Self {
+            store,
+            clock: options.clock,
+            secrets: Secrets::new(options.secrets),
+            http: Arc::new(Http::new(options.http)),
+            data_dir: data_dir.to_owned(),
+            pace_requests: options.pace_requests,
+        })
     }
 
     pub fn database_path(&self) -> &Path {
@@ -89,5 +159,167 @@ impl Engine {
         self.store
             .set_client_archived(id, None, self.clock.now_millis())
             .await
+    }
+
+    // --- sources -------------------------------------------------------------------------
+
+    /// Checks the key or token with one call to the provider, stores it in the keyring and
+    /// the source in SQLite. A rejected key is never stored; nothing is half-saved.
+    pub async fn add_source(&self, new: NewSource) -> Result<Source> {
+        let client = self.client(new.client_id).await?;
+        let secret = new.secret.trim().to_owned();
+        if secret.is_empty() {
+            return Err(InputError::EmptySecret.into());
+        }
+        let base_url = match &new.base_url {
+            Some(url) => Some(parse_base_url(url)?),
+            None => None,
+        };
+        let external_id = match new.provider {
+            Provider::Github => {
+                let repo = new.repo.as_deref().unwrap_or("").trim();
+                if !sources::valid_repo(repo) {
+                    return Err(InputError::BadRepo(repo.to_owned()).into());
+                }
+                repo.to_owned()
+            }
+            Provider::Stripe => String::new(),
+        };
+        let endpoint = base_url
+            .clone()
+            .unwrap_or_else(|| new.provider.default_base_url());
+        let ctx = Context {
+            http: &self.http,
+            base_url: &endpoint,
+            secret: &secret,
+            connection_id: 0,
+            external_id: &external_id,
+            now: self.clock.now_millis(),
+            requests_per_sec: 0,
+        };
+        let account = connectors::validate(new.provider, &ctx)
+            .await
+            .map_err(|e| match e {
+                ConnectorError::Http(HttpError::Unauthorized { message, .. }) => {
+                    InputError::CredentialRejected {
+                        provider: new.provider.label(),
+                        message,
+                    }
+                    .into()
+                }
+                ConnectorError::Http(HttpError::Rejected { status: 404, .. })
+                    if new.provider == Provider::Github =>
+                {
+                    InputError::RepoNotFound(external_id.clone()).into()
+                }
+                other => Error::Connector(other),
+            })?;
+
+        // One keyring entry per connection, named so a person can find it in their keychain.
+        let keyring_ref = format!(
+            "{} — {} ({:06x})",
+            new.provider.label(),
+            account.label,
+            fastrand::u32(..0x1000000)
+        );
+        self.secrets.set(&keyring_ref, &Credential::token(secret)).await?;
+        let row = NewSourceRow {
+            client_id: client.id,
+            provider: new.provider,
+            auth_kind: match new.provider {
+                Provider::Stripe => "api_key",
+                Provider::Github => "token",
+            },
+            keyring_ref: &keyring_ref,
+            api_base_url: base_url.as_ref().map(Url::as_str),
+            external_id: &account.external_id,
+            label: &account.label,
+        };
+        match self.store.insert_source(&row, self.clock.now_millis()).await {
+            Ok(source) => {
+                tracing::info!(
+                    source = source.id,
+                    provider = new.provider.as_str(),
+                    "source added"
+                );
+                Ok(source)
+            }
+            Err(e) => {
+                // Do not leave a secret behind that no source refers to.
+                let _ = self.secrets.delete(&keyring_ref).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Sources of one client, or of every client.
+    pub async fn sources(&self, client_id: Option<i64>) -> Result<Vec<Source>> {
+        self.store.sources(client_id).await
+    }
+
+    /// Removes a source and its synced data; its keyring entry goes too when no other
+    /// source uses the connection.
+    pub async fn remove_source(&self, id: i64) -> Result<()> {
+        if let Some(keyring_ref) = self.store.delete_source(id).await? {
+            self.secrets.delete(&keyring_ref).await?;
+        }
+        tracing::info!(source = id, "source removed");
+        Ok(())
+    }
+
+    pub async fn source_status(&self, id: i64) -> Result<SourceStatus> {
+        let source = self.store.source_access(id).await?.source;
+        let streams = self.store.stream_statuses(id, source.provider).await?;
+        Ok(SourceStatus { source, streams })
+    }
+
+    // --- sync ----------------------------------------------------------------------------
+
+    /// Syncs every stream of a source now. Progress goes to `progress` after every page.
+    pub async fn sync_source(
+        &self,
+        id: i64,
+        reason: JobReason,
+        progress: Option<UnboundedSender<SyncProgress>>,
+    ) -> Result<SyncReport> {
+        sync::run(self, id, reason, progress).await
+    }
+
+    async fn secret_for(&self, access: &SourceAccess) -> Result<String> {
+        let label = || access.source.label.clone();
+        let keyring_ref = access
+            .keyring_ref
+            .as_deref()
+            .ok_or_else(|| Error::MissingSecret(label()))?;
+        let credential = self
+            .secrets
+            .get(keyring_ref)
+            .await?
+            .ok_or_else(|| Error::MissingSecret(label()))?;
+        Ok(credential.access)
+    }
+
+    fn base_url(&self, access: &SourceAccess) -> Result<Url> {
+        match &access.api_base_url {
+            Some(url) => parse_base_url(url),
+            None => Ok(access.source.provider.default_base_url()),
+        }
+    }
+
+    fn pacing_for(&self, provider: Provider, secret: &str) -> u32 {
+        match provider {
+            _ if !self.pace_requests => 0,
+            Provider::Stripe if secret.contains("_live_") => 100,
+            Provider::Stripe => 25,
+            // GitHub says how much is left in every response; `http` follows that.
+            Provider::Github => 0,
+        }
+    }
+}
+
+fn parse_base_url(url: &str) -> Result<Url> {
+    match Url::parse(url.trim()) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => Ok(parsed),
+        _ => Err(InputError::BadBaseUrl(url.to_owned()).into()),
     }
 }

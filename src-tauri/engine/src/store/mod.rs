@@ -2,6 +2,15 @@
 //! two writers never deadlock on a lock upgrade) and a small pool of readers, in WAL mode.
 
 mod clients;
+mod entities;
+mod sources;
+mod sync_state;
+
+pub use entities::{Cell, Rows, Table};
+pub(crate) use sources::NewSourceRow;
+pub use sources::SourceAccess;
+pub(crate) use sync_state::JobEnd;
+pub use sync_state::StreamStatus;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -1,0 +1,231 @@
+//! SQL for `jobs` and `stream_state`, and the page commit that keeps rows and cursor together.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::FromRow;
+use ts_rs::TS;
+
+use super::entities::{self, Rows};
+use super::Store;
+use crate::clock::Millis;
+use crate::connectors::Provider;
+use crate::error::{Error, Result};
+
+/// A stream's state as `status` shows it.
+#[derive(Debug, Clone, Serialize, TS, FromRow)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct StreamStatus {
+    pub stream: String,
+    #[ts(type = "number")]
+    pub records: i64,
+    #[ts(type = "number | null")]
+    pub last_synced_at: Option<Millis>,
+    #[ts(type = "number | null")]
+    pub last_attempt_at: Option<Millis>,
+    pub refresh_status: String,
+    pub last_error_kind: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// How a job ended, and what went wrong if it did.
+pub(crate) struct JobEnd<'a> {
+    pub state: &'a str,
+    pub error_kind: Option<&'a str>,
+    pub error_message: Option<&'a str>,
+}
+
+impl Store {
+    /// Marks jobs of this source left `running` by a process that died as failed. Only call
+    /// while holding the source's sync lock: then no live process is running one.
+    pub(crate) async fn fail_interrupted_jobs(&self, source_id: i64, now: Millis) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'failed', finished_at = ?, error_kind = 'interrupted', \
+             error_message = 'Freshboard stopped while this sync was running; the next sync resumes where it left off.' \
+             WHERE source_id = ? AND state = 'running'",
+        )
+        .bind(now)
+        .bind(source_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query("UPDATE stream_state SET refresh_status = 'idle' WHERE source_id = ? AND refresh_status = 'refreshing'")
+            .bind(source_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// Starts a running job. The database refuses a second live job for the source.
+    pub(crate) async fn start_job(&self, source_id: i64, reason: &str, now: Millis) -> Result<i64> {
+        let mut tx = self.write().await?;
+        let inserted = sqlx::query_scalar(
+            "INSERT INTO jobs (source_id, reason, state, run_after, created_at, started_at, heartbeat_at) \
+             VALUES (?, ?, 'running', ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(source_id)
+        .bind(reason)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(id) => id,
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(Error::SyncAlreadyRunning(source_id))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub(crate) async fn finish_job(&self, job_id: i64, end: JobEnd<'_>, now: Millis) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "UPDATE jobs SET state = ?, error_kind = ?, error_message = ?, finished_at = ? WHERE id = ?",
+        )
+        .bind(end.state)
+        .bind(end.error_kind)
+        .bind(end.error_message)
+        .bind(now)
+        .bind(job_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn stream_cursor(&self, source_id: i64, stream: &str) -> Result<Option<Value>> {
+        let cursor: Option<Option<String>> =
+            sqlx::query_scalar("SELECT cursor FROM stream_state WHERE source_id = ? AND stream = ?")
+                .bind(source_id)
+                .bind(stream)
+                .fetch_optional(self.reader())
+                .await?;
+        Ok(cursor.flatten().and_then(|c| serde_json::from_str(&c).ok()))
+    }
+
+    pub(crate) async fn start_stream(&self, source_id: i64, stream: &str, now: Millis) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO stream_state (source_id, stream, refresh_status, last_attempt_at) VALUES (?, ?, 'refreshing', ?) \
+             ON CONFLICT (source_id, stream) DO UPDATE SET refresh_status = 'refreshing', last_attempt_at = excluded.last_attempt_at",
+        )
+        .bind(source_id)
+        .bind(stream)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The heart of crash safety: rows, the stream's cursor that follows them and the job's
+    /// counters are committed in one transaction, so rows are never stored without the
+    /// cursor that follows them (or the reverse), and a crash loses only what was in flight.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn commit_pages(
+        &self,
+        job_id: i64,
+        source_id: i64,
+        stream: &str,
+        rows: &Rows,
+        cursor: &Value,
+        pages: u64,
+        now: Millis,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        entities::upsert(&mut tx, source_id, rows, now).await?;
+        sqlx::query("UPDATE stream_state SET cursor = ? WHERE source_id = ? AND stream = ?")
+            .bind(cursor.to_string())
+            .bind(source_id)
+            .bind(stream)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE jobs SET records = records + ?, pages = pages + ?, heartbeat_at = ? WHERE id = ?",
+        )
+        .bind(rows.len() as i64)
+        .bind(pages as i64)
+        .bind(now)
+        .bind(job_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records how a stream's sync ended: success moves `last_synced_at`; failure keeps it
+    /// (the data is as fresh as the last success) and stores the error in words.
+    pub(crate) async fn finish_stream(
+        &self,
+        source_id: i64,
+        stream: &str,
+        error: Option<(&str, &str)>,
+        now: Millis,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        let query = match error {
+            None => sqlx::query(
+                "UPDATE stream_state SET refresh_status = 'idle', last_synced_at = ?, last_error_kind = NULL, last_error = NULL \
+                 WHERE source_id = ? AND stream = ?",
+            )
+            .bind(now),
+            Some((kind, message)) => sqlx::query(
+                "UPDATE stream_state SET refresh_status = 'failed', last_error_kind = ?, last_error = ? \
+                 WHERE source_id = ? AND stream = ?",
+            )
+            .bind(kind)
+            .bind(message),
+        };
+        query.bind(source_id).bind(stream).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn stream_statuses(
+        &self,
+        source_id: i64,
+        provider: Provider,
+    ) -> Result<Vec<StreamStatus>> {
+        let mut conn = self.reader().acquire().await?;
+        let mut statuses = Vec::new();
+        for stream in provider.streams() {
+            let state: Option<(
+                Option<Millis>,
+                Option<Millis>,
+                String,
+                Option<String>,
+                Option<String>,
+            )> = sqlx::query_as(
+                "SELECT last_synced_at, last_attempt_at, refresh_status, last_error_kind, last_error \
+                 FROM stream_state WHERE source_id = ? AND stream = ?",
+            )
+            .bind(source_id)
+            .bind(stream)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let (last_synced_at, last_attempt_at, refresh_status, last_error_kind, last_error) =
+                state.unwrap_or((None, None, "idle".into(), None, None));
+            let records = match provider.table(stream) {
+                Some(table) => entities::count(&mut conn, table, source_id).await?,
+                None => 0,
+            };
+            statuses.push(StreamStatus {
+                stream: (*stream).to_owned(),
+                records,
+                last_synced_at,
+                last_attempt_at,
+                refresh_status,
+                last_error_kind,
+                last_error,
+            });
+        }
+        Ok(statuses)
+    }
+}

@@ -1,0 +1,444 @@
+//! Runs one sync job for a source: each stream pages from its cursor, and each page's rows
+//! and the advanced cursor are committed together (`Store::commit_page`). A failing stream
+//! keeps every page before the failure and does not stop the other streams, unless the
+//! failure is one they would all meet (offline, credentials rejected).
+
+use std::fs::{File, TryLockError};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::mpsc::UnboundedSender;
+use ts_rs::TS;
+
+use crate::connectors::{self, ConnectorError, Context, Page, Provider};
+use crate::error::{Error, Result};
+use crate::http::HttpError;
+use crate::store::{JobEnd, Rows, SourceAccess};
+use crate::Engine;
+
+/// Why a job runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum JobReason {
+    Schedule,
+    Stale,
+    Manual,
+    CatchUp,
+    Retry,
+}
+
+impl JobReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            JobReason::Schedule => "schedule",
+            JobReason::Stale => "stale",
+            JobReason::Manual => "manual",
+            JobReason::CatchUp => "catch_up",
+            JobReason::Retry => "retry",
+        }
+    }
+}
+
+/// Sent after every committed page.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SyncProgress {
+    #[ts(type = "number")]
+    pub source_id: i64,
+    pub stream: String,
+    /// Records stored by this job so far, all streams.
+    #[ts(type = "number")]
+    pub records: u64,
+    #[ts(type = "number")]
+    pub pages: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamReport {
+    pub stream: String,
+    pub records: u64,
+    pub pages: u64,
+    pub error_kind: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncReport {
+    pub job_id: i64,
+    pub source_id: i64,
+    pub label: String,
+    pub records: u64,
+    pub pages: u64,
+    pub requests: u64,
+    pub duration_ms: u64,
+    /// Of `duration_ms`, the time spent fetching and parsing pages, and storing them.
+    pub fetch_ms: u64,
+    pub store_ms: u64,
+    pub streams: Vec<StreamReport>,
+}
+
+impl SyncReport {
+    pub fn succeeded(&self) -> bool {
+        self.streams.iter().all(|s| s.error.is_none())
+    }
+}
+
+/// What a failed stream says: which provider, stream and page, and what went wrong.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{} {stream}, page {page}: {error}", provider.label())]
+pub struct StreamError {
+    pub provider: Provider,
+    pub stream: String,
+    pub page: u64,
+    pub error: ConnectorError,
+}
+
+impl StreamError {
+    pub fn kind(&self) -> &'static str {
+        match &self.error {
+            ConnectorError::BadData(_) => "bad_page",
+            ConnectorError::Http(e) => match e {
+                HttpError::Offline { .. } => "offline",
+                HttpError::Timeout { .. } => "timeout",
+                HttpError::RateLimited { .. } => "rate_limited",
+                HttpError::Unauthorized { .. } => "unauthorized",
+                HttpError::Rejected { .. } => "rejected",
+                HttpError::Server { .. } => "server",
+                HttpError::BadBody { .. } => "bad_page",
+            },
+        }
+    }
+
+    /// Failures every later stream would meet too.
+    fn stops_job(&self) -> bool {
+        matches!(
+            self.error,
+            ConnectorError::Http(HttpError::Offline { .. } | HttpError::Unauthorized { .. })
+        )
+    }
+}
+
+/// What every page of one job needs.
+struct Job<'a> {
+    engine: &'a Engine,
+    job_id: i64,
+    source: &'a crate::sources::Source,
+    base_url: &'a reqwest::Url,
+    secret: &'a str,
+    requests_per_sec: u32,
+    progress: Option<&'a UnboundedSender<SyncProgress>>,
+}
+
+impl Job<'_> {
+    async fn fetch(
+        &self,
+        stream: &str,
+        cursor: Option<serde_json::Value>,
+        spent: &mut Duration,
+    ) -> Result<Page, ConnectorError> {
+        let started = Instant::now();
+        let ctx = Context {
+            http: &self.engine.http,
+            base_url: self.base_url,
+            secret: self.secret,
+            connection_id: self.source.connection_id.unwrap_or(-self.source.id),
+            external_id: &self.source.external_id,
+            now: self.engine.clock.now_millis(),
+            requests_per_sec: self.requests_per_sec,
+        };
+        let page = connectors::next_page(self.source.provider, &ctx, stream, cursor).await;
+        *spent += started.elapsed();
+        page
+    }
+
+    /// Commits a batch on its own task, so fetching goes on meanwhile.
+    fn spawn_commit(&self, stream: &str, batch: Batch) -> InFlight {
+        let store = self.engine.store.clone();
+        let (job_id, source_id, stream) = (self.job_id, self.source.id, stream.to_owned());
+        let now = self.engine.clock.now_millis();
+        let (records, pages) = (batch.rows.len() as u64, batch.pages);
+        let task = tokio::spawn(async move {
+            let started = Instant::now();
+            store
+                .commit_pages(
+                    job_id,
+                    source_id,
+                    &stream,
+                    &batch.rows,
+                    &batch.cursor,
+                    batch.pages,
+                    now,
+                )
+                .await?;
+            Ok(started.elapsed())
+        });
+        InFlight { task, records, pages }
+    }
+
+    /// Waits for a commit and counts what it stored.
+    async fn land(
+        &self,
+        stream: &str,
+        in_flight: InFlight,
+        counts: &mut StreamReport,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let spent = in_flight.task.await.expect("commit task ran to completion")?;
+        report.store_ms += spent.as_millis() as u64;
+        counts.pages += in_flight.pages;
+        counts.records += in_flight.records;
+        report.pages += in_flight.pages;
+        report.records += in_flight.records;
+        if let Some(progress) = self.progress {
+            let _ = progress.send(SyncProgress {
+                source_id: self.source.id,
+                stream: stream.to_owned(),
+                records: report.records,
+                pages: report.pages,
+            });
+        }
+        Ok(())
+    }
+
+    /// Pages through one stream. Pages are committed in batches of about `BATCH_ROWS` rows,
+    /// each batch with the cursor that follows it, while the next pages are fetched. At most
+    /// one commit is in flight and they land in order, so a crash loses only uncommitted
+    /// batches, which the stored cursor fetches again; a failure keeps every page before it.
+    async fn sync_stream(
+        &self,
+        stream: &str,
+        counts: &mut StreamReport,
+        report: &mut SyncReport,
+    ) -> Result<Result<(), StreamError>> {
+        let mut fetch_time = Duration::ZERO;
+        let mut cursor = self.engine.store.stream_cursor(self.source.id, stream).await?;
+        let mut batch: Option<Batch> = None;
+        let mut in_flight: Option<InFlight> = None;
+        let mut pages_fetched = 0;
+        let outcome = loop {
+            let page = match self.fetch(stream, cursor.take(), &mut fetch_time).await {
+                Ok(page) => page,
+                Err(error) => {
+                    let page = pages_fetched + 1;
+                    break Err(StreamError {
+                        provider: self.source.provider,
+                        stream: stream.to_owned(),
+                        page,
+                        error,
+                    });
+                }
+            };
+            pages_fetched += 1;
+            let done = page.done;
+            cursor = Some(page.cursor.clone());
+            match &mut batch {
+                Some(b) => b.add(page),
+                None => {
+                    batch = Some(Batch {
+                        rows: page.rows,
+                        cursor: page.cursor,
+                        pages: 1,
+                    })
+                }
+            }
+            if done {
+                break Ok(());
+            }
+            if batch.as_ref().is_some_and(|b| b.rows.len() >= BATCH_ROWS) {
+                if let Some(previous) = in_flight.take() {
+                    self.land(stream, previous, counts, report).await?;
+                }
+                in_flight = Some(self.spawn_commit(stream, batch.take().expect("a full batch")));
+            }
+        };
+        if let Some(previous) = in_flight.take() {
+            self.land(stream, previous, counts, report).await?;
+        }
+        if let Some(rest) = batch {
+            let last = self.spawn_commit(stream, rest);
+            self.land(stream, last, counts, report).await?;
+        }
+        report.fetch_ms += fetch_time.as_millis() as u64;
+        Ok(outcome)
+    }
+}
+
+struct InFlight {
+    task: tokio::task::JoinHandle<Result<Duration>>,
+    records: u64,
+    pages: u64,
+}
+
+/// Rows of a stream fetched but not yet committed, with the cursor that follows them.
+struct Batch {
+    rows: Rows,
+    cursor: serde_json::Value,
+    pages: u64,
+}
+
+impl Batch {
+    fn add(&mut self, page: Page) {
+        self.rows.rows.extend(page.rows.rows);
+        self.cursor = page.cursor;
+        self.pages += 1;
+    }
+}
+
+/// Rows per transaction: large enough that per-commit work (index pages rewritten, WAL
+/// frames) is small next to the rows, small enough that a crash re-fetches little.
+const BATCH_ROWS: usize = 1000;
+
+/// Held while a process syncs a source: an OS file lock, released even by `kill -9`, so a
+/// job row left `running` without its lock holder is known to be dead.
+struct SourceLock(#[allow(dead_code)] File);
+
+impl SourceLock {
+    fn acquire(engine: &Engine, source_id: i64) -> Result<Self> {
+        let dir = engine.data_dir.join("locks");
+        std::fs::create_dir_all(&dir).map_err(|source| Error::DataDir {
+            path: dir.clone(),
+            source,
+        })?;
+        let path = dir.join(format!("source-{source_id}.lock"));
+        let file = File::create(&path).map_err(|source| Error::DataDir { path, source })?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self(file)),
+            Err(TryLockError::WouldBlock) => Err(Error::SyncAlreadyRunning(source_id)),
+            Err(TryLockError::Error(source)) => Err(Error::DataDir { path: dir, source }),
+        }
+    }
+}
+
+pub(crate) async fn run(
+    engine: &Engine,
+    source_id: i64,
+    reason: JobReason,
+    progress: Option<UnboundedSender<SyncProgress>>,
+) -> Result<SyncReport> {
+    let started = Instant::now();
+    let requests_before = engine.http.requests_sent();
+    let access = engine.store.source_access(source_id).await?;
+    let _lock = SourceLock::acquire(engine, source_id)?;
+    let interrupted = engine
+        .store
+        .fail_interrupted_jobs(source_id, engine.clock.now_millis())
+        .await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            source = source_id,
+            "an interrupted sync was recorded as failed; resuming from its cursors"
+        );
+    }
+    let job_id = engine
+        .store
+        .start_job(source_id, reason.as_str(), engine.clock.now_millis())
+        .await?;
+
+    let outcome = run_streams(engine, &access, job_id, progress).await;
+    // Every job ends recorded, whatever stopped it.
+    let (state, kind, message) = match &outcome {
+        Ok((_, None)) => ("succeeded", None, None),
+        Ok((_, Some(error))) => ("failed", Some(error.kind()), Some(error.to_string())),
+        Err(Error::Secret(_) | Error::MissingSecret(_)) => (
+            "failed",
+            Some("credentials"),
+            outcome.as_ref().err().map(ToString::to_string),
+        ),
+        Err(e) => ("failed", Some("storage"), Some(e.to_string())),
+    };
+    let end = JobEnd {
+        state,
+        error_kind: kind,
+        error_message: message.as_deref(),
+    };
+    engine
+        .store
+        .finish_job(job_id, end, engine.clock.now_millis())
+        .await?;
+
+    let (mut report, _) = outcome?;
+    report.requests = engine.http.requests_sent() - requests_before;
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(
+        source = source_id,
+        job = job_id,
+        records = report.records,
+        pages = report.pages,
+        ok = report.succeeded(),
+        "sync finished"
+    );
+    Ok(report)
+}
+
+/// Walks every stream of the source; returns the report and the first stream error.
+async fn run_streams(
+    engine: &Engine,
+    access: &SourceAccess,
+    job_id: i64,
+    progress: Option<UnboundedSender<SyncProgress>>,
+) -> Result<(SyncReport, Option<StreamError>)> {
+    let source = &access.source;
+    let secret = engine.secret_for(access).await?;
+    let base_url = engine.base_url(access)?;
+    let requests_per_sec = engine.pacing_for(source.provider, &secret);
+    let job = Job {
+        engine,
+        job_id,
+        source,
+        base_url: &base_url,
+        secret: &secret,
+        requests_per_sec,
+        progress: progress.as_ref(),
+    };
+    let mut report = SyncReport {
+        job_id,
+        source_id: source.id,
+        label: source.label.clone(),
+        records: 0,
+        pages: 0,
+        requests: 0,
+        duration_ms: 0,
+        fetch_ms: 0,
+        store_ms: 0,
+        streams: Vec::new(),
+    };
+    let mut first_error: Option<StreamError> = None;
+    for stream in source.provider.streams() {
+        if first_error.as_ref().is_some_and(StreamError::stops_job) {
+            break;
+        }
+        engine
+            .store
+            .start_stream(source.id, stream, engine.clock.now_millis())
+            .await?;
+        let mut counts = StreamReport {
+            stream: (*stream).to_owned(),
+            records: 0,
+            pages: 0,
+            error_kind: None,
+            error: None,
+        };
+        let outcome = job.sync_stream(stream, &mut counts, &mut report).await?;
+        let now = engine.clock.now_millis();
+        match outcome {
+            Ok(()) => engine.store.finish_stream(source.id, stream, None, now).await?,
+            Err(error) => {
+                let message = error.to_string();
+                tracing::warn!(source = source.id, %error, "stream failed");
+                engine
+                    .store
+                    .finish_stream(source.id, stream, Some((error.kind(), &message)), now)
+                    .await?;
+                counts.error_kind = Some(error.kind().to_owned());
+                counts.error = Some(message);
+                first_error.get_or_insert(error);
+            }
+        }
+        report.streams.push(counts);
+    }
+    Ok((report, first_error))
+}

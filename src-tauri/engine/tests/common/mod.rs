@@ -1,0 +1,179 @@
+//! Shared by the sync tests: a simulator on loopback, an engine on a temp SQLite file, and
+//! the simulator's control API.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use freshboard_engine::{
+    Engine, EngineOptions, HttpConfig, JobReason, MemoryStore, NewSource, Provider, Source, SyncReport,
+};
+use serde_json::{json, Value};
+
+pub const STRIPE_KEY: &str = "rk_test_51SimulatedRestrictedKey0001";
+pub const GITHUB_TOKEN: &str = "ghp_SimulatedToken0000000000000000000001";
+pub const REPO: &str = "acme/website";
+
+pub struct Sim {
+    pub sim: provider_sim::Sim,
+    pub http: reqwest::Client,
+}
+
+impl Sim {
+    pub async fn start(config: provider_sim::Config) -> Self {
+        let sim = provider_sim::start(config).await.expect("simulator starts");
+        Self {
+            sim,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.sim.base_url()
+    }
+
+    pub async fn control(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.url()))
+            .json(&body)
+            .send()
+            .await
+            .expect("control call");
+        assert!(response.status().is_success(), "{path}: {}", response.status());
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.url()))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    pub async fn fault(&self, body: Value) {
+        self.control("/_sim/faults", body).await;
+    }
+
+    pub async fn clear_faults(&self) {
+        self.http
+            .delete(format!("{}/_sim/faults", self.url()))
+            .send()
+            .await
+            .expect("clear faults");
+    }
+
+    pub async fn truth(&self) -> Value {
+        self.get("/_sim/truth").await
+    }
+
+    pub async fn ids(&self, entity: &str) -> Vec<String> {
+        let ids = self.get(&format!("/_sim/truth/ids?entity={entity}")).await;
+        ids.as_array()
+            .expect("id list")
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+            .collect()
+    }
+}
+
+/// Small data, no simulator-side rate limit.
+pub fn small_config() -> provider_sim::Config {
+    let mut config = provider_sim::Config::default();
+    config.stripe.rate_limit_per_sec = 0;
+    config
+}
+
+/// Retries fast so fault tests take milliseconds, not the production half-second steps.
+pub fn fast_http() -> HttpConfig {
+    HttpConfig {
+        base_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(50),
+        request_timeout: Duration::from_secs(2),
+        ..HttpConfig::default()
+    }
+}
+
+pub async fn engine(dir: &Path) -> Engine {
+    engine_with_secrets(dir, Arc::new(MemoryStore::default())).await
+}
+
+/// An engine whose secrets outlive it, for tests that reopen the same data folder.
+pub async fn engine_with_secrets(dir: &Path, secrets: Arc<MemoryStore>) -> Engine {
+    let options = EngineOptions {
+        secrets,
+        http: fast_http(),
+        pace_requests: false,
+        ..EngineOptions::default()
+    };
+    Engine::open_with(dir, options).await.expect("engine opens")
+}
+
+pub async fn add_stripe(engine: &Engine, sim: &Sim) -> Source {
+    let client = engine.create_client("Acme").await.unwrap();
+    engine
+        .add_source(NewSource {
+            client_id: client.id,
+            provider: Provider::Stripe,
+            secret: STRIPE_KEY.into(),
+            repo: None,
+            base_url: Some(sim.url()),
+        })
+        .await
+        .expect("stripe source added")
+}
+
+pub async fn add_github(engine: &Engine, sim: &Sim) -> Source {
+    let client = engine.create_client("Globex").await.unwrap();
+    engine
+        .add_source(NewSource {
+            client_id: client.id,
+            provider: Provider::Github,
+            secret: GITHUB_TOKEN.into(),
+            repo: Some(REPO.into()),
+            base_url: Some(sim.url()),
+        })
+        .await
+        .expect("github source added")
+}
+
+pub async fn sync(engine: &Engine, source: &Source) -> SyncReport {
+    engine
+        .sync_source(source.id, JobReason::Manual, None)
+        .await
+        .expect("sync runs")
+}
+
+/// Read-only queries against the engine's SQLite file.
+pub async fn db(engine: &Engine) -> sqlx::SqlitePool {
+    sqlx::SqlitePool::connect(&format!("sqlite:{}?mode=ro", engine.database_path().display()))
+        .await
+        .unwrap()
+}
+
+pub async fn ids(pool: &sqlx::SqlitePool, sql: &str) -> Vec<String> {
+    let mut ids: Vec<String> = sqlx::query_scalar(sql).fetch_all(pool).await.unwrap();
+    ids.sort();
+    ids
+}
+
+pub async fn scalar(pool: &sqlx::SqlitePool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+/// Sums by currency, as `{"usd": 123, …}`, from a `SELECT currency, SUM(x) … GROUP BY currency`.
+pub async fn by_currency(pool: &sqlx::SqlitePool, sql: &str) -> Value {
+    let rows: Vec<(String, i64)> = sqlx::query_as(sql).fetch_all(pool).await.unwrap();
+    let mut map = serde_json::Map::new();
+    for (currency, sum) in rows {
+        if sum != 0 {
+            map.insert(currency, json!(sum));
+        }
+    }
+    Value::Object(map)
+}

@@ -1,0 +1,109 @@
+//! `provider-sim [--port 0] [--seed 42] [--stripe-charges N] … [--github-repo owner/name]…`
+//!
+//! Prints exactly one line, `provider-sim listening on http://127.0.0.1:PORT`,
+//! then serves until SIGTERM or Ctrl-C. Scripts wait for that line to learn the port.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use provider_sim::Config;
+
+const USAGE: &str = "usage: provider-sim [--port N] [--seed N] [--now UNIX_SECS]
+  [--stripe-customers N] [--stripe-charges N] [--stripe-invoices N] [--stripe-subscriptions N]
+  [--stripe-balance-transactions N] [--stripe-history-days N] [--stripe-rate-limit PER_SEC (0 = off)]
+  [--github-repo OWNER/NAME]... [--github-issues N] [--github-pulls N] [--github-commits N]
+  [--github-stargazers N] [--github-history-days N] [--github-quota PER_HOUR]";
+
+fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{flag}: not a number: {value}"))
+}
+
+/// Hand-rolled: a flat list of `--flag value` / `--flag=value` pairs.
+fn parse(args: Vec<String>) -> Result<(Config, u16), String> {
+    let mut config = Config::default();
+    let mut port = 0u16;
+    let mut repos: Vec<String> = Vec::new();
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        if arg == "--help" || arg == "-h" {
+            return Err(USAGE.to_string());
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f.to_string(), Some(v.to_string())),
+            None => (arg.clone(), None),
+        };
+        let value = match inline.or_else(|| it.next()) {
+            Some(v) => v,
+            None => return Err(format!("{flag} needs a value\n{USAGE}")),
+        };
+        let (s, g) = (&mut config.stripe, &mut config.github);
+        match flag.as_str() {
+            "--port" => port = number(&flag, &value)?,
+            "--seed" => config.seed = number(&flag, &value)?,
+            "--now" => config.now = Some(number(&flag, &value)?),
+            "--stripe-customers" => s.customers = number(&flag, &value)?,
+            "--stripe-charges" => s.charges = number(&flag, &value)?,
+            "--stripe-invoices" => s.invoices = number(&flag, &value)?,
+            "--stripe-subscriptions" => s.subscriptions = number(&flag, &value)?,
+            "--stripe-balance-transactions" => s.balance_transactions = number(&flag, &value)?,
+            "--stripe-history-days" => s.history_days = number(&flag, &value)?,
+            "--stripe-rate-limit" => s.rate_limit_per_sec = number(&flag, &value)?,
+            "--github-repo" if value.contains('/') => repos.push(value),
+            "--github-repo" => return Err(format!("--github-repo wants owner/name, got {value}")),
+            "--github-issues" => g.issues = number(&flag, &value)?,
+            "--github-pulls" => g.pulls = number(&flag, &value)?,
+            "--github-commits" => g.commits = number(&flag, &value)?,
+            "--github-stargazers" => g.stargazers = number(&flag, &value)?,
+            "--github-history-days" => g.history_days = number(&flag, &value)?,
+            "--github-quota" => g.quota_per_hour = number(&flag, &value)?,
+            _ => return Err(format!("unknown option {flag}\n{USAGE}")),
+        }
+    }
+    // Any --github-repo replaces the default repository list.
+    if !repos.is_empty() {
+        config.github.repos = repos;
+    }
+    Ok((config, port))
+}
+
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let (config, port) = match parse(std::env::args().skip(1).collect()) {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let sim = match provider_sim::start_on(config, port).await {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("provider-sim: cannot listen on 127.0.0.1:{port}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "provider-sim listening on {}", sim.base_url());
+    let _ = out.flush();
+    drop(out);
+    terminated().await;
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,58 @@
+//! State shared by every handler. Each part has its own lock so Stripe reads,
+//! GitHub reads and bookkeeping never wait on each other; no lock is held
+//! across an await.
+
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::faults::Faults;
+use crate::github::auth::GithubAuth;
+use crate::github::store::GithubStore;
+use crate::stats::Stats;
+use crate::stripe::gate::StripeAuth;
+use crate::stripe::store::StripeStore;
+
+pub struct Shared {
+    /// "http://127.0.0.1:PORT", for GitHub's absolute Link and `url` fields.
+    pub base_url: String,
+    pub clock: Clock,
+    pub stripe: RwLock<StripeStore>,
+    pub stripe_auth: Mutex<StripeAuth>,
+    pub github: RwLock<GithubStore>,
+    pub github_auth: Mutex<GithubAuth>,
+    pub faults: Mutex<Faults>,
+    pub stats: Mutex<Stats>,
+}
+
+pub type AppState = Arc<Shared>;
+
+/// A panicking handler must not wedge the whole sim, so poisoned locks are
+/// taken anyway: every mutation leaves the data consistent before it can panic.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    pub fn new(config: Config, base_url: String) -> Shared {
+        let now0 = config.now.unwrap_or_else(crate::clock::wall_now);
+        Shared {
+            base_url,
+            clock: Clock::starting_at(now0),
+            stripe: RwLock::new(StripeStore::new(config.seed, config.stripe.clone(), now0)),
+            stripe_auth: Mutex::new(StripeAuth::new(config.stripe.rate_limit_per_sec)),
+            github: RwLock::new(GithubStore::new(config.seed, &config.github, now0)),
+            github_auth: Mutex::new(GithubAuth::new(config.github.quota_per_hour)),
+            faults: Mutex::new(Faults::default()),
+            stats: Mutex::new(Stats::default()),
+        }
+    }
+}
