@@ -8,6 +8,7 @@ use ts_rs::TS;
 
 use crate::connectors::ConnectorError;
 use crate::http::HttpError;
+use crate::schedule::ScheduleError;
 use crate::secrets::SecretError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -66,6 +67,9 @@ pub enum Error {
 
     #[error("{0}")]
     Connector(#[from] ConnectorError),
+
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
 }
 
 /// Bad input from a person. Each names the field it concerns, so forms can show it inline.
@@ -169,6 +173,7 @@ impl Error {
             Error::MissingSecret(_) => ErrorKind::InvalidInput,
             Error::Connector(ConnectorError::Http(HttpError::Offline { .. })) => ErrorKind::Offline,
             Error::Connector(_) => ErrorKind::Provider,
+            Error::Schedule(_) => ErrorKind::InvalidInput,
             Error::NewerSchema { .. } => ErrorKind::NewerSchema,
             Error::DataDir { .. } | Error::NotADatabase { .. } => ErrorKind::Storage,
             Error::Migrate(_) => ErrorKind::Internal,
@@ -185,6 +190,8 @@ impl Error {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             Error::Input(e) => Some(e.field()),
+            Error::Schedule(ScheduleError::UnknownTimeZone(_)) => Some("timeZone"),
+            Error::Schedule(_) => Some("schedule"),
             _ => None,
         }
     }

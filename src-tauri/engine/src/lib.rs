@@ -10,6 +10,7 @@ pub mod clock;
 pub mod connectors;
 pub mod error;
 pub mod http;
+pub mod schedule;
 pub mod secrets;
 pub mod sources;
 pub mod store;
@@ -26,6 +27,7 @@ pub use clock::{Clock, ManualClock, Millis, SystemClock};
 pub use connectors::Provider;
 pub use error::{Error, ErrorKind, InputError, Result};
 pub use http::HttpConfig;
+pub use schedule::{Preset, Schedule, SchedulePreview, ScheduleSpec};
 pub use secrets::{KeyringStore, MemoryStore, SecretStore};
 pub use sources::{NewSource, Source};
 pub use store::{StreamStatus, DATABASE_FILE};
@@ -271,6 +273,88 @@ impl Engine {
         let source = self.store.source_access(id).await?.source;
         let streams = self.store.stream_statuses(id, source.provider).await?;
         Ok(SourceStatus { source, streams })
+    }
+
+    // --- schedules and attention ---------------------------------------------------------
+
+    /// The next five runs of a schedule, without saving it; bad input is refused here too.
+    pub fn preview_schedule(&self, spec: &ScheduleSpec) -> Result<SchedulePreview> {
+        Ok(schedule::preview(&spec.parse()?, self.clock.now()))
+    }
+
+    /// Sets (or replaces) a source's schedule. Nothing is saved when the spec is invalid.
+    pub async fn set_schedule(&self, source_id: i64, spec: &ScheduleSpec) -> Result<Schedule> {
+        let parsed = spec.parse()?;
+        let now = self.clock.now();
+        let next = parsed
+            .next_after(now)
+            .ok_or_else(|| schedule::ScheduleError::NeverRuns(parsed.expression().to_owned()))?;
+        let tz = parsed.time_zone();
+        self.store
+            .put_schedule(
+                source_id,
+                &spec.preset,
+                parsed.expression(),
+                tz.name(),
+                next.timestamp_millis(),
+                now.timestamp_millis(),
+            )
+            .await
+    }
+
+    pub async fn remove_schedule(&self, source_id: i64) -> Result<()> {
+        self.store.delete_schedule(source_id).await
+    }
+
+    pub async fn schedule(&self, source_id: i64) -> Result<Option<Schedule>> {
+        self.store.schedule_for(source_id).await
+    }
+
+    /// The UI's heartbeat for the client on screen: marks it active and enqueues a refresh of
+    /// each stale source. Returns the jobs enqueued.
+    pub async fn client_seen(&self, client_id: i64) -> Result<Vec<i64>> {
+        self.store.client_seen(client_id, self.clock.now_millis()).await
+    }
+
+    /// Enqueues a job for the source unless it already has a live one (`None` then).
+    pub async fn enqueue(&self, source_id: i64, reason: JobReason) -> Result<Option<i64>> {
+        let now = self.clock.now_millis();
+        self.store.enqueue_job(source_id, reason.as_str(), now, now).await
+    }
+
+    /// One planning pass, run every few seconds against wall-clock time (timers stop while a
+    /// laptop sleeps; a tick compares clocks instead): enqueues due schedule runs — a run
+    /// missed while the app was closed or asleep runs once, as `catch_up` — and lets clients
+    /// nobody looks at go inactive. Returns the jobs enqueued.
+    pub async fn plan(&self) -> Result<Vec<i64>> {
+        let now = self.clock.now();
+        let now_ms = now.timestamp_millis();
+        let mut jobs = Vec::new();
+        for due in self.store.due_schedules(now_ms).await? {
+            let next = match schedule::CronSchedule::parse(&due.cron, &due.time_zone) {
+                Ok(parsed) => parsed.next_after(now).map(|at| at.timestamp_millis()),
+                Err(e) => {
+                    tracing::warn!(schedule = due.id, error = %e, "a stored schedule no longer parses; it is paused");
+                    None
+                }
+            };
+            let reason = if now_ms - due.next_run_at > schedule::CATCH_UP_AFTER_MS {
+                JobReason::CatchUp
+            } else {
+                JobReason::Schedule
+            };
+            if let Some(job) = self
+                .store
+                .fire_schedule(&due, reason.as_str(), next, now_ms)
+                .await?
+            {
+                jobs.push(job);
+            }
+        }
+        self.store
+            .deactivate_idle_clients(now_ms - schedule::INACTIVE_AFTER_MS)
+            .await?;
+        Ok(jobs)
     }
 
     // --- sync ----------------------------------------------------------------------------

@@ -29,7 +29,7 @@ pub enum JobReason {
 }
 
 impl JobReason {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             JobReason::Schedule => "schedule",
             JobReason::Stale => "stale",

@@ -3,13 +3,16 @@
 
 mod clients;
 mod entities;
+mod schedules;
 mod sources;
 mod sync_state;
 
 pub use entities::{Cell, Rows, Table};
 pub(crate) use sources::NewSourceRow;
 pub use sources::SourceAccess;
+
 pub(crate) use sync_state::JobEnd;
+
 pub use sync_state::StreamStatus;
 
 use std::path::{Path, PathBuf};

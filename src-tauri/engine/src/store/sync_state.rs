@@ -58,27 +58,37 @@ impl Store {
         Ok(done)
     }
 
-    /// Starts a running job. The database refuses a second live job for the source.
+    /// Starts running the source's queued job, or a new one when none is queued. The
+    /// database refuses a second live job for the source.
     pub(crate) async fn start_job(&self, source_id: i64, reason: &str, now: Millis) -> Result<i64> {
         let mut tx = self.write().await?;
-        let inserted = sqlx::query_scalar(
-            "INSERT INTO jobs (source_id, reason, state, run_after, created_at, started_at, heartbeat_at) \
-             VALUES (?, ?, 'running', ?, ?, ?, ?) RETURNING id",
+        let claimed: Option<i64> = sqlx::query_scalar(
+            "UPDATE jobs SET state = 'running', started_at = ?1, heartbeat_at = ?1              WHERE source_id = ?2 AND state = 'queued' RETURNING id",
         )
+        .bind(now)
         .bind(source_id)
-        .bind(reason)
-        .bind(now)
-        .bind(now)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await;
-        let id = match inserted {
-            Ok(id) => id,
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(Error::SyncAlreadyRunning(source_id))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let id = match claimed {
+            Some(id) => id,
+            None => {
+                let inserted = sqlx::query_scalar(
+                    "INSERT INTO jobs (source_id, reason, state, run_after, created_at, started_at, heartbeat_at) \
+                     VALUES (?1, ?2, 'running', ?3, ?3, ?3, ?3) RETURNING id",
+                )
+                .bind(source_id)
+                .bind(reason)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await;
+                match inserted {
+                    Ok(id) => id,
+                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                        return Err(Error::SyncAlreadyRunning(source_id))
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
-            Err(e) => return Err(e.into()),
         };
         tx.commit().await?;
         Ok(id)

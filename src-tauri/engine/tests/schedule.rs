@@ -1,0 +1,331 @@
+//! Schedules in time zones and across DST, catch-up after a closed laptop, staleness of the
+//! client on screen, and the one-live-job rule — all on a manual clock.
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono_tz::America::New_York;
+use chrono_tz::Europe::Paris;
+use common::*;
+use freshboard_engine::schedule::CronSchedule;
+use freshboard_engine::{
+    Clock, Engine, EngineOptions, ErrorKind, JobReason, ManualClock, MemoryStore, Preset, ScheduleSpec,
+};
+
+fn runs(cron: &str, tz: &str, after: DateTime<Utc>, n: usize) -> Vec<DateTime<Utc>> {
+    CronSchedule::parse(cron, tz).unwrap().upcoming(after, n)
+}
+
+#[test]
+fn weekday_mornings_in_the_users_zone() {
+    let friday_noon = Paris
+        .with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let expected: Vec<_> = [23, 24, 25, 26, 27, 30]
+        .iter()
+        .map(|day| {
+            Paris
+                .with_ymd_and_hms(2026, 11, *day, 9, 0, 0)
+                .unwrap()
+                .with_timezone(&Utc)
+        })
+        .collect();
+    assert_eq!(runs("0 9 * * 1-5", "Europe/Paris", friday_noon, 6), expected);
+    // Sunday is 0 (and 7), as in standard cron.
+    let sunday = runs("0 9 * * 0", "Europe/Paris", friday_noon, 1)[0];
+    assert_eq!(
+        sunday,
+        Paris
+            .with_ymd_and_hms(2026, 11, 22, 9, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    );
+}
+
+#[test]
+fn spring_forward_runs_the_skipped_time_once_when_the_clocks_jump() {
+    // New York skips 02:00–03:00 on 8 March 2026.
+    let before = New_York
+        .with_ymd_and_hms(2026, 3, 7, 12, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let got = runs("30 2 * * *", "America/New_York", before, 3);
+    let expected = vec![
+        New_York
+            .with_ymd_and_hms(2026, 3, 8, 3, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc),
+        New_York
+            .with_ymd_and_hms(2026, 3, 9, 2, 30, 0)
+            .unwrap()
+            .with_timezone(&Utc),
+        New_York
+            .with_ymd_and_hms(2026, 3, 10, 2, 30, 0)
+            .unwrap()
+            .with_timezone(&Utc),
+    ];
+    assert_eq!(got, expected);
+    // An hourly schedule does not run twice at the jump.
+    let hourly = runs("0 * * * *", "America/New_York", before + Duration::hours(12), 4);
+    let unique: std::collections::BTreeSet<_> = hourly.iter().collect();
+    assert_eq!(unique.len(), hourly.len(), "{hourly:?}");
+}
+
+#[test]
+fn fall_back_runs_the_repeated_time_once() {
+    // New York repeats 01:00–02:00 on 1 November 2026.
+    let before = New_York
+        .with_ymd_and_hms(2026, 10, 31, 12, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let got = runs("30 1 * * *", "America/New_York", before, 3);
+    let first_pass = New_York
+        .with_ymd_and_hms(2026, 11, 1, 1, 30, 0)
+        .earliest()
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(got[0], first_pass);
+    assert_eq!(
+        got[1],
+        New_York
+            .with_ymd_and_hms(2026, 11, 2, 1, 30, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    );
+    // Asked during the repeated hour, after the first 01:30, it does not run again that day.
+    let during_repeat = New_York
+        .with_ymd_and_hms(2026, 11, 1, 1, 10, 0)
+        .latest()
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(
+        runs("30 1 * * *", "America/New_York", during_repeat, 1)[0],
+        got[1]
+    );
+    // Paris too (03:00 → 02:00 on 25 October 2026).
+    let paris = runs(
+        "30 2 * * *",
+        "Europe/Paris",
+        Paris
+            .with_ymd_and_hms(2026, 10, 24, 12, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc),
+        2,
+    );
+    assert_eq!(paris[1] - paris[0], Duration::hours(25));
+}
+
+#[test]
+fn bad_schedules_are_refused_with_what_is_wrong() {
+    for (cron, tz, needle) in [
+        ("0 9 * *", "UTC", "4 fields"),
+        ("0 0 9 * * *", "UTC", "6 fields"),
+        ("61 * * * *", "UTC", "not a valid cron"),
+        ("0 9 * * 1-5", "Mars/Olympus", "not a time zone"),
+        ("0 0 30 2 *", "UTC", "never runs"),
+    ] {
+        let err = CronSchedule::parse(cron, tz).unwrap_err().to_string();
+        assert!(err.contains(needle), "{cron} {tz}: {err}");
+    }
+    for hours in [0, 25] {
+        let err = Preset::EveryNHours { hours }.to_cron().unwrap_err().to_string();
+        assert!(err.contains("1 to 24"), "{err}");
+    }
+}
+
+async fn engine_at(dir: &std::path::Path, clock: Arc<ManualClock>) -> Engine {
+    let options = EngineOptions {
+        clock,
+        secrets: Arc::new(MemoryStore::default()),
+        http: fast_http(),
+        pace_requests: false,
+    };
+    Engine::open_with(dir, options).await.unwrap()
+}
+
+fn monday_morning() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap(),
+    ))
+}
+
+#[tokio::test]
+async fn invalid_input_saves_nothing() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_at(dir.path(), monday_morning()).await;
+    let source = add_stripe(&engine, &sim).await;
+    let good = ScheduleSpec {
+        preset: Preset::DailyAt { hour: 7, minute: 30 },
+        time_zone: Some("Europe/Paris".into()),
+    };
+    let saved = engine.set_schedule(source.id, &good).await.unwrap();
+    for bad in [
+        ScheduleSpec {
+            preset: Preset::Custom {
+                cron: "every morning".into(),
+            },
+            time_zone: None,
+        },
+        ScheduleSpec {
+            preset: Preset::EveryNHours { hours: 0 },
+            time_zone: None,
+        },
+        ScheduleSpec {
+            preset: Preset::Hourly,
+            time_zone: Some("Nowhere/Special".into()),
+        },
+    ] {
+        let err = engine.set_schedule(source.id, &bad).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+        assert!(engine.preview_schedule(&bad).is_err());
+    }
+    assert_eq!(
+        engine.schedule(source.id).await.unwrap(),
+        Some(saved),
+        "the good schedule is untouched"
+    );
+}
+
+#[tokio::test]
+async fn a_laptop_closed_for_three_days_catches_up_once() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = monday_morning();
+    let engine = engine_at(dir.path(), clock.clone()).await;
+    let source = add_stripe(&engine, &sim).await;
+    let spec = ScheduleSpec {
+        preset: Preset::Hourly,
+        time_zone: Some("UTC".into()),
+    };
+    let schedule = engine.set_schedule(source.id, &spec).await.unwrap();
+    assert_eq!(schedule.next_run_at, Some(clock.now_millis() + 3_600_000));
+    assert!(engine.plan().await.unwrap().is_empty(), "nothing is due yet");
+
+    // On time: one `schedule` run.
+    clock.advance(Duration::hours(1));
+    let jobs = engine.plan().await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    let report = engine
+        .sync_source(source.id, JobReason::Schedule, None)
+        .await
+        .unwrap();
+    assert_eq!(report.job_id, jobs[0], "the sync ran the queued job");
+
+    // Closed for three days: 72 runs missed, one catch-up.
+    clock.advance(Duration::days(3));
+    let jobs = engine.plan().await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert!(
+        engine.plan().await.unwrap().is_empty(),
+        "a second tick adds nothing"
+    );
+    let pool = db(&engine).await;
+    let reason: String = sqlx::query_scalar("SELECT reason FROM jobs WHERE id = ?")
+        .bind(jobs[0])
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(reason, "catch_up");
+    // …and the schedule continues from now, not from three days ago.
+    let next = engine
+        .schedule(source.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .next_run_at
+        .unwrap();
+    assert!(
+        next > clock.now_millis() && next <= clock.now_millis() + 3_600_000,
+        "{next}"
+    );
+}
+
+#[tokio::test]
+async fn viewing_a_stale_client_refreshes_each_stale_source_once() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = monday_morning();
+    let engine = engine_at(dir.path(), clock.clone()).await;
+    let stripe = add_stripe(&engine, &sim).await;
+    let client = stripe.client_id;
+    let github = engine
+        .add_source(freshboard_engine::NewSource {
+            client_id: client,
+            provider: freshboard_engine::Provider::Github,
+            secret: GITHUB_TOKEN.into(),
+            repo: Some(REPO.into()),
+            base_url: Some(sim.url()),
+        })
+        .await
+        .unwrap();
+    let other = engine.create_client("Nobody looks at me").await.unwrap();
+    let _ = other;
+
+    // Never synced: both sources are stale, one job each; viewing again adds none.
+    assert_eq!(engine.client_seen(client).await.unwrap().len(), 2);
+    assert!(engine.client_seen(client).await.unwrap().is_empty());
+    for source in [&stripe, &github] {
+        assert!(engine
+            .sync_source(source.id, JobReason::Stale, None)
+            .await
+            .unwrap()
+            .succeeded());
+    }
+    // Fresh: nothing to do.
+    clock.advance(Duration::minutes(10));
+    assert!(engine.client_seen(client).await.unwrap().is_empty());
+    // Past the 15-minute window: stale again.
+    clock.advance(Duration::minutes(6));
+    assert_eq!(engine.client_seen(client).await.unwrap().len(), 2);
+    // An inactive client with no schedule costs nothing, however long it sits.
+    clock.advance(Duration::days(2));
+    assert!(engine.plan().await.unwrap().is_empty());
+    let pool = db(&engine).await;
+    let active: i64 = sqlx::query_scalar("SELECT jobs_active FROM clients WHERE id = ?")
+        .bind(client)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(active, 0, "no heartbeat for 5 minutes: inactive");
+}
+
+#[tokio::test]
+async fn the_database_refuses_a_second_live_job_even_under_a_race() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_at(dir.path(), monday_morning()).await;
+    let source = add_stripe(&engine, &sim).await;
+    // Two engines on one database, as the app and the CLI would be, racing.
+    let second = engine_at(dir.path(), monday_morning()).await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let engine = if i % 2 == 0 {
+            engine.clone()
+        } else {
+            second.clone()
+        };
+        let id = source.id;
+        tasks.push(tokio::spawn(async move {
+            engine.enqueue(id, JobReason::Manual).await.unwrap()
+        }));
+    }
+    let mut enqueued = 0;
+    for task in tasks {
+        enqueued += task.await.unwrap().is_some() as usize;
+    }
+    assert_eq!(enqueued, 1);
+    // Even SQL that skips the engine's code is refused.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", engine.database_path().display()))
+        .await
+        .unwrap();
+    let err = sqlx::query("INSERT INTO jobs (source_id, reason, state, run_after, created_at) VALUES (?, 'manual', 'queued', 0, 0)")
+        .bind(source.id)
+        .execute(&pool)
+        .await
+        .unwrap_err();
+    assert!(err.as_database_error().unwrap().is_unique_violation(), "{err}");
+}
