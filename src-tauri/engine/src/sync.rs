@@ -294,10 +294,10 @@ const BATCH_ROWS: usize = 1000;
 
 /// Held while a process syncs a source: an OS file lock, released even by `kill -9`, so a
 /// job row left `running` without its lock holder is known to be dead.
-struct SourceLock(#[allow(dead_code)] File);
+pub(crate) struct SourceLock(#[allow(dead_code)] File);
 
 impl SourceLock {
-    fn acquire(engine: &Engine, source_id: i64) -> Result<Self> {
+    pub(crate) fn acquire(engine: &Engine, source_id: i64) -> Result<Self> {
         let dir = engine.data_dir.join("locks");
         std::fs::create_dir_all(&dir).map_err(|source| Error::DataDir {
             path: dir.clone(),
@@ -323,14 +323,10 @@ pub(crate) async fn run(
     let requests_before = engine.http.requests_sent();
     let access = engine.store.source_access(source_id).await?;
     let _lock = SourceLock::acquire(engine, source_id)?;
-    let interrupted = engine
-        .store
-        .fail_interrupted_jobs(source_id, engine.clock.now_millis())
-        .await?;
-    if interrupted > 0 {
+    if engine.store.requeue_interrupted_jobs(source_id).await? > 0 {
         tracing::warn!(
             source = source_id,
-            "an interrupted sync was recorded as failed; resuming from its cursors"
+            "resuming a sync that was interrupted (the app or command stopped mid-sync)"
         );
     }
     let job_id = engine

@@ -3,12 +3,14 @@
 //! per source, so neither can start a storm.
 
 mod cron;
+mod workers;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use cron::{CronSchedule, Preset, ScheduleError};
+pub use workers::{JobOutcome, WorkerConfig};
 
 use crate::clock::Millis;
 

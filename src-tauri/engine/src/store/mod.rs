@@ -3,6 +3,7 @@
 
 mod clients;
 mod entities;
+mod queue;
 mod schedules;
 mod sources;
 mod sync_state;
@@ -11,6 +12,7 @@ pub use entities::{Cell, Rows, Table};
 pub(crate) use sources::NewSourceRow;
 pub use sources::SourceAccess;
 
+pub(crate) use queue::QueuedJob;
 pub(crate) use sync_state::JobEnd;
 
 pub use sync_state::StreamStatus;

@@ -36,16 +36,15 @@ pub(crate) struct JobEnd<'a> {
 }
 
 impl Store {
-    /// Marks jobs of this source left `running` by a process that died as failed. Only call
-    /// while holding the source's sync lock: then no live process is running one.
-    pub(crate) async fn fail_interrupted_jobs(&self, source_id: i64, now: Millis) -> Result<u64> {
+    /// Puts jobs of this source left `running` by a process that died back in the queue, one
+    /// attempt further; their streams resume from the cursors they committed. Only call while
+    /// holding the source's sync lock: then no live process is running one.
+    pub(crate) async fn requeue_interrupted_jobs(&self, source_id: i64) -> Result<u64> {
         let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "UPDATE jobs SET state = 'failed', finished_at = ?, error_kind = 'interrupted', \
-             error_message = 'Freshboard stopped while this sync was running; the next sync resumes where it left off.' \
+        let requeued = sqlx::query(
+            "UPDATE jobs SET state = 'queued', attempt = attempt + 1, started_at = NULL, heartbeat_at = NULL \
              WHERE source_id = ? AND state = 'running'",
         )
-        .bind(now)
         .bind(source_id)
         .execute(&mut *tx)
         .await?
@@ -55,7 +54,16 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(done)
+        Ok(requeued)
+    }
+
+    /// Sources with a job marked `running` (by this process or one that died).
+    pub(crate) async fn sources_with_running_jobs(&self) -> Result<Vec<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT source_id FROM jobs WHERE state = 'running'")
+                .fetch_all(self.reader())
+                .await?,
+        )
     }
 
     /// Starts running the source's queued job, or a new one when none is queued. The

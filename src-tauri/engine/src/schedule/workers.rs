@@ -1,0 +1,195 @@
+//! The job queue's workers: a bounded pool with per-provider caps. A job that fails for a
+//! reason that can pass (rate limits, server errors, timeouts, a bad page) is queued again
+//! with exponential backoff and jitter, up to `max_attempts`; the newest finished jobs of each
+//! source are kept for inspection.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+
+use crate::clock::Millis;
+use crate::error::{Error, Result};
+use crate::store::QueuedJob;
+use crate::sync::{self, JobReason, SourceLock};
+use crate::Engine;
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub workers: usize,
+    pub per_provider: usize,
+    pub max_attempts: i64,
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    pub keep_finished: i64,
+    /// How often the background loop plans and dispatches: short, and against wall-clock
+    /// time, because timers stop while a laptop sleeps.
+    pub tick: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            workers: 4,
+            per_provider: 2,
+            max_attempts: 5,
+            retry_base: Duration::from_secs(30),
+            retry_max: Duration::from_secs(30 * 60),
+            keep_finished: 100,
+            tick: Duration::from_secs(5),
+        }
+    }
+}
+
+/// How one dispatched job ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobOutcome {
+    pub job_id: i64,
+    pub source_id: i64,
+    pub state: String,
+    /// The retry queued after a failure that can pass.
+    pub retry: Option<i64>,
+}
+
+/// Error kinds worth another attempt later.
+fn retryable(kind: &str) -> bool {
+    matches!(
+        kind,
+        "rate_limited" | "server" | "timeout" | "bad_page" | "offline" | "storage"
+    )
+}
+
+impl Engine {
+    /// At start: jobs left `running` by a process that died are queued again (their streams
+    /// resume from their cursors). A job whose source lock is held elsewhere is left alone.
+    pub async fn recover_interrupted(&self) -> Result<u64> {
+        let mut requeued = 0;
+        for source in self.store.sources_with_running_jobs().await? {
+            if let Ok(_lock) = SourceLock::acquire(self, source) {
+                requeued += self.store.requeue_interrupted_jobs(source).await?;
+            }
+        }
+        Ok(requeued)
+    }
+
+    /// Cancels a queued job. (A running one finishes its page and stops at the next sync.)
+    pub async fn cancel_job(&self, job_id: i64) -> Result<bool> {
+        self.store.cancel_queued(job_id, self.clock.now_millis()).await
+    }
+
+    /// One dispatch pass: runs every runnable job the caps allow, concurrently, and waits
+    /// for them. The background loop uses `dispatch` instead, which does not wait.
+    pub async fn run_due_jobs(&self, config: &WorkerConfig) -> Result<Vec<JobOutcome>> {
+        let mut running = JoinSet::new();
+        self.dispatch(config, &mut running, &mut HashMap::new()).await?;
+        let mut outcomes = Vec::new();
+        while let Some(done) = running.join_next().await {
+            let (_, outcome) = done.expect("worker task");
+            outcomes.extend(outcome?);
+        }
+        Ok(outcomes)
+    }
+
+    /// Runs forever: plans (schedules, idle clients) and dispatches queued jobs every tick.
+    pub async fn run_workers(self, config: WorkerConfig) {
+        if let Err(e) = self.recover_interrupted().await {
+            tracing::error!(error = %e, "could not re-queue interrupted jobs");
+        }
+        let mut running = JoinSet::new();
+        let mut busy: HashMap<String, usize> = HashMap::new();
+        let mut tick = tokio::time::interval(config.tick);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                Some(done) = running.join_next() => {
+                    if let Ok((provider, outcome)) = done {
+                        if let Some(n) = busy.get_mut(&provider) { *n = n.saturating_sub(1); }
+                        if let Err(e) = outcome { tracing::error!(error = %e, "job failed to run"); }
+                    }
+                }
+            }
+            if let Err(e) = self.plan().await {
+                tracing::error!(error = %e, "planning failed");
+            }
+            if let Err(e) = self.dispatch(&config, &mut running, &mut busy).await {
+                tracing::error!(error = %e, "dispatch failed");
+            }
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        config: &WorkerConfig,
+        running: &mut JoinSet<(String, Result<Option<JobOutcome>>)>,
+        busy: &mut HashMap<String, usize>,
+    ) -> Result<()> {
+        for job in self.store.runnable_jobs(self.clock.now_millis()).await? {
+            if running.len() >= config.workers {
+                break;
+            }
+            let in_use = busy.entry(job.provider.clone()).or_default();
+            if *in_use >= config.per_provider {
+                continue;
+            }
+            *in_use += 1;
+            let (engine, config) = (self.clone(), config.clone());
+            running.spawn(async move {
+                let provider = job.provider.clone();
+                (provider, engine.run_job(job, &config).await)
+            });
+        }
+        Ok(())
+    }
+
+    async fn run_job(&self, job: QueuedJob, config: &WorkerConfig) -> Result<Option<JobOutcome>> {
+        let reason = match job.reason.as_str() {
+            "schedule" => JobReason::Schedule,
+            "stale" => JobReason::Stale,
+            "catch_up" => JobReason::CatchUp,
+            "retry" => JobReason::Retry,
+            _ => JobReason::Manual,
+        };
+        match sync::run(self, job.source_id, reason, None).await {
+            Ok(_) => {}
+            // Another process is syncing this source: the job waits for the next tick.
+            Err(Error::SyncAlreadyRunning(_)) => return Ok(None),
+            Err(e) => tracing::warn!(source = job.source_id, error = %e, "job failed"),
+        }
+        let Some(finished) = self.store.finished_job(job.id).await? else {
+            return Ok(None);
+        };
+        let mut retry = None;
+        if finished.state == "failed"
+            && finished.error_kind.as_deref().is_some_and(retryable)
+            && finished.attempt < config.max_attempts
+        {
+            let now = self.clock.now_millis();
+            let run_after = now + backoff(config, finished.attempt);
+            retry = self
+                .store
+                .enqueue_retry(job.source_id, finished.attempt + 1, run_after, now)
+                .await?;
+        }
+        self.store
+            .prune_finished_jobs(job.source_id, config.keep_finished)
+            .await?;
+        Ok(Some(JobOutcome {
+            job_id: job.id,
+            source_id: job.source_id,
+            state: finished.state,
+            retry,
+        }))
+    }
+}
+
+/// Exponential with full jitter, so sources that failed together do not retry together.
+fn backoff(config: &WorkerConfig, attempt: i64) -> Millis {
+    let ceiling = config
+        .retry_base
+        .saturating_mul(1 << attempt.clamp(0, 16) as u32)
+        .min(config.retry_max);
+    // Never sooner than the base: the jitter spreads retries, it does not hurry them.
+    (config.retry_base + ceiling.saturating_sub(config.retry_base).mul_f64(fastrand::f64())).as_millis()
+        as Millis
+}

@@ -1,0 +1,96 @@
+//! SQL for the job queue: what is runnable, how a job ended, retries and history pruning.
+
+use sqlx::FromRow;
+
+use super::schedules::enqueue;
+use super::Store;
+use crate::clock::Millis;
+use crate::error::Result;
+
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct QueuedJob {
+    pub id: i64,
+    pub source_id: i64,
+    pub provider: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct FinishedJob {
+    pub state: String,
+    pub attempt: i64,
+    pub error_kind: Option<String>,
+}
+
+impl Store {
+    /// Queued jobs whose time has come, oldest first, of enabled sources.
+    pub(crate) async fn runnable_jobs(&self, now: Millis) -> Result<Vec<QueuedJob>> {
+        Ok(sqlx::query_as(
+            "SELECT j.id, j.source_id, s.provider, j.reason FROM jobs j JOIN sources s ON s.id = j.source_id \
+             WHERE j.state = 'queued' AND j.run_after <= ? AND s.enabled = 1 ORDER BY j.run_after, j.id",
+        )
+        .bind(now)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    pub(crate) async fn finished_job(&self, job_id: i64) -> Result<Option<FinishedJob>> {
+        Ok(
+            sqlx::query_as("SELECT state, attempt, error_kind FROM jobs WHERE id = ?")
+                .bind(job_id)
+                .fetch_optional(self.reader())
+                .await?,
+        )
+    }
+
+    /// Queues the next attempt of a failed job, unless the source already has a live job.
+    pub(crate) async fn enqueue_retry(
+        &self,
+        source_id: i64,
+        attempt: i64,
+        run_after: Millis,
+        now: Millis,
+    ) -> Result<Option<i64>> {
+        let mut tx = self.write().await?;
+        let job = enqueue(&mut tx, source_id, "retry", run_after, now).await?;
+        if let Some(job) = job {
+            sqlx::query("UPDATE jobs SET attempt = ? WHERE id = ?")
+                .bind(attempt)
+                .bind(job)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(job)
+    }
+
+    /// Cancels a job that has not started. `false` when it is not queued.
+    pub(crate) async fn cancel_queued(&self, job_id: i64, now: Millis) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let n = sqlx::query(
+            "UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE id = ? AND state = 'queued'",
+        )
+        .bind(now)
+        .bind(job_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    /// Keeps the newest `keep` finished jobs of a source (with their errors, for inspection).
+    pub(crate) async fn prune_finished_jobs(&self, source_id: i64, keep: i64) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "DELETE FROM jobs WHERE source_id = ?1 AND state NOT IN ('queued', 'running') AND id NOT IN \
+             (SELECT id FROM jobs WHERE source_id = ?1 AND state NOT IN ('queued', 'running') ORDER BY id DESC LIMIT ?2)",
+        )
+        .bind(source_id)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

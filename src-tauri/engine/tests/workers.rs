@@ -1,0 +1,185 @@
+//! The job queue's workers on a manual clock: bounded concurrency with per-provider caps,
+//! retries with backoff up to five attempts, cancellation, recovery after a crash, and a
+//! bounded history.
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::*;
+use freshboard_engine::schedule::WorkerConfig;
+use freshboard_engine::{Engine, EngineOptions, JobReason, ManualClock, MemoryStore, NewSource, Provider};
+use serde_json::json;
+
+async fn engine_at(dir: &std::path::Path, clock: Arc<ManualClock>) -> Engine {
+    let options = EngineOptions {
+        clock,
+        secrets: Arc::new(MemoryStore::default()),
+        http: fast_http(),
+        pace_requests: false,
+    };
+    Engine::open_with(dir, options).await.unwrap()
+}
+
+fn clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap(),
+    ))
+}
+
+async fn jobs(engine: &Engine) -> Vec<(i64, String, String, i64)> {
+    sqlx::query_as("SELECT source_id, reason, state, attempt FROM jobs ORDER BY id")
+        .fetch_all(&db(engine).await)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_failing_source_is_retried_with_backoff_five_times_then_left_failed() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let engine = engine_at(dir.path(), clock.clone()).await;
+    let source = add_stripe(&engine, &sim).await;
+    let config = WorkerConfig::default();
+    sim.fault(json!({"route": "/v1/charges", "kind": "server_error", "after": 1}))
+        .await;
+
+    engine
+        .enqueue(source.id, JobReason::Manual)
+        .await
+        .unwrap()
+        .unwrap();
+    for attempt in 1..=5 {
+        let outcomes = engine.run_due_jobs(&config).await.unwrap();
+        assert_eq!(outcomes.len(), 1, "attempt {attempt}");
+        assert_eq!(outcomes[0].state, "failed");
+        assert_eq!(
+            outcomes[0].retry.is_some(),
+            attempt < 5,
+            "attempt {attempt}: {outcomes:?}"
+        );
+        // The retry waits: nothing runs until its time comes.
+        assert!(engine.run_due_jobs(&config).await.unwrap().is_empty());
+        clock.advance(Duration::minutes(31));
+    }
+    assert!(
+        engine.run_due_jobs(&config).await.unwrap().is_empty(),
+        "no sixth attempt"
+    );
+    let history = jobs(&engine).await;
+    let attempts: Vec<i64> = history.iter().map(|j| j.3).collect();
+    assert_eq!(attempts, [1, 2, 3, 4, 5]);
+    assert!(history[1..].iter().all(|j| j.1 == "retry"));
+
+    sim.clear_faults().await;
+    engine.enqueue(source.id, JobReason::Manual).await.unwrap();
+    let outcomes = engine.run_due_jobs(&config).await.unwrap();
+    assert_eq!(outcomes[0].state, "succeeded");
+}
+
+#[tokio::test]
+async fn the_pool_respects_the_per_provider_cap() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_at(dir.path(), clock()).await;
+    let mut sources = Vec::new();
+    for name in ["A", "B", "C"] {
+        let client = engine.create_client(name).await.unwrap();
+        let source = engine
+            .add_source(NewSource {
+                client_id: client.id,
+                provider: Provider::Stripe,
+                secret: STRIPE_KEY.into(),
+                repo: None,
+                base_url: Some(sim.url()),
+            })
+            .await
+            .unwrap();
+        engine
+            .enqueue(source.id, JobReason::Manual)
+            .await
+            .unwrap()
+            .unwrap();
+        sources.push(source);
+    }
+    let config = WorkerConfig {
+        per_provider: 2,
+        ..WorkerConfig::default()
+    };
+    let first = engine.run_due_jobs(&config).await.unwrap();
+    assert_eq!(first.len(), 2, "two Stripe jobs at once at most");
+    let second = engine.run_due_jobs(&config).await.unwrap();
+    assert_eq!(second.len(), 1, "the third ran on the next pass");
+    assert!(first.iter().chain(&second).all(|o| o.state == "succeeded"));
+}
+
+#[tokio::test]
+async fn cancelled_jobs_do_not_run_and_crashed_ones_are_requeued() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_at(dir.path(), clock()).await;
+    let source = add_stripe(&engine, &sim).await;
+    let config = WorkerConfig::default();
+
+    let job = engine
+        .enqueue(source.id, JobReason::Manual)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(engine.cancel_job(job).await.unwrap());
+    assert!(engine.run_due_jobs(&config).await.unwrap().is_empty());
+    assert!(
+        !engine.cancel_job(job).await.unwrap(),
+        "only a queued job can be cancelled"
+    );
+
+    // A job left `running` by a process that died (no one holds the source's lock).
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", engine.database_path().display()))
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO jobs (source_id, reason, state, run_after, created_at, started_at) VALUES (?, 'schedule', 'running', 0, 0, 0)")
+        .bind(source.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(engine.recover_interrupted().await.unwrap(), 1);
+    let outcomes = engine.run_due_jobs(&config).await.unwrap();
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!(outcomes[0].state, "succeeded");
+    let last = jobs(&engine).await.pop().unwrap();
+    assert_eq!(
+        (last.1.as_str(), last.3),
+        ("schedule", 2),
+        "the same job, resumed as its second attempt"
+    );
+}
+
+#[tokio::test]
+async fn only_the_newest_finished_jobs_are_kept() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_at(dir.path(), clock()).await;
+    let source = add_stripe(&engine, &sim).await;
+    let config = WorkerConfig {
+        keep_finished: 3,
+        ..WorkerConfig::default()
+    };
+    let mut ran = Vec::new();
+    for _ in 0..5 {
+        ran.push(
+            engine
+                .enqueue(source.id, JobReason::Manual)
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+        engine.run_due_jobs(&config).await.unwrap();
+    }
+    let kept: Vec<i64> = sqlx::query_scalar("SELECT id FROM jobs ORDER BY id")
+        .fetch_all(&db(&engine).await)
+        .await
+        .unwrap();
+    assert_eq!(kept, ran[2..]);
+}
