@@ -153,6 +153,16 @@ impl Http {
             .clone()
     }
 
+    /// Whether the host answers HTTP at all (any status): the offline probe.
+    pub async fn reachable(&self, url: &Url) -> bool {
+        self.client
+            .get(url.clone())
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .is_ok()
+    }
+
     /// GETs and parses JSON, retrying what can succeed on a retry.
     pub async fn get_json<T: DeserializeOwned>(&self, get: &Get<'_>) -> Result<Fetched<T>, HttpError> {
         let host = host_of(&get.url);

@@ -17,17 +17,23 @@ pub mod store;
 pub mod sync;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use reqwest::Url;
+use serde::Serialize;
+use tokio::sync::broadcast;
 use tokio::sync::mpsc::UnboundedSender;
+use ts_rs::TS;
 
 pub use clients::{Client, MAX_CLIENT_NAME_CHARS};
 pub use clock::{Clock, ManualClock, Millis, SystemClock};
 pub use connectors::Provider;
 pub use error::{Error, ErrorKind, InputError, Result};
 pub use http::HttpConfig;
-pub use schedule::{Preset, Schedule, SchedulePreview, ScheduleSpec};
+pub use schedule::{
+    ClientFreshness, FreshnessState, Preset, Schedule, SchedulePreview, ScheduleSpec, SourceFreshness,
+};
 pub use secrets::{KeyringStore, MemoryStore, SecretStore};
 pub use sources::{NewSource, Source};
 pub use store::{StreamStatus, DATABASE_FILE};
@@ -70,6 +76,29 @@ pub struct Engine {
     http: Arc<Http>,
     data_dir: PathBuf,
     pace_requests: bool,
+    offline: Arc<AtomicBool>,
+    events: broadcast::Sender<EngineEvent>,
+}
+
+/// What the engine tells whoever listens (the desktop shell forwards these to the UI).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum EngineEvent {
+    JobStarted {
+        #[ts(type = "number")]
+        source_id: i64,
+    },
+    Progress(SyncProgress),
+    JobFinished {
+        #[ts(type = "number")]
+        source_id: i64,
+        succeeded: bool,
+    },
+    /// The network went away (syncing paused) or came back.
+    Offline {
+        offline: bool,
+    },
 }
 
 /// A source with the state of each of its streams.
@@ -106,6 +135,8 @@ impl Engine {
             http: Arc::new(Http::new(options.http)),
             data_dir: data_dir.to_owned(),
             pace_requests: options.pace_requests,
+            offline: Arc::new(AtomicBool::new(false)),
+            events: broadcast::channel(1024).0,
         })
     }
 
@@ -115,6 +146,28 @@ impl Engine {
 
     pub async fn close(&self) {
         self.store.close().await;
+    }
+
+    /// Events from now on; a slow listener misses the oldest rather than slowing syncs.
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.events.subscribe()
+    }
+
+    pub(crate) fn emit(&self, event: EngineEvent) {
+        // No listener is fine: events are news, not state.
+        let _ = self.events.send(event);
+    }
+
+    /// Whether a connection failure has paused syncing until the network returns.
+    pub fn is_offline(&self) -> bool {
+        self.offline.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_offline(&self, offline: bool) {
+        if self.offline.swap(offline, Ordering::Relaxed) != offline {
+            tracing::info!(offline, "network state changed");
+            self.emit(EngineEvent::Offline { offline });
+        }
     }
 
     // --- clients -------------------------------------------------------------------------

@@ -193,14 +193,16 @@ impl Job<'_> {
         counts.records += in_flight.records;
         report.pages += in_flight.pages;
         report.records += in_flight.records;
-        if let Some(progress) = self.progress {
-            let _ = progress.send(SyncProgress {
-                source_id: self.source.id,
-                stream: stream.to_owned(),
-                records: report.records,
-                pages: report.pages,
-            });
+        let progress = SyncProgress {
+            source_id: self.source.id,
+            stream: stream.to_owned(),
+            records: report.records,
+            pages: report.pages,
+        };
+        if let Some(listener) = self.progress {
+            let _ = listener.send(progress.clone());
         }
+        self.engine.emit(crate::EngineEvent::Progress(progress));
         Ok(())
     }
 
@@ -334,7 +336,12 @@ pub(crate) async fn run(
         .start_job(source_id, reason.as_str(), engine.clock.now_millis())
         .await?;
 
+    engine.emit(crate::EngineEvent::JobStarted { source_id });
     let outcome = run_streams(engine, &access, job_id, progress).await;
+    engine.emit(crate::EngineEvent::JobFinished {
+        source_id,
+        succeeded: matches!(outcome, Ok((_, None))),
+    });
     // Every job ends recorded, whatever stopped it.
     let (state, kind, message) = match &outcome {
         Ok((_, None)) => ("succeeded", None, None),

@@ -3,6 +3,7 @@
 //! per source, so neither can start a storm.
 
 mod cron;
+mod freshness;
 mod workers;
 
 use chrono::{DateTime, Utc};
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use cron::{CronSchedule, Preset, ScheduleError};
+pub use freshness::{ClientFreshness, FreshnessState, SourceFreshness};
 pub use workers::{JobOutcome, WorkerConfig};
 
 use crate::clock::Millis;

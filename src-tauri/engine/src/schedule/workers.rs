@@ -25,6 +25,8 @@ pub struct WorkerConfig {
     /// How often the background loop plans and dispatches: short, and against wall-clock
     /// time, because timers stop while a laptop sleeps.
     pub tick: Duration,
+    /// While offline, how often to check whether the network is back.
+    pub probe_every: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -37,6 +39,7 @@ impl Default for WorkerConfig {
             retry_max: Duration::from_secs(30 * 60),
             keep_finished: 100,
             tick: Duration::from_secs(5),
+            probe_every: Duration::from_secs(30),
         }
     }
 }
@@ -55,7 +58,7 @@ pub struct JobOutcome {
 fn retryable(kind: &str) -> bool {
     matches!(
         kind,
-        "rate_limited" | "server" | "timeout" | "bad_page" | "offline" | "storage"
+        "rate_limited" | "server" | "timeout" | "bad_page" | "storage"
     )
 }
 
@@ -70,6 +73,28 @@ impl Engine {
             }
         }
         Ok(requeued)
+    }
+
+    /// While offline: asks the API of a source with queued work whether it answers at all;
+    /// any HTTP answer means the network is back and syncing resumes. Returns whether online.
+    pub async fn probe_network(&self) -> bool {
+        let Ok(jobs) = self.store.runnable_jobs(i64::MAX).await else {
+            return false;
+        };
+        let Some(job) = jobs.first() else {
+            // Nothing waits to run: nothing to be offline for.
+            self.set_offline(false);
+            return true;
+        };
+        let Ok(access) = self.store.source_access(job.source_id).await else {
+            return false;
+        };
+        let Ok(url) = self.base_url(&access) else {
+            return false;
+        };
+        let online = self.http.reachable(&url).await;
+        self.set_offline(!online);
+        online
     }
 
     /// Cancels a queued job. (A running one finishes its page and stops at the next sync.)
@@ -97,6 +122,7 @@ impl Engine {
         }
         let mut running = JoinSet::new();
         let mut busy: HashMap<String, usize> = HashMap::new();
+        let mut last_probe = std::time::Instant::now();
         let mut tick = tokio::time::interval(config.tick);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
@@ -108,6 +134,10 @@ impl Engine {
                         if let Err(e) = outcome { tracing::error!(error = %e, "job failed to run"); }
                     }
                 }
+            }
+            if self.is_offline() && last_probe.elapsed() >= config.probe_every {
+                last_probe = std::time::Instant::now();
+                self.probe_network().await;
             }
             if let Err(e) = self.plan().await {
                 tracing::error!(error = %e, "planning failed");
@@ -124,6 +154,9 @@ impl Engine {
         running: &mut JoinSet<(String, Result<Option<JobOutcome>>)>,
         busy: &mut HashMap<String, usize>,
     ) -> Result<()> {
+        if self.is_offline() {
+            return Ok(());
+        }
         for job in self.store.runnable_jobs(self.clock.now_millis()).await? {
             if running.len() >= config.workers {
                 break;
@@ -160,7 +193,16 @@ impl Engine {
             return Ok(None);
         };
         let mut retry = None;
-        if finished.state == "failed"
+        if finished.error_kind.as_deref() == Some("offline") {
+            // Not the source's fault: pause the queue (no retry storm) and try again, with
+            // no attempt spent, once the probe sees the network back.
+            self.set_offline(true);
+            let now = self.clock.now_millis();
+            retry = self
+                .store
+                .enqueue_retry(job.source_id, finished.attempt, now, now)
+                .await?;
+        } else if finished.state == "failed"
             && finished.error_kind.as_deref().is_some_and(retryable)
             && finished.attempt < config.max_attempts
         {
