@@ -28,6 +28,8 @@ CREATE TABLE connections (
     scopes         TEXT    NOT NULL DEFAULT '',
     -- Where the provider's API lives when not its public default (GitHub Enterprise, the simulator).
     api_base_url   TEXT,
+    -- The demo's connections to the bundled simulator, re-pointed at it on every start.
+    demo           INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)),
     created_at     INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL
 );

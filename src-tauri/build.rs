@@ -7,6 +7,17 @@ fn main() {
         "rename_client",
         "archive_client",
         "unarchive_client",
+        "list_sources",
+        "add_source",
+        "remove_source",
+        "refresh_source",
+        "client_seen",
+        "client_freshness",
+        "get_schedule",
+        "preview_schedule",
+        "set_schedule",
+        "remove_schedule",
+        "time_zones",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -1,9 +1,23 @@
 //! The commands the webview may call. Each is a few lines over `Engine`: no logic here.
 
-use freshboard_engine::{Client, Engine};
+use freshboard_engine::schedule::system_time_zone;
+use freshboard_engine::{
+    Client, ClientFreshness, Engine, JobReason, NewSource, Provider, Schedule, SchedulePreview, ScheduleSpec,
+    Source,
+};
+use serde::Serialize;
 use tauri::State;
+use ts_rs::TS;
 
 use crate::error::CommandError;
+
+/// Every IANA zone, for the schedule editor's picker, and the one this computer uses.
+#[derive(Serialize, TS)]
+#[ts(export)]
+pub struct TimeZones {
+    pub zones: Vec<String>,
+    pub system: String,
+}
 
 /// The engine, or why it could not start (e.g. a database from a newer Freshboard); the
 /// UI shows that reason instead of a dead window.
@@ -40,4 +54,87 @@ pub async fn archive_client(state: State<'_, AppState>, id: i64) -> Reply<Client
 #[tauri::command]
 pub async fn unarchive_client(state: State<'_, AppState>, id: i64) -> Reply<Client> {
     Ok(state.engine()?.unarchive_client(id).await?)
+}
+
+// --- sources ---------------------------------------------------------------------------
+
+#[tauri::command]
+pub async fn list_sources(state: State<'_, AppState>, client_id: i64) -> Reply<Vec<Source>> {
+    Ok(state.engine()?.sources(Some(client_id)).await?)
+}
+
+#[tauri::command]
+pub async fn add_source(
+    state: State<'_, AppState>,
+    client_id: i64,
+    provider: Provider,
+    secret: String,
+    repo: Option<String>,
+    base_url: Option<String>,
+) -> Reply<Source> {
+    let new = NewSource {
+        client_id,
+        provider,
+        secret,
+        repo,
+        base_url,
+    };
+    Ok(state.engine()?.add_source(new).await?)
+}
+
+#[tauri::command]
+pub async fn remove_source(state: State<'_, AppState>, source_id: i64) -> Reply<()> {
+    Ok(state.engine()?.remove_source(source_id).await?)
+}
+
+/// Queues a sync now; `None` when one is already queued or running.
+#[tauri::command]
+pub async fn refresh_source(state: State<'_, AppState>, source_id: i64) -> Reply<Option<i64>> {
+    Ok(state.engine()?.enqueue(source_id, JobReason::Manual).await?)
+}
+
+// --- attention and freshness ------------------------------------------------------------
+
+#[tauri::command]
+pub async fn client_seen(state: State<'_, AppState>, client_id: i64) -> Reply<()> {
+    state.engine()?.client_seen(client_id).await?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn client_freshness(state: State<'_, AppState>, client_id: i64) -> Reply<ClientFreshness> {
+    Ok(state.engine()?.client_freshness(client_id).await?)
+}
+
+// --- schedules -------------------------------------------------------------------------
+
+#[tauri::command]
+pub async fn get_schedule(state: State<'_, AppState>, source_id: i64) -> Reply<Option<Schedule>> {
+    Ok(state.engine()?.schedule(source_id).await?)
+}
+
+#[tauri::command]
+pub async fn preview_schedule(state: State<'_, AppState>, spec: ScheduleSpec) -> Reply<SchedulePreview> {
+    Ok(state.engine()?.preview_schedule(&spec)?)
+}
+
+#[tauri::command]
+pub async fn set_schedule(state: State<'_, AppState>, source_id: i64, spec: ScheduleSpec) -> Reply<Schedule> {
+    Ok(state.engine()?.set_schedule(source_id, &spec).await?)
+}
+
+#[tauri::command]
+pub async fn remove_schedule(state: State<'_, AppState>, source_id: i64) -> Reply<()> {
+    Ok(state.engine()?.remove_schedule(source_id).await?)
+}
+
+#[tauri::command]
+pub fn time_zones() -> TimeZones {
+    TimeZones {
+        zones: chrono_tz::TZ_VARIANTS
+            .iter()
+            .map(|tz| tz.name().to_owned())
+            .collect(),
+        system: system_time_zone(),
+    }
 }

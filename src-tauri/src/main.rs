@@ -2,6 +2,7 @@
 // No console window next to the app on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod background;
 mod commands;
 mod error;
 mod logging;
@@ -39,6 +40,9 @@ fn main() {
                 tracing::error!(error = %e, "engine did not start");
                 CommandError::from(e)
             });
+            if let Ok(engine) = &engine {
+                background::start(app.handle(), engine);
+            }
             app.manage(AppState(engine));
             Ok(())
         })
@@ -48,6 +52,17 @@ fn main() {
             commands::rename_client,
             commands::archive_client,
             commands::unarchive_client,
+            commands::list_sources,
+            commands::add_source,
+            commands::remove_source,
+            commands::refresh_source,
+            commands::client_seen,
+            commands::client_freshness,
+            commands::get_schedule,
+            commands::preview_schedule,
+            commands::set_schedule,
+            commands::remove_schedule,
+            commands::time_zones,
         ])
         .build(tauri::generate_context!())
         .expect("failed to build the Freshboard window");

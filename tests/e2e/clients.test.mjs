@@ -14,7 +14,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'freshboard-e2e-'));
 
 let driver;
 before(async () => {
-  driver = await startDriver({ FRESHBOARD_DATA_DIR: dataDir });
+  // No demo client here: this test starts from an empty list.
+  driver = await startDriver({ FRESHBOARD_DATA_DIR: dataDir, FRESHBOARD_DEMO: '0' });
 });
 after(async () => {
   await driver?.stop();

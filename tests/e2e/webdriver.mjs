@@ -115,7 +115,12 @@ export class Session {
 
 class Element {
   constructor(session, id) {
+    this.id = id;
     this.url = `${session.base}/element/${id}`;
+  }
+  /** The element as an argument to `Session.execute`. */
+  ref() {
+    return { [ELEMENT]: this.id };
   }
   click() {
     return request('POST', `${this.url}/click`, {});

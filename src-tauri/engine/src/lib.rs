@@ -8,6 +8,7 @@
 pub mod clients;
 pub mod clock;
 pub mod connectors;
+pub mod demo;
 pub mod error;
 pub mod http;
 pub mod schedule;
@@ -82,7 +83,7 @@ pub struct Engine {
 
 /// What the engine tells whoever listens (the desktop shell forwards these to the UI).
 #[derive(Debug, Clone, Serialize, TS)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
 #[ts(export)]
 pub enum EngineEvent {
     JobStarted {

@@ -1,10 +1,36 @@
 // Typed calls into the Rust commands. The types come from Rust (ts-rs, in ./bindings):
 // edit the Rust structs, never these shapes.
 import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 import type { Client } from './bindings/Client';
+import type { ClientFreshness } from './bindings/ClientFreshness';
 import type { CommandError } from './bindings/CommandError';
+import type { EngineEvent } from './bindings/EngineEvent';
+import type { FreshnessState } from './bindings/FreshnessState';
+import type { Preset } from './bindings/Preset';
+import type { Provider } from './bindings/Provider';
+import type { Schedule } from './bindings/Schedule';
+import type { SchedulePreview } from './bindings/SchedulePreview';
+import type { ScheduleSpec } from './bindings/ScheduleSpec';
+import type { Source } from './bindings/Source';
+import type { SourceFreshness } from './bindings/SourceFreshness';
+import type { TimeZones } from './bindings/TimeZones';
 
-export type { Client, CommandError };
+export type {
+  Client,
+  ClientFreshness,
+  CommandError,
+  EngineEvent,
+  FreshnessState,
+  Preset,
+  Provider,
+  Schedule,
+  SchedulePreview,
+  ScheduleSpec,
+  Source,
+  SourceFreshness,
+  TimeZones,
+};
 
 export interface ClientsApi {
   list(includeArchived: boolean): Promise<Client[]>;
@@ -20,6 +46,59 @@ export const clientsApi: ClientsApi = {
   rename: (id, name) => call('rename_client', { id, name }),
   archive: (id) => call('archive_client', { id }),
   unarchive: (id) => call('unarchive_client', { id }),
+};
+
+/** What the add-source form sends. The secret goes straight to the OS keyring on the Rust
+ * side; the UI never stores or shows it. */
+export interface NewSource {
+  clientId: number;
+  provider: Provider;
+  secret: string;
+  /** GitHub `owner/name`; null for Stripe. */
+  repo: string | null;
+  /** Another API address (a proxy, the simulator); null for the provider's own. */
+  baseUrl: string | null;
+}
+
+/** What the client page needs: its sources, their freshness, and the engine's news. */
+export interface ClientApi {
+  listSources(clientId: number): Promise<Source[]>;
+  addSource(source: NewSource): Promise<Source>;
+  removeSource(sourceId: number): Promise<null>;
+  /** The queued job's id, or null when one is already queued or running. */
+  refreshSource(sourceId: number): Promise<number | null>;
+  /** "Someone is looking at this client": the engine refreshes stale data of viewed clients. */
+  clientSeen(clientId: number): Promise<null>;
+  clientFreshness(clientId: number): Promise<ClientFreshness>;
+  /** Subscribes to engine events; resolves to the function that unsubscribes. */
+  onEngineEvent(handler: (event: EngineEvent) => void): Promise<() => void>;
+}
+
+export const clientApi: ClientApi = {
+  listSources: (clientId) => call('list_sources', { clientId }),
+  addSource: ({ clientId, provider, secret, repo, baseUrl }) =>
+    call('add_source', { clientId, provider, secret, repo, baseUrl }),
+  removeSource: (sourceId) => call('remove_source', { sourceId }),
+  refreshSource: (sourceId) => call('refresh_source', { sourceId }),
+  clientSeen: (clientId) => call('client_seen', { clientId }),
+  clientFreshness: (clientId) => call('client_freshness', { clientId }),
+  onEngineEvent: (handler) => listen<EngineEvent>('engine', (event) => handler(event.payload)),
+};
+
+export interface ScheduleApi {
+  getSchedule(sourceId: number): Promise<Schedule | null>;
+  previewSchedule(spec: ScheduleSpec): Promise<SchedulePreview>;
+  setSchedule(sourceId: number, spec: ScheduleSpec): Promise<Schedule>;
+  removeSchedule(sourceId: number): Promise<null>;
+  timeZones(): Promise<TimeZones>;
+}
+
+export const scheduleApi: ScheduleApi = {
+  getSchedule: (sourceId) => call('get_schedule', { sourceId }),
+  previewSchedule: (spec) => call('preview_schedule', { spec }),
+  setSchedule: (sourceId, spec) => call('set_schedule', { sourceId, spec }),
+  removeSchedule: (sourceId) => call('remove_schedule', { sourceId }),
+  timeZones: () => call('time_zones', {}),
 };
 
 async function call<T>(command: string, args: Record<string, unknown>): Promise<T> {

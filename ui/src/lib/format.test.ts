@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { ClientFreshness, SourceFreshness } from './api';
+import { FRESHNESS_LABEL, clientSummary, exactTime, timeAgo, updatedText } from './format';
+
+const NOW = Date.UTC(2026, 2, 30, 12, 0, 0);
+const MIN = 60_000;
+
+function client(state: ClientFreshness['state'], lastSyncedAt: number | null, sources: Partial<SourceFreshness>[] = []): ClientFreshness {
+  return {
+    clientId: 1,
+    state,
+    lastSyncedAt,
+    sources: sources.map((s, i) => ({ sourceId: i + 1, state: 'fresh', lastSyncedAt, lastAttemptAt: null, error: null, ...s })),
+  };
+}
+
+describe('timeAgo', () => {
+  it('speaks in the largest whole unit', () => {
+    expect(timeAgo(NOW, NOW)).toBe('just now');
+    expect(timeAgo(NOW - 59_999, NOW)).toBe('just now');
+    expect(timeAgo(NOW - MIN, NOW)).toBe('1 min ago');
+    expect(timeAgo(NOW - 4 * MIN - 30_000, NOW)).toBe('4 min ago');
+    expect(timeAgo(NOW - 59 * MIN, NOW)).toBe('59 min ago');
+    expect(timeAgo(NOW - 60 * MIN, NOW)).toBe('1 h ago');
+    expect(timeAgo(NOW - 3 * 60 * MIN - 1, NOW)).toBe('3 h ago');
+    expect(timeAgo(NOW - 24 * 60 * MIN, NOW)).toBe('1 day ago');
+    expect(timeAgo(NOW - 2 * 24 * 60 * MIN, NOW)).toBe('2 days ago');
+  });
+
+  it('reads a time slightly in the future as just now', () => {
+    expect(timeAgo(NOW + 5_000, NOW)).toBe('just now');
+  });
+});
+
+describe('exactTime', () => {
+  it('gives the date and time in the local format', () => {
+    const text = exactTime(NOW);
+    expect(text).toContain('2026');
+    expect(text).toBe(new Date(NOW).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }));
+  });
+});
+
+describe('freshness words', () => {
+  it('has a label for every state', () => {
+    expect(Object.keys(FRESHNESS_LABEL).sort()).toEqual(
+      ['failed', 'fresh', 'needs_reauth', 'never_synced', 'offline', 'refreshing', 'stale'],
+    );
+  });
+
+  it('summarises a client per state', () => {
+    const at = NOW - 4 * MIN;
+    expect(clientSummary(client(null, null), NOW)).toBeNull();
+    expect(clientSummary(client('fresh', at), NOW)).toEqual({ text: 'Updated 4 min ago', title: exactTime(at) });
+    expect(clientSummary(client('stale', at), NOW)?.text).toBe('Updated 4 min ago');
+    expect(clientSummary(client('stale', null), NOW)?.text).toBe('Not fully synced yet');
+    expect(clientSummary(client('never_synced', null), NOW)?.text).toBe('Never synced');
+    expect(clientSummary(client('refreshing', at), NOW)?.text).toBe('Refreshing…');
+    expect(clientSummary(client('needs_reauth', at), NOW)?.text).toBe('Reconnect needed');
+    expect(clientSummary(client('offline', at), NOW)?.text).toBe(`Offline — showing data from ${exactTime(at)}`);
+    expect(clientSummary(client('offline', null), NOW)?.text).toBe('Offline — no data yet');
+  });
+
+  it('gives the failing source’s reason', () => {
+    const f = client('failed', null, [{ state: 'fresh' }, { state: 'failed', error: 'Stripe refused the key' }]);
+    expect(clientSummary(f, NOW)?.text).toBe('Failed: Stripe refused the key');
+    expect(clientSummary(client('failed', null, [{ state: 'failed' }]), NOW)?.text).toBe('Failed: a source could not refresh');
+  });
+
+  it('ages with now', () => {
+    const f = client('fresh', NOW);
+    expect(clientSummary(f, NOW)?.text).toBe('Updated just now');
+    expect(clientSummary(f, NOW + 3 * 60 * MIN)?.text).toBe('Updated 3 h ago');
+    expect(updatedText(NOW - 2 * MIN, NOW)).toBe('updated 2 min ago');
+    expect(updatedText(null, NOW)).toBe('not synced yet');
+  });
+});

@@ -1,0 +1,82 @@
+// Pure wording for times and freshness, shared by the client header and the source cards.
+// Pure so it is tested without Svelte; callers pass `now` so relative times age on a tick.
+import type { ClientFreshness, FreshnessState, Provider } from './api';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** "just now", "4 min ago", "3 h ago", "1 day ago", "2 days ago". A time slightly in the
+ * future (the engine's clock ahead of this one) still reads "just now". */
+export function timeAgo(thenMs: number, nowMs: number): string {
+  const elapsed = nowMs - thenMs;
+  if (elapsed < MINUTE) return 'just now';
+  if (elapsed < HOUR) return `${Math.floor(elapsed / MINUTE)} min ago`;
+  if (elapsed < DAY) return `${Math.floor(elapsed / HOUR)} h ago`;
+  const days = Math.floor(elapsed / DAY);
+  return days === 1 ? '1 day ago' : `${days} days ago`;
+}
+
+/** The exact moment in the person's own locale and zone, for tooltips. */
+export function exactTime(ms: number): string {
+  return new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+/** Badge words, short enough for a pill. */
+export const FRESHNESS_LABEL: Record<FreshnessState, string> = {
+  needs_reauth: 'Reconnect needed',
+  offline: 'Offline',
+  failed: 'Failed',
+  refreshing: 'Refreshing',
+  never_synced: 'Never synced',
+  stale: 'Out of date',
+  fresh: 'Up to date',
+};
+
+/** One sentence per state, for a badge's tooltip and screen readers. */
+export const FRESHNESS_DESCRIPTION: Record<FreshnessState, string> = {
+  needs_reauth: 'The provider no longer accepts the saved key or token. Connect it again to resume.',
+  offline: 'No network: showing the data already on this computer. It refreshes when the connection returns.',
+  failed: 'The last refresh failed. The data shown is from the last one that worked.',
+  refreshing: 'Fetching the latest data now.',
+  never_synced: 'Nothing fetched yet.',
+  stale: 'Older than it should be; a refresh is due.',
+  fresh: 'Recently refreshed.',
+};
+
+export const PROVIDER_LABEL: Record<Provider, string> = { stripe: 'Stripe', github: 'GitHub' };
+
+/** What the client header says about all its sources at once. `title` (exact time or the
+ * full reason) goes in a tooltip. Null when the client has no sources yet. */
+export function clientSummary(f: ClientFreshness, nowMs: number): { text: string; title: string } | null {
+  const at = f.lastSyncedAt;
+  switch (f.state) {
+    case null:
+      return null;
+    case 'needs_reauth':
+      return { text: 'Reconnect needed', title: FRESHNESS_DESCRIPTION.needs_reauth };
+    case 'offline':
+      return at === null
+        ? { text: 'Offline — no data yet', title: FRESHNESS_DESCRIPTION.offline }
+        : { text: `Offline — showing data from ${exactTime(at)}`, title: FRESHNESS_DESCRIPTION.offline };
+    case 'failed': {
+      const reason = f.sources.find((s) => s.state === 'failed' && s.error)?.error ?? 'a source could not refresh';
+      return { text: `Failed: ${reason}`, title: at === null ? reason : `Last good data: ${exactTime(at)}` };
+    }
+    case 'refreshing':
+      return { text: 'Refreshing…', title: at === null ? FRESHNESS_DESCRIPTION.refreshing : `Last updated ${exactTime(at)}` };
+    case 'never_synced':
+      return { text: 'Never synced', title: FRESHNESS_DESCRIPTION.never_synced };
+    case 'stale':
+    case 'fresh':
+      // Stale with no time: a stream has never synced yet, so there is no "at least this fresh".
+      return at === null
+        ? { text: 'Not fully synced yet', title: FRESHNESS_DESCRIPTION.stale }
+        : { text: `Updated ${timeAgo(at, nowMs)}`, title: exactTime(at) };
+  }
+}
+
+/** A source card's "updated 4 min ago" line. */
+export function updatedText(lastSyncedAt: number | null, nowMs: number): string {
+  return lastSyncedAt === null ? 'not synced yet' : `updated ${timeAgo(lastSyncedAt, nowMs)}`;
+}
