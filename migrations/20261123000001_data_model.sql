@@ -97,7 +97,8 @@ CREATE TABLE jobs (
     records        INTEGER NOT NULL DEFAULT 0,
     pages          INTEGER NOT NULL DEFAULT 0,
     error_kind     TEXT,
-    error_message  TEXT
+    error_message  TEXT,
+    retry_at       INTEGER                  -- a rate limit's "come back at"
 );
 -- The database itself forbids a second live job for a source, whatever races in code.
 CREATE UNIQUE INDEX jobs_one_live_per_source ON jobs (source_id) WHERE state IN ('queued', 'running');

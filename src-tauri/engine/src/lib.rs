@@ -79,6 +79,8 @@ pub struct Engine {
     pace_requests: bool,
     offline: Arc<AtomicBool>,
     events: broadcast::Sender<EngineEvent>,
+    /// Running jobs asked to stop; their sync checks before every page.
+    cancel_requests: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
 }
 
 /// What the engine tells whoever listens (the desktop shell forwards these to the UI).
@@ -138,6 +140,7 @@ impl Engine {
             pace_requests: options.pace_requests,
             offline: Arc::new(AtomicBool::new(false)),
             events: broadcast::channel(1024).0,
+            cancel_requests: Arc::default(),
         })
     }
 
@@ -157,6 +160,14 @@ impl Engine {
     pub(crate) fn emit(&self, event: EngineEvent) {
         // No listener is fine: events are news, not state.
         let _ = self.events.send(event);
+    }
+
+    pub(crate) fn cancel_requested(&self, job_id: i64) -> bool {
+        self.cancel_requests.lock().expect("cancel set").contains(&job_id)
+    }
+
+    pub(crate) fn forget_cancel(&self, job_id: i64) {
+        self.cancel_requests.lock().expect("cancel set").remove(&job_id);
     }
 
     /// Whether a connection failure has paused syncing until the network returns.

@@ -79,6 +79,8 @@ pub struct SyncReport {
     pub fetch_ms: u64,
     pub store_ms: u64,
     pub streams: Vec<StreamReport>,
+    /// Stopped by `Engine::cancel_job`; what was committed before stays.
+    pub cancelled: bool,
 }
 
 impl SyncReport {
@@ -110,6 +112,14 @@ impl StreamError {
                 HttpError::Server { .. } => "server",
                 HttpError::BadBody { .. } => "bad_page",
             },
+        }
+    }
+
+    /// When the provider said to come back, for a rate limit.
+    pub fn retry_at(&self) -> Option<crate::clock::Millis> {
+        match &self.error {
+            ConnectorError::Http(HttpError::RateLimited { retry_at, .. }) => *retry_at,
+            _ => None,
         }
     }
 
@@ -215,18 +225,21 @@ impl Job<'_> {
         stream: &str,
         counts: &mut StreamReport,
         report: &mut SyncReport,
-    ) -> Result<Result<(), StreamError>> {
+    ) -> Result<StreamEnd> {
         let mut fetch_time = Duration::ZERO;
         let mut cursor = self.engine.store.stream_cursor(self.source.id, stream).await?;
         let mut batch: Option<Batch> = None;
         let mut in_flight: Option<InFlight> = None;
         let mut pages_fetched = 0;
         let outcome = loop {
+            if self.engine.cancel_requested(self.job_id) {
+                break StreamEnd::Cancelled;
+            }
             let page = match self.fetch(stream, cursor.take(), &mut fetch_time).await {
                 Ok(page) => page,
                 Err(error) => {
                     let page = pages_fetched + 1;
-                    break Err(StreamError {
+                    break StreamEnd::Failed(StreamError {
                         provider: self.source.provider,
                         stream: stream.to_owned(),
                         page,
@@ -248,7 +261,7 @@ impl Job<'_> {
                 }
             }
             if done {
-                break Ok(());
+                break StreamEnd::Done;
             }
             if batch.as_ref().is_some_and(|b| b.rows.len() >= BATCH_ROWS) {
                 if let Some(previous) = in_flight.take() {
@@ -267,6 +280,13 @@ impl Job<'_> {
         report.fetch_ms += fetch_time.as_millis() as u64;
         Ok(outcome)
     }
+}
+
+/// How a stream's walk ended. Pages fetched before a failure or a cancel are committed.
+enum StreamEnd {
+    Done,
+    Failed(StreamError),
+    Cancelled,
 }
 
 struct InFlight {
@@ -344,6 +364,7 @@ pub(crate) async fn run(
     });
     // Every job ends recorded, whatever stopped it.
     let (state, kind, message) = match &outcome {
+        Ok((report, _)) if report.cancelled => ("cancelled", None, None),
         Ok((_, None)) => ("succeeded", None, None),
         Ok((_, Some(error))) => ("failed", Some(error.kind()), Some(error.to_string())),
         Err(Error::Secret(_) | Error::MissingSecret(_)) => (
@@ -353,10 +374,16 @@ pub(crate) async fn run(
         ),
         Err(e) => ("failed", Some("storage"), Some(e.to_string())),
     };
+    let retry_at = match &outcome {
+        Ok((_, Some(error))) => error.retry_at(),
+        _ => None,
+    };
+    engine.forget_cancel(job_id);
     let end = JobEnd {
         state,
         error_kind: kind,
         error_message: message.as_deref(),
+        retry_at,
     };
     engine
         .store
@@ -408,6 +435,7 @@ async fn run_streams(
         fetch_ms: 0,
         store_ms: 0,
         streams: Vec::new(),
+        cancelled: false,
     };
     let mut first_error: Option<StreamError> = None;
     for stream in source.provider.streams() {
@@ -428,8 +456,8 @@ async fn run_streams(
         let outcome = job.sync_stream(stream, &mut counts, &mut report).await?;
         let now = engine.clock.now_millis();
         match outcome {
-            Ok(()) => engine.store.finish_stream(source.id, stream, None, now).await?,
-            Err(error) => {
+            StreamEnd::Done => engine.store.finish_stream(source.id, stream, None, now).await?,
+            StreamEnd::Failed(error) => {
                 let message = error.to_string();
                 tracing::warn!(source = source.id, %error, "stream failed");
                 engine
@@ -439,6 +467,12 @@ async fn run_streams(
                 counts.error_kind = Some(error.kind().to_owned());
                 counts.error = Some(message);
                 first_error.get_or_insert(error);
+            }
+            StreamEnd::Cancelled => {
+                engine.store.stream_idle(source.id, stream).await?;
+                report.streams.push(counts);
+                report.cancelled = true;
+                break;
             }
         }
         report.streams.push(counts);

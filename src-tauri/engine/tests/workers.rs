@@ -183,3 +183,95 @@ async fn only_the_newest_finished_jobs_are_kept() {
         .unwrap();
     assert_eq!(kept, ran[2..]);
 }
+
+#[tokio::test]
+async fn a_rate_limit_is_a_wait_that_spends_no_attempt() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let engine = engine_at(dir.path(), clock.clone()).await;
+    let source = add_stripe(&engine, &sim).await;
+    // Longer than the engine waits in place (90 s): the job stops and comes back later.
+    sim.fault(json!({"route": "/v1/charges", "kind": "rate_limit", "retry_after": 600, "count": 1}))
+        .await;
+    engine.enqueue(source.id, JobReason::Manual).await.unwrap();
+    let outcomes = engine.run_due_jobs(&WorkerConfig::default()).await.unwrap();
+    assert_eq!(outcomes[0].state, "failed");
+    let retry = outcomes[0].retry.expect("a retry is queued");
+    let pool = db(&engine).await;
+    let (reason, attempt, run_after): (String, i64, i64) =
+        sqlx::query_as("SELECT reason, attempt, run_after FROM jobs WHERE id = ?")
+            .bind(retry)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let retry_at: i64 = sqlx::query_scalar("SELECT retry_at FROM jobs WHERE id = ?")
+        .bind(outcomes[0].job_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        (reason.as_str(), attempt),
+        ("retry", 1),
+        "no attempt spent on a rate limit"
+    );
+    assert!(
+        run_after >= retry_at,
+        "the retry waits until the provider said: {run_after} < {retry_at}"
+    );
+}
+
+#[tokio::test]
+async fn a_running_job_can_be_cancelled_and_keeps_what_it_stored() {
+    let mut config = small_config();
+    config.stripe.charges = 3_000;
+    let sim = Sim::start(config).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_at(dir.path(), clock()).await;
+    let source = add_stripe(&engine, &sim).await;
+    // Slow pages, so the job is surely still running when the cancel arrives.
+    sim.fault(json!({"route": "/v1/charges", "kind": "delay", "delay_ms": 100}))
+        .await;
+    let job = engine
+        .enqueue(source.id, JobReason::Manual)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut events = engine.subscribe();
+    let runner = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.run_due_jobs(&WorkerConfig::default()).await.unwrap() })
+    };
+    // Cancel once charges are being stored.
+    loop {
+        if let freshboard_engine::EngineEvent::Progress(p) = events.recv().await.unwrap() {
+            if p.stream == "charges" {
+                break;
+            }
+        }
+    }
+    assert!(engine.cancel_job(job).await.unwrap());
+    let outcomes = runner.await.unwrap();
+    assert_eq!(outcomes[0].state, "cancelled");
+    assert_eq!(outcomes[0].retry, None);
+    let pool = db(&engine).await;
+    let stored = scalar(&pool, "SELECT COUNT(*) FROM stripe_charges").await;
+    assert!(stored > 0 && stored < 3_000, "{stored}");
+    assert_eq!(
+        scalar(&pool, "SELECT COUNT(*) FROM stripe_invoices").await,
+        0,
+        "later streams did not run"
+    );
+
+    sim.clear_faults().await;
+    engine.enqueue(source.id, JobReason::Manual).await.unwrap();
+    assert_eq!(
+        engine.run_due_jobs(&WorkerConfig::default()).await.unwrap()[0].state,
+        "succeeded"
+    );
+    assert_eq!(
+        scalar(&pool, "SELECT COUNT(*) FROM stripe_charges").await,
+        3_000,
+        "resumed, nothing lost"
+    );
+}

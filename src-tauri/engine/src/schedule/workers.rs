@@ -97,9 +97,17 @@ impl Engine {
         online
     }
 
-    /// Cancels a queued job. (A running one finishes its page and stops at the next sync.)
+    /// Cancels a job: a queued one never runs; a running one stops before its next page,
+    /// keeping what it committed. `false` when the job has already finished.
     pub async fn cancel_job(&self, job_id: i64) -> Result<bool> {
-        self.store.cancel_queued(job_id, self.clock.now_millis()).await
+        if self.store.cancel_queued(job_id, self.clock.now_millis()).await? {
+            return Ok(true);
+        }
+        if self.store.job_state(job_id).await?.as_deref() == Some("running") {
+            self.cancel_requests.lock().expect("cancel set").insert(job_id);
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     /// One dispatch pass: runs every runnable job the caps allow, concurrently, and waits
@@ -193,20 +201,30 @@ impl Engine {
             return Ok(None);
         };
         let mut retry = None;
+        let now = self.clock.now_millis();
         if finished.error_kind.as_deref() == Some("offline") {
             // Not the source's fault: pause the queue (no retry storm) and try again, with
             // no attempt spent, once the probe sees the network back.
             self.set_offline(true);
-            let now = self.clock.now_millis();
             retry = self
                 .store
                 .enqueue_retry(job.source_id, finished.attempt, now, now)
+                .await?;
+        } else if finished.error_kind.as_deref() == Some("rate_limited") {
+            // A rate limit is a wait, not a failure: come back when the provider said (or
+            // after the base delay), with no attempt spent.
+            let run_after = finished
+                .retry_at
+                .unwrap_or(0)
+                .max(now + config.retry_base.as_millis() as Millis);
+            retry = self
+                .store
+                .enqueue_retry(job.source_id, finished.attempt, run_after, now)
                 .await?;
         } else if finished.state == "failed"
             && finished.error_kind.as_deref().is_some_and(retryable)
             && finished.attempt < config.max_attempts
         {
-            let now = self.clock.now_millis();
             let run_after = now + backoff(config, finished.attempt);
             retry = self
                 .store

@@ -20,6 +20,7 @@ pub(crate) struct FinishedJob {
     pub state: String,
     pub attempt: i64,
     pub error_kind: Option<String>,
+    pub retry_at: Option<Millis>,
 }
 
 impl Store {
@@ -36,7 +37,7 @@ impl Store {
 
     pub(crate) async fn finished_job(&self, job_id: i64) -> Result<Option<FinishedJob>> {
         Ok(
-            sqlx::query_as("SELECT state, attempt, error_kind FROM jobs WHERE id = ?")
+            sqlx::query_as("SELECT state, attempt, error_kind, retry_at FROM jobs WHERE id = ?")
                 .bind(job_id)
                 .fetch_optional(self.reader())
                 .await?,
@@ -62,6 +63,13 @@ impl Store {
         }
         tx.commit().await?;
         Ok(job)
+    }
+
+    pub(crate) async fn job_state(&self, job_id: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT state FROM jobs WHERE id = ?")
+            .bind(job_id)
+            .fetch_optional(self.reader())
+            .await?)
     }
 
     /// Cancels a job that has not started. `false` when it is not queued.

@@ -33,6 +33,8 @@ pub(crate) struct JobEnd<'a> {
     pub state: &'a str,
     pub error_kind: Option<&'a str>,
     pub error_message: Option<&'a str>,
+    /// For a rate limit: when the provider said to come back.
+    pub retry_at: Option<Millis>,
 }
 
 impl Store {
@@ -105,11 +107,12 @@ impl Store {
     pub(crate) async fn finish_job(&self, job_id: i64, end: JobEnd<'_>, now: Millis) -> Result<()> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "UPDATE jobs SET state = ?, error_kind = ?, error_message = ?, finished_at = ? WHERE id = ?",
+            "UPDATE jobs SET state = ?, error_kind = ?, error_message = ?, retry_at = ?, finished_at = ? WHERE id = ?",
         )
         .bind(end.state)
         .bind(end.error_kind)
         .bind(end.error_message)
+            .bind(end.retry_at)
         .bind(now)
         .bind(job_id)
         .execute(&mut *tx)
@@ -174,6 +177,18 @@ impl Store {
         .bind(job_id)
         .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A cancelled stream: no longer refreshing, and no fresher than before.
+    pub(crate) async fn stream_idle(&self, source_id: i64, stream: &str) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE stream_state SET refresh_status = 'idle' WHERE source_id = ? AND stream = ?")
+            .bind(source_id)
+            .bind(stream)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
