@@ -3,14 +3,10 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use chrono::{Duration, TimeZone, Utc};
+use chrono::Duration;
 use common::*;
 use freshboard_engine::schedule::WorkerConfig;
-use freshboard_engine::{
-    Clock, Engine, EngineEvent, EngineOptions, FreshnessState, JobReason, ManualClock, MemoryStore,
-};
+use freshboard_engine::{Clock, EngineEvent, FreshnessState, JobReason};
 use serde_json::json;
 
 #[tokio::test]
@@ -19,16 +15,8 @@ async fn freshness_follows_syncs_failures_and_the_network() {
     let sim = Sim::start(config.clone()).await;
     let port: u16 = sim.url().rsplit(':').next().unwrap().parse().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap(),
-    ));
-    let options = EngineOptions {
-        clock: clock.clone(),
-        secrets: Arc::new(MemoryStore::default()),
-        http: fast_http(),
-        pace_requests: false,
-    };
-    let engine = Engine::open_with(dir.path(), options).await.unwrap();
+    let clock = manual_clock();
+    let engine = engine_at(dir.path(), clock.clone()).await;
     let mut events = engine.subscribe();
     let source = add_stripe(&engine, &sim).await;
     let client = source.client_id;

@@ -3,16 +3,12 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::America::New_York;
 use chrono_tz::Europe::Paris;
 use common::*;
 use freshboard_engine::schedule::CronSchedule;
-use freshboard_engine::{
-    Clock, Engine, EngineOptions, ErrorKind, JobReason, ManualClock, MemoryStore, Preset, ScheduleSpec,
-};
+use freshboard_engine::{Clock, ErrorKind, JobReason, Preset, ScheduleSpec};
 
 fn runs(cron: &str, tz: &str, after: DateTime<Utc>, n: usize) -> Vec<DateTime<Utc>> {
     CronSchedule::parse(cron, tz).unwrap().upcoming(after, n)
@@ -136,27 +132,11 @@ fn bad_schedules_are_refused_with_what_is_wrong() {
     }
 }
 
-async fn engine_at(dir: &std::path::Path, clock: Arc<ManualClock>) -> Engine {
-    let options = EngineOptions {
-        clock,
-        secrets: Arc::new(MemoryStore::default()),
-        http: fast_http(),
-        pace_requests: false,
-    };
-    Engine::open_with(dir, options).await.unwrap()
-}
-
-fn monday_morning() -> Arc<ManualClock> {
-    Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap(),
-    ))
-}
-
 #[tokio::test]
 async fn invalid_input_saves_nothing() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine_at(dir.path(), monday_morning()).await;
+    let engine = engine_at(dir.path(), manual_clock()).await;
     let source = add_stripe(&engine, &sim).await;
     let good = ScheduleSpec {
         preset: Preset::DailyAt { hour: 7, minute: 30 },
@@ -194,7 +174,7 @@ async fn invalid_input_saves_nothing() {
 async fn a_laptop_closed_for_three_days_catches_up_once() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
-    let clock = monday_morning();
+    let clock = manual_clock();
     let engine = engine_at(dir.path(), clock.clone()).await;
     let source = add_stripe(&engine, &sim).await;
     let spec = ScheduleSpec {
@@ -248,7 +228,7 @@ async fn a_laptop_closed_for_three_days_catches_up_once() {
 async fn viewing_a_stale_client_refreshes_each_stale_source_once() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
-    let clock = monday_morning();
+    let clock = manual_clock();
     let engine = engine_at(dir.path(), clock.clone()).await;
     let stripe = add_stripe(&engine, &sim).await;
     let client = stripe.client_id;
@@ -297,10 +277,10 @@ async fn viewing_a_stale_client_refreshes_each_stale_source_once() {
 async fn the_database_refuses_a_second_live_job_even_under_a_race() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine_at(dir.path(), monday_morning()).await;
+    let engine = engine_at(dir.path(), manual_clock()).await;
     let source = add_stripe(&engine, &sim).await;
     // Two engines on one database, as the app and the CLI would be, racing.
-    let second = engine_at(dir.path(), monday_morning()).await;
+    let second = engine_at(dir.path(), manual_clock()).await;
     let mut tasks = Vec::new();
     for i in 0..8 {
         let engine = if i % 2 == 0 {

@@ -4,29 +4,11 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use chrono::{Duration, TimeZone, Utc};
+use chrono::Duration;
 use common::*;
 use freshboard_engine::schedule::WorkerConfig;
-use freshboard_engine::{Engine, EngineOptions, JobReason, ManualClock, MemoryStore, NewSource, Provider};
+use freshboard_engine::{Engine, JobReason, NewSource, Provider};
 use serde_json::json;
-
-async fn engine_at(dir: &std::path::Path, clock: Arc<ManualClock>) -> Engine {
-    let options = EngineOptions {
-        clock,
-        secrets: Arc::new(MemoryStore::default()),
-        http: fast_http(),
-        pace_requests: false,
-    };
-    Engine::open_with(dir, options).await.unwrap()
-}
-
-fn clock() -> Arc<ManualClock> {
-    Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap(),
-    ))
-}
 
 async fn jobs(engine: &Engine) -> Vec<(i64, String, String, i64)> {
     sqlx::query_as("SELECT source_id, reason, state, attempt FROM jobs ORDER BY id")
@@ -39,7 +21,7 @@ async fn jobs(engine: &Engine) -> Vec<(i64, String, String, i64)> {
 async fn a_failing_source_is_retried_with_backoff_five_times_then_left_failed() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
-    let clock = clock();
+    let clock = manual_clock();
     let engine = engine_at(dir.path(), clock.clone()).await;
     let source = add_stripe(&engine, &sim).await;
     let config = WorkerConfig::default();
@@ -83,7 +65,7 @@ async fn a_failing_source_is_retried_with_backoff_five_times_then_left_failed() 
 async fn the_pool_respects_the_per_provider_cap() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine_at(dir.path(), clock()).await;
+    let engine = engine_at(dir.path(), manual_clock()).await;
     let mut sources = Vec::new();
     for name in ["A", "B", "C"] {
         let client = engine.create_client(name).await.unwrap();
@@ -119,7 +101,7 @@ async fn the_pool_respects_the_per_provider_cap() {
 async fn cancelled_jobs_do_not_run_and_crashed_ones_are_requeued() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine_at(dir.path(), clock()).await;
+    let engine = engine_at(dir.path(), manual_clock()).await;
     let source = add_stripe(&engine, &sim).await;
     let config = WorkerConfig::default();
 
@@ -160,7 +142,7 @@ async fn cancelled_jobs_do_not_run_and_crashed_ones_are_requeued() {
 async fn only_the_newest_finished_jobs_are_kept() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine_at(dir.path(), clock()).await;
+    let engine = engine_at(dir.path(), manual_clock()).await;
     let source = add_stripe(&engine, &sim).await;
     let config = WorkerConfig {
         keep_finished: 3,
@@ -188,7 +170,7 @@ async fn only_the_newest_finished_jobs_are_kept() {
 async fn a_rate_limit_is_a_wait_that_spends_no_attempt() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
-    let clock = clock();
+    let clock = manual_clock();
     let engine = engine_at(dir.path(), clock.clone()).await;
     let source = add_stripe(&engine, &sim).await;
     // Longer than the engine waits in place (90 s): the job stops and comes back later.
@@ -227,7 +209,7 @@ async fn a_running_job_can_be_cancelled_and_keeps_what_it_stored() {
     config.stripe.charges = 3_000;
     let sim = Sim::start(config).await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine_at(dir.path(), clock()).await;
+    let engine = engine_at(dir.path(), manual_clock()).await;
     let source = add_stripe(&engine, &sim).await;
     // Slow pages, so the job is surely still running when the cancel arrives.
     sim.fault(json!({"route": "/v1/charges", "kind": "delay", "delay_ms": 100}))

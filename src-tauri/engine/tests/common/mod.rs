@@ -103,6 +103,25 @@ pub async fn engine(dir: &Path) -> Engine {
     engine_with_secrets(dir, Arc::new(MemoryStore::default())).await
 }
 
+/// An engine on a manual clock (secrets in memory, fast retries, no pacing).
+pub async fn engine_at(dir: &Path, clock: Arc<freshboard_engine::ManualClock>) -> Engine {
+    let options = EngineOptions {
+        clock,
+        secrets: Arc::new(MemoryStore::default()),
+        http: fast_http(),
+        pace_requests: false,
+    };
+    Engine::open_with(dir, options).await.expect("engine opens")
+}
+
+/// A Monday morning, 08:00 UTC, that moves only when a test says so.
+pub fn manual_clock() -> Arc<freshboard_engine::ManualClock> {
+    use chrono::TimeZone;
+    Arc::new(freshboard_engine::ManualClock::new(
+        chrono::Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap(),
+    ))
+}
+
 /// An engine whose secrets outlive it, for tests that reopen the same data folder.
 pub async fn engine_with_secrets(dir: &Path, secrets: Arc<MemoryStore>) -> Engine {
     let options = EngineOptions {
