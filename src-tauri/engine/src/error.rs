@@ -101,6 +101,14 @@ pub enum InputError {
 
     #[error("GitHub has no repository {0} that this token can read. Check the name and the token's access.")]
     RepoNotFound(String),
+
+    #[error("{what} must be between {min} and {max} minutes (got {got}).")]
+    MinutesOutOfRange {
+        what: &'static str,
+        min: i64,
+        max: i64,
+        got: i64,
+    },
 }
 
 impl InputError {
@@ -112,6 +120,7 @@ impl InputError {
             InputError::EmptySecret | InputError::CredentialRejected { .. } => "secret",
             InputError::BadRepo(_) | InputError::RepoNotFound(_) | InputError::DuplicateSource(_) => "repo",
             InputError::BadBaseUrl(_) => "baseUrl",
+            InputError::MinutesOutOfRange { .. } => "minutes",
         }
     }
 }

@@ -381,6 +381,29 @@ impl Engine {
         self.store.client_seen(client_id, self.clock.now_millis()).await
     }
 
+    /// How long a source's data may age before viewing its client refreshes it.
+    pub async fn set_staleness(&self, source_id: i64, minutes: i64) -> Result<()> {
+        check_minutes("The staleness window", minutes, 1, 24 * 60)?;
+        self.store
+            .set_staleness(source_id, minutes, self.clock.now_millis())
+            .await
+    }
+
+    /// How long without a heartbeat before a client stops being refreshed for attention.
+    pub async fn set_inactive_after_minutes(&self, minutes: i64) -> Result<()> {
+        check_minutes("The inactivity window", minutes, 1, 24 * 60)?;
+        self.store
+            .put_setting(schedule::INACTIVE_AFTER_SETTING, &minutes.to_string())
+            .await
+    }
+
+    pub async fn inactive_after_minutes(&self) -> Result<i64> {
+        let stored = self.store.setting(schedule::INACTIVE_AFTER_SETTING).await?;
+        Ok(stored
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(schedule::DEFAULT_INACTIVE_AFTER_MINUTES))
+    }
+
     /// Enqueues a job for the source unless it already has a live one (`None` then).
     pub async fn enqueue(&self, source_id: i64, reason: JobReason) -> Result<Option<i64>> {
         let now = self.clock.now_millis();
@@ -416,8 +439,9 @@ impl Engine {
                 jobs.push(job);
             }
         }
+        let inactive_after = self.inactive_after_minutes().await?;
         self.store
-            .deactivate_idle_clients(now_ms - schedule::INACTIVE_AFTER_MS)
+            .deactivate_idle_clients(now_ms - inactive_after * 60_000)
             .await?;
         Ok(jobs)
     }
@@ -463,6 +487,14 @@ impl Engine {
             // GitHub says how much is left in every response; `http` follows that.
             Provider::Github => 0,
         }
+    }
+}
+
+fn check_minutes(what: &'static str, got: i64, min: i64, max: i64) -> Result<()> {
+    if (min..=max).contains(&got) {
+        Ok(())
+    } else {
+        Err(InputError::MinutesOutOfRange { what, min, max, got }.into())
     }
 }
 

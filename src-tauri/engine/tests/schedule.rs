@@ -309,3 +309,51 @@ async fn the_database_refuses_a_second_live_job_even_under_a_race() {
         .unwrap_err();
     assert!(err.as_database_error().unwrap().is_unique_violation(), "{err}");
 }
+
+#[tokio::test]
+async fn staleness_and_inactivity_windows_are_settings() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = manual_clock();
+    let engine = engine_at(dir.path(), clock.clone()).await;
+    let source = add_stripe(&engine, &sim).await;
+    engine.set_staleness(source.id, 60).await.unwrap();
+    engine.set_inactive_after_minutes(30).await.unwrap();
+    for bad in [0, 24 * 60 + 1] {
+        assert_eq!(
+            engine.set_staleness(source.id, bad).await.unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
+        assert_eq!(
+            engine.set_inactive_after_minutes(bad).await.unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
+    }
+    assert_eq!(engine.inactive_after_minutes().await.unwrap(), 30);
+
+    engine.client_seen(source.client_id).await.unwrap();
+    assert!(engine
+        .sync_source(source.id, JobReason::Stale, None)
+        .await
+        .unwrap()
+        .succeeded());
+    // 16 minutes is stale by default, not with a 60-minute window.
+    clock.advance(Duration::minutes(16));
+    assert!(engine.client_seen(source.client_id).await.unwrap().is_empty());
+    clock.advance(Duration::minutes(45));
+    assert_eq!(engine.client_seen(source.client_id).await.unwrap().len(), 1);
+
+    // Active for 30 minutes after the last heartbeat, not 5.
+    clock.advance(Duration::minutes(20));
+    engine.plan().await.unwrap();
+    let active = |pool: sqlx::SqlitePool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT jobs_active FROM clients")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(active(db(&engine).await).await, 1);
+    clock.advance(Duration::minutes(11));
+    engine.plan().await.unwrap();
+    assert_eq!(active(db(&engine).await).await, 0);
+}

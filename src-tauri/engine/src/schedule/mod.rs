@@ -19,8 +19,10 @@ use crate::clock::Millis;
 /// Runs that were due more than this long ago were missed (app closed, laptop asleep):
 /// they run once, recorded as `catch_up`.
 pub const CATCH_UP_AFTER_MS: Millis = 2 * 60 * 1000;
-/// A client nobody has looked at for this long stops being refreshed for attention.
-pub const INACTIVE_AFTER_MS: Millis = 5 * 60 * 1000;
+/// A client nobody has looked at for this long stops being refreshed for attention
+/// (minutes; the `inactive_after_minutes` setting changes it).
+pub const DEFAULT_INACTIVE_AFTER_MINUTES: i64 = 5;
+pub(crate) const INACTIVE_AFTER_SETTING: &str = "inactive_after_minutes";
 
 /// What a person chooses in the schedule editor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

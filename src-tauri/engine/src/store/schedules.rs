@@ -190,6 +190,40 @@ impl Store {
         Ok(jobs)
     }
 
+    pub(crate) async fn set_staleness(&self, source_id: i64, minutes: i64, now: Millis) -> Result<()> {
+        let mut tx = self.write().await?;
+        let n = sqlx::query("UPDATE sources SET staleness_minutes = ?, updated_at = ? WHERE id = ?")
+            .bind(minutes)
+            .bind(now)
+            .bind(source_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::SourceNotFound(source_id));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM app_settings WHERE key = ?")
+            .bind(key)
+            .fetch_optional(self.reader())
+            .await?)
+    }
+
+    pub(crate) async fn put_setting(&self, key: &str, value: &str) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO app_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Clients nobody has looked at since `cutoff` stop being refreshed for attention.
     pub(crate) async fn deactivate_idle_clients(&self, cutoff: Millis) -> Result<u64> {
         let mut tx = self.write().await?;
