@@ -1,7 +1,7 @@
-//! Runs one sync job for a source: each stream pages from its cursor, and each page's rows
-//! and the advanced cursor are committed together (`Store::commit_page`). A failing stream
-//! keeps every page before the failure and does not stop the other streams, unless the
-//! failure is one they would all meet (offline, credentials rejected).
+//! Runs one sync job for a source: each stream pages from its cursor, and batches of rows
+//! are committed together with the cursor that follows them (`Store::commit_pages`). A
+//! failing stream keeps every page before the failure and does not stop the other streams,
+//! unless the failure is one they would all meet (offline, credentials rejected).
 
 use std::fs::{File, TryLockError};
 use std::time::{Duration, Instant};
@@ -29,6 +29,14 @@ pub enum JobReason {
 }
 
 impl JobReason {
+    const ALL: [JobReason; 5] = [
+        JobReason::Schedule,
+        JobReason::Stale,
+        JobReason::Manual,
+        JobReason::CatchUp,
+        JobReason::Retry,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             JobReason::Schedule => "schedule",
@@ -38,9 +46,13 @@ impl JobReason {
             JobReason::Retry => "retry",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
 }
 
-/// Sent after every committed page.
+/// Sent after every committed batch of pages.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]

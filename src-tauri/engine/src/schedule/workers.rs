@@ -184,13 +184,7 @@ impl Engine {
     }
 
     async fn run_job(&self, job: QueuedJob, config: &WorkerConfig) -> Result<Option<JobOutcome>> {
-        let reason = match job.reason.as_str() {
-            "schedule" => JobReason::Schedule,
-            "stale" => JobReason::Stale,
-            "catch_up" => JobReason::CatchUp,
-            "retry" => JobReason::Retry,
-            _ => JobReason::Manual,
-        };
+        let reason = JobReason::parse(&job.reason).unwrap_or(JobReason::Manual);
         match sync::run(self, job.source_id, reason, None).await {
             Ok(_) => {}
             // Another process is syncing this source: the job waits for the next tick.
