@@ -22,6 +22,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteArguments;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
@@ -95,6 +97,14 @@ impl Store {
     /// Starts a write transaction that takes the write lock at once.
     pub(crate) async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Runs one write statement in its own transaction; returns the rows it changed.
+    pub(crate) async fn write_one<'q>(&self, query: Query<'q, Sqlite, SqliteArguments<'q>>) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let changed = query.execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// Waits for in-flight work and closes every connection, checkpointing the WAL.

@@ -74,31 +74,26 @@ impl Store {
 
     /// Cancels a job that has not started. `false` when it is not queued.
     pub(crate) async fn cancel_queued(&self, job_id: i64, now: Millis) -> Result<bool> {
-        let mut tx = self.write().await?;
-        let n = sqlx::query(
-            "UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE id = ? AND state = 'queued'",
-        )
-        .bind(now)
-        .bind(job_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        tx.commit().await?;
+        let n = self
+            .write_one(
+                sqlx::query(
+                    "UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE id = ? AND state = 'queued'",
+                )
+                .bind(now)
+                .bind(job_id),
+            )
+            .await?;
         Ok(n > 0)
     }
 
     /// Keeps the newest `keep` finished jobs of a source (with their errors, for inspection).
     pub(crate) async fn prune_finished_jobs(&self, source_id: i64, keep: i64) -> Result<()> {
-        let mut tx = self.write().await?;
-        sqlx::query(
+        self.write_one(sqlx::query(
             "DELETE FROM jobs WHERE source_id = ?1 AND state NOT IN ('queued', 'running') AND id NOT IN \
              (SELECT id FROM jobs WHERE source_id = ?1 AND state NOT IN ('queued', 'running') ORDER BY id DESC LIMIT ?2)",
         )
         .bind(source_id)
-        .bind(keep)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+        .bind(keep)).await?;
         Ok(())
     }
 }

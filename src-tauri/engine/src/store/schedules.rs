@@ -89,12 +89,8 @@ impl Store {
     }
 
     pub(crate) async fn delete_schedule(&self, source_id: i64) -> Result<()> {
-        let mut tx = self.write().await?;
-        sqlx::query("DELETE FROM schedules WHERE source_id = ?")
-            .bind(source_id)
-            .execute(&mut *tx)
+        self.write_one(sqlx::query("DELETE FROM schedules WHERE source_id = ?").bind(source_id))
             .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -191,18 +187,17 @@ impl Store {
     }
 
     pub(crate) async fn set_staleness(&self, source_id: i64, minutes: i64, now: Millis) -> Result<()> {
-        let mut tx = self.write().await?;
-        let n = sqlx::query("UPDATE sources SET staleness_minutes = ?, updated_at = ? WHERE id = ?")
-            .bind(minutes)
-            .bind(now)
-            .bind(source_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let n = self
+            .write_one(
+                sqlx::query("UPDATE sources SET staleness_minutes = ?, updated_at = ? WHERE id = ?")
+                    .bind(minutes)
+                    .bind(now)
+                    .bind(source_id),
+            )
+            .await?;
         if n == 0 {
             return Err(Error::SourceNotFound(source_id));
         }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -214,26 +209,17 @@ impl Store {
     }
 
     pub(crate) async fn put_setting(&self, key: &str, value: &str) -> Result<()> {
-        let mut tx = self.write().await?;
-        sqlx::query("INSERT INTO app_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(key)
-            .bind(value)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        let upsert = "INSERT INTO app_settings (key, value) VALUES (?, ?) \
+                      ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        self.write_one(sqlx::query(upsert).bind(key).bind(value)).await?;
         Ok(())
     }
 
     /// Clients nobody has looked at since `cutoff` stop being refreshed for attention.
     pub(crate) async fn deactivate_idle_clients(&self, cutoff: Millis) -> Result<u64> {
-        let mut tx = self.write().await?;
-        let n = sqlx::query("UPDATE clients SET jobs_active = 0 WHERE jobs_active = 1 AND (last_seen_at IS NULL OR last_seen_at < ?)")
-            .bind(cutoff)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        tx.commit().await?;
-        Ok(n)
+        let idle = "UPDATE clients SET jobs_active = 0 \
+                    WHERE jobs_active = 1 AND (last_seen_at IS NULL OR last_seen_at < ?)";
+        self.write_one(sqlx::query(idle).bind(cutoff)).await
     }
 }
 

@@ -159,22 +159,14 @@ impl Store {
     }
 
     pub(crate) async fn repoint_demo_connections(&self, base_url: &str) -> Result<()> {
-        let mut tx = self.write().await?;
-        sqlx::query("UPDATE connections SET api_base_url = ? WHERE demo = 1")
-            .bind(base_url)
-            .execute(&mut *tx)
+        self.write_one(sqlx::query("UPDATE connections SET api_base_url = ? WHERE demo = 1").bind(base_url))
             .await?;
-        tx.commit().await?;
         Ok(())
     }
 
     pub(crate) async fn mark_demo_connection(&self, connection_id: Option<i64>) -> Result<()> {
-        let mut tx = self.write().await?;
-        sqlx::query("UPDATE connections SET demo = 1 WHERE id = ?")
-            .bind(connection_id)
-            .execute(&mut *tx)
+        self.write_one(sqlx::query("UPDATE connections SET demo = 1 WHERE id = ?").bind(connection_id))
             .await?;
-        tx.commit().await?;
         Ok(())
     }
 }

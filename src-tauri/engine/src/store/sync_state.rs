@@ -105,8 +105,7 @@ impl Store {
     }
 
     pub(crate) async fn finish_job(&self, job_id: i64, end: JobEnd<'_>, now: Millis) -> Result<()> {
-        let mut tx = self.write().await?;
-        sqlx::query(
+        self.write_one(sqlx::query(
             "UPDATE jobs SET state = ?, error_kind = ?, error_message = ?, retry_at = ?, finished_at = ? WHERE id = ?",
         )
         .bind(end.state)
@@ -114,10 +113,7 @@ impl Store {
         .bind(end.error_message)
             .bind(end.retry_at)
         .bind(now)
-        .bind(job_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+        .bind(job_id)).await?;
         Ok(())
     }
 
@@ -132,17 +128,13 @@ impl Store {
     }
 
     pub(crate) async fn start_stream(&self, source_id: i64, stream: &str, now: Millis) -> Result<()> {
-        let mut tx = self.write().await?;
-        sqlx::query(
+        self.write_one(sqlx::query(
             "INSERT INTO stream_state (source_id, stream, refresh_status, last_attempt_at) VALUES (?, ?, 'refreshing', ?) \
              ON CONFLICT (source_id, stream) DO UPDATE SET refresh_status = 'refreshing', last_attempt_at = excluded.last_attempt_at",
         )
         .bind(source_id)
         .bind(stream)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+        .bind(now)).await?;
         Ok(())
     }
 
@@ -183,13 +175,12 @@ impl Store {
 
     /// A cancelled stream: no longer refreshing, and no fresher than before.
     pub(crate) async fn stream_idle(&self, source_id: i64, stream: &str) -> Result<()> {
-        let mut tx = self.write().await?;
-        sqlx::query("UPDATE stream_state SET refresh_status = 'idle' WHERE source_id = ? AND stream = ?")
-            .bind(source_id)
-            .bind(stream)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        self.write_one(
+            sqlx::query("UPDATE stream_state SET refresh_status = 'idle' WHERE source_id = ? AND stream = ?")
+                .bind(source_id)
+                .bind(stream),
+        )
+        .await?;
         Ok(())
     }
 
@@ -202,7 +193,6 @@ impl Store {
         error: Option<(&str, &str)>,
         now: Millis,
     ) -> Result<()> {
-        let mut tx = self.write().await?;
         let query = match error {
             None => sqlx::query(
                 "UPDATE stream_state SET refresh_status = 'idle', last_synced_at = ?, last_error_kind = NULL, last_error = NULL \
@@ -216,8 +206,7 @@ impl Store {
             .bind(kind)
             .bind(message),
         };
-        query.bind(source_id).bind(stream).execute(&mut *tx).await?;
-        tx.commit().await?;
+        self.write_one(query.bind(source_id).bind(stream)).await?;
         Ok(())
     }
 
