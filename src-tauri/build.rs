@@ -18,6 +18,16 @@ fn main() {
         "set_schedule",
         "remove_schedule",
         "time_zones",
+        "metrics_catalog",
+        "list_dashboards",
+        "create_dashboard",
+        "rename_dashboard",
+        "delete_dashboard",
+        "get_dashboard",
+        "add_widget",
+        "update_widget",
+        "move_widget",
+        "remove_widget",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

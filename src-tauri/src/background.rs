@@ -1,5 +1,6 @@
 //! What runs beside the window: the job workers, the engine's events forwarded to the
-//! webview, and — unless `FRESHBOARD_DEMO=0` — the bundled simulator behind the demo client.
+//! webview, and — unless `FRESHBOARD_DEMO=0` — the bundled simulator behind the demo client
+//! (or, with `FRESHBOARD_DEMO_SIM_URL`, a simulator running outside the app).
 
 use freshboard_engine::demo::DEMO_REPO;
 use freshboard_engine::schedule::WorkerConfig;
@@ -11,8 +12,13 @@ use tokio::sync::broadcast::error::RecvError;
 struct DemoSimulator(#[allow(dead_code)] provider_sim::Sim);
 
 pub fn start(app: &AppHandle, engine: &Engine) {
-    if std::env::var("FRESHBOARD_DEMO").as_deref() != Ok("0") {
-        // Before the window asks for clients, so a first start shows the demo at once.
+    // Before the window asks for clients, so a first start shows the demo at once.
+    if let Ok(url) = std::env::var("FRESHBOARD_DEMO_SIM_URL") {
+        // A simulator run outside the app (tests stop it to cut the network).
+        if let Err(e) = tauri::async_runtime::block_on(engine.start_demo(&url)) {
+            tracing::warn!(error = %e, "demo mode is off");
+        }
+    } else if std::env::var("FRESHBOARD_DEMO").as_deref() != Ok("0") {
         match tauri::async_runtime::block_on(start_demo(engine)) {
             Ok(sim) => {
                 app.manage(DemoSimulator(sim));

@@ -2,8 +2,8 @@
 
 use freshboard_engine::schedule::system_time_zone;
 use freshboard_engine::{
-    Client, ClientFreshness, Engine, JobReason, NewSource, Provider, Schedule, SchedulePreview, ScheduleSpec,
-    Source,
+    Client, ClientFreshness, Dashboard, DashboardView, Engine, JobReason, MetricInfo, NewSource, NewWidget,
+    Provider, Schedule, SchedulePreview, ScheduleSpec, Source, Widget, WidgetChange,
 };
 use serde::Serialize;
 use tauri::State;
@@ -104,6 +104,59 @@ pub async fn client_seen(state: State<'_, AppState>, client_id: i64) -> Reply<()
 #[tauri::command]
 pub async fn client_freshness(state: State<'_, AppState>, client_id: i64) -> Reply<ClientFreshness> {
     Ok(state.engine()?.client_freshness(client_id).await?)
+}
+
+// --- dashboards ------------------------------------------------------------------------
+
+#[tauri::command]
+pub fn metrics_catalog(state: State<'_, AppState>) -> Reply<Vec<MetricInfo>> {
+    Ok(state.engine()?.metrics_catalog())
+}
+
+#[tauri::command]
+pub async fn list_dashboards(state: State<'_, AppState>, client_id: i64) -> Reply<Vec<Dashboard>> {
+    Ok(state.engine()?.dashboards(client_id).await?)
+}
+
+#[tauri::command]
+pub async fn create_dashboard(state: State<'_, AppState>, client_id: i64, name: String) -> Reply<Dashboard> {
+    Ok(state.engine()?.create_dashboard(client_id, &name).await?)
+}
+
+#[tauri::command]
+pub async fn rename_dashboard(state: State<'_, AppState>, id: i64, name: String) -> Reply<Dashboard> {
+    Ok(state.engine()?.rename_dashboard(id, &name).await?)
+}
+
+#[tauri::command]
+pub async fn delete_dashboard(state: State<'_, AppState>, id: i64) -> Reply<()> {
+    Ok(state.engine()?.delete_dashboard(id).await?)
+}
+
+/// Every widget's numbers from the local copy (never a provider), with their freshness.
+#[tauri::command]
+pub async fn get_dashboard(state: State<'_, AppState>, id: i64) -> Reply<DashboardView> {
+    Ok(state.engine()?.get_dashboard(id).await?)
+}
+
+#[tauri::command]
+pub async fn add_widget(state: State<'_, AppState>, dashboard_id: i64, widget: NewWidget) -> Reply<Widget> {
+    Ok(state.engine()?.add_widget(dashboard_id, widget).await?)
+}
+
+#[tauri::command]
+pub async fn update_widget(state: State<'_, AppState>, id: i64, change: WidgetChange) -> Reply<Widget> {
+    Ok(state.engine()?.update_widget(id, change).await?)
+}
+
+#[tauri::command]
+pub async fn move_widget(state: State<'_, AppState>, id: i64, position: usize) -> Reply<()> {
+    Ok(state.engine()?.move_widget(id, position).await?)
+}
+
+#[tauri::command]
+pub async fn remove_widget(state: State<'_, AppState>, id: i64) -> Reply<()> {
+    Ok(state.engine()?.remove_widget(id).await?)
 }
 
 // --- schedules -------------------------------------------------------------------------

@@ -63,6 +63,16 @@ fn main() {
             commands::set_schedule,
             commands::remove_schedule,
             commands::time_zones,
+            commands::metrics_catalog,
+            commands::list_dashboards,
+            commands::create_dashboard,
+            commands::rename_dashboard,
+            commands::delete_dashboard,
+            commands::get_dashboard,
+            commands::add_widget,
+            commands::update_widget,
+            commands::move_widget,
+            commands::remove_widget,
         ])
         .build(tauri::generate_context!())
         .expect("failed to build the Freshboard window");

@@ -22,17 +22,6 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Waits until every element matching `css` satisfies `ok(element)`; the DOM is the signal. */
-async function waitUntil(app, what, check, seconds = 90) {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const result = await check();
-    if (result) return result;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await app.nextFrame();
-  }
-}
-
 async function states(app) {
   return app.execute(
     'return [...document.querySelectorAll(\'[data-testid="freshness-badge"]\')].map((b) => b.dataset.state)',
@@ -50,7 +39,7 @@ test('the demo client syncs, shows freshness, and takes a schedule', async () =>
     assert.equal(cards.length, 2);
 
     // The first start queued a sync of both sources; the workers run it.
-    await waitUntil(app, 'both sources fresh', async () => {
+    await app.waitUntil('both sources fresh', async () => {
       const s = await states(app);
       return s.length === 2 && s.every((state) => state === 'fresh');
     });
@@ -67,7 +56,7 @@ test('the demo client syncs, shows freshness, and takes a schedule', async () =>
     await cron.clear();
     await cron.type('0 9 * * 1-5');
     // The preview follows the expression: five weekday runs at 09:00.
-    await waitUntil(app, 'five runs at 09:00 previewed', async () => {
+    await app.waitUntil('five runs at 09:00 previewed', async () => {
       const runs = await app.execute(
         'return [...document.querySelectorAll(\'[data-testid="schedule-preview"] li\')].map((li) => li.textContent)',
       );
@@ -81,18 +70,18 @@ test('the demo client syncs, shows freshness, and takes a schedule', async () =>
     await app.screenshot('03-schedule-error');
     await cron.clear();
     await cron.type('30 7 * * *');
-    await waitUntil(app, 'the error to clear', async () =>
+    await app.waitUntil('the error to clear', async () =>
       app.execute('return document.querySelector(\'[data-testid="schedule-error"]\') === null'),
     );
     await (await app.find('[data-testid="save-schedule"]')).click();
-    await waitUntil(app, 'the saved schedule shown as current', async () =>
+    await app.waitUntil('the saved schedule shown as current', async () =>
       (await (await app.find('[data-testid="schedule-current"]')).text()).includes('Custom: 30 7 * * *'),
     );
     await app.screenshot('04-schedule-saved');
 
     // Refresh now: the source refreshes and is fresh again.
     await (await app.find('[data-testid="source-card"] [data-testid="refresh-source"]')).click();
-    await waitUntil(app, 'fresh again', async () => (await states(app)).every((s) => s === 'fresh'));
+    await app.waitUntil('fresh again', async () => (await states(app)).every((s) => s === 'fresh'));
     await app.screenshot('05-refreshed');
   } finally {
     await app.end();

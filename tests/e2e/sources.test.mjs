@@ -30,16 +30,6 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function waitUntil(app, what, check, seconds = 60) {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const result = await check();
-    if (result) return result;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await app.nextFrame();
-  }
-}
-
 async function fill(app, testid, text) {
   const input = await app.find(`[data-testid="${testid}"]`);
   await input.clear();
@@ -67,7 +57,7 @@ test('add a Stripe source from the window; a rejected key is refused inline', as
     await app.find('[data-testid="source-card"]');
     // Nothing syncs it yet (no schedule, nobody asked); Refresh now does.
     await (await app.find('[data-testid="refresh-source"]')).click();
-    await waitUntil(app, 'the new source fresh', async () =>
+    await app.waitUntil('the new source fresh', async () =>
       app.execute('const b = document.querySelector(\'[data-testid="freshness-badge"]\'); return b && b.dataset.state === "fresh"'),
     );
     const secretLeft = await app.execute('return document.querySelector(\'[data-testid="source-secret"]\')?.value ?? ""');

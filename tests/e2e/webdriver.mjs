@@ -108,6 +108,18 @@ export class Session {
     writeFileSync(join(this.artifactsDir, `${name}.png`), Buffer.from(png, 'base64'));
   }
 
+  /** Waits until `check` returns something truthy and returns it, checking once per frame:
+   * the DOM is the signal, never a fixed sleep. */
+  async waitUntil(what, check, seconds = 90) {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+      const result = await check();
+      if (result) return result;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await this.nextFrame();
+    }
+  }
+
   async end() {
     await request('DELETE', this.base);
   }

@@ -1,14 +1,22 @@
-//! `bench sync`: syncs N records from the bundled simulator into a fresh database, then
-//! changes 1% of them and syncs again, printing throughput, requests and peak memory.
-//! Measures the engine, so the simulator runs without rate limits and the engine without
-//! pacing; the simulator shares this process, so its memory is in the figures too.
+//! Benchmarks against the bundled simulator, printing figures (never asserting them).
+//!
+//! `bench sync`: syncs N records into a fresh database, then changes 1% of them and syncs
+//! again, printing throughput, requests and peak memory. Measures the engine, so the
+//! simulator runs without rate limits and the engine without pacing; the simulator shares
+//! this process, so its memory is in the figures too.
+//!
+//! `bench dashboard`: a client with Stripe and GitHub sources and a 50-widget dashboard;
+//! prints `get_dashboard` latency cold (first read after a sync: computed from rollups) and
+//! warm (from the snapshot cache).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Subcommand, ValueEnum};
+use freshboard_engine::metrics::{Comparison, Visual};
 use freshboard_engine::{
-    Engine, EngineOptions, JobReason, MemoryStore, NewSource, Provider, Result, SyncReport,
+    DateRange, Engine, EngineOptions, JobReason, MemoryStore, NewSource, NewWidget, Provider, Result,
+    SyncReport,
 };
 use serde_json::json;
 
@@ -21,6 +29,15 @@ pub enum BenchCommand {
         #[arg(long, value_enum, default_value_t = BenchProvider::Stripe)]
         provider: BenchProvider,
     },
+    /// get_dashboard latency, cold and warm, over synced Stripe and GitHub data
+    Dashboard {
+        #[arg(long, default_value_t = 1_000_000)]
+        stripe_charges: u64,
+        #[arg(long, default_value_t = 200_000)]
+        github_rows: u64,
+        #[arg(long, default_value_t = 50)]
+        widgets: usize,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -30,7 +47,26 @@ pub enum BenchProvider {
 }
 
 pub async fn run(command: BenchCommand) -> Result<()> {
-    let BenchCommand::Sync { records, provider } = command;
+    match command {
+        BenchCommand::Sync { records, provider } => sync(records, provider).await,
+        BenchCommand::Dashboard {
+            stripe_charges,
+            github_rows,
+            widgets,
+        } => dashboard(stripe_charges, github_rows, widgets).await,
+    }
+}
+
+async fn open_engine(dir: &std::path::Path) -> Result<Engine> {
+    let options = EngineOptions {
+        secrets: Arc::new(MemoryStore::default()),
+        pace_requests: false,
+        ..EngineOptions::default()
+    };
+    Engine::open_with(dir, options).await
+}
+
+async fn sync(records: u64, provider: BenchProvider) -> Result<()> {
     let mut config = provider_sim::Config::default();
     config.stripe.rate_limit_per_sec = 0;
     config.github.quota_per_hour = u32::MAX;
@@ -48,12 +84,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
     }
     let sim = provider_sim::start(config).await.expect("simulator starts");
     let dir = tempfile::tempdir().expect("temp dir");
-    let options = EngineOptions {
-        secrets: Arc::new(MemoryStore::default()),
-        pace_requests: false,
-        ..EngineOptions::default()
-    };
-    let engine = Engine::open_with(dir.path(), options).await?;
+    let engine = open_engine(dir.path()).await?;
     let client = engine.create_client("Bench").await?;
     let (provider, secret, repo) = match provider {
         BenchProvider::Stripe => (Provider::Stripe, "rk_test_bench", None),
@@ -75,7 +106,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
         !cfg!(debug_assertions)
     );
     println!(
-        "{:<16} {:>10} {:>8} {:>9} {:>8} {:>8} {:>8} {:>11} {:>10} {:>9}",
+        "{:<16} {:>10} {:>8} {:>9} {:>8} {:>8} {:>8} {:>9} {:>11} {:>10} {:>9}",
         "phase",
         "records",
         "pages",
@@ -83,6 +114,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
         "wall s",
         "fetch s",
         "store s",
+        "rollup s",
         "records/s",
         "RSS start",
         "RSS peak"
@@ -97,6 +129,114 @@ pub async fn run(command: BenchCommand) -> Result<()> {
         .map(|m| m.len())
         .unwrap_or(0);
     println!("database: {:.1} MB", db_bytes as f64 / 1e6);
+    engine.close().await;
+    sim.shutdown().await;
+    Ok(())
+}
+
+async fn dashboard(stripe_charges: u64, github_rows: u64, widgets: usize) -> Result<()> {
+    let mut config = provider_sim::Config::default();
+    config.stripe.rate_limit_per_sec = 0;
+    config.stripe.charges = stripe_charges;
+    config.stripe.customers = (stripe_charges / 100).max(10);
+    config.stripe.subscriptions = (stripe_charges / 200).max(40);
+    config.stripe.history_days = 730;
+    config.github.quota_per_hour = u32::MAX;
+    config.github.issues = github_rows * 3 / 10;
+    config.github.pulls = github_rows * 2 / 10;
+    config.github.commits = github_rows * 4 / 10;
+    config.github.stargazers = github_rows / 10;
+    config.github.history_days = 730;
+    let sim = provider_sim::start(config).await.expect("simulator starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = open_engine(dir.path()).await?;
+    let client = engine.create_client("Bench").await?;
+    for (provider, secret, repo) in [
+        (Provider::Stripe, "rk_test_bench", None),
+        (Provider::Github, "ghp_bench", Some("acme/website".to_owned())),
+    ] {
+        let source = engine
+            .add_source(NewSource {
+                client_id: client.id,
+                provider,
+                secret: secret.into(),
+                repo,
+                base_url: Some(sim.base_url()),
+            })
+            .await?;
+        let started = Instant::now();
+        let report = engine.sync_source(source.id, JobReason::Manual, None).await?;
+        println!(
+            "synced {}: {} records in {:.1} s (rollups included)",
+            provider.label(),
+            report.records,
+            started.elapsed().as_secs_f64()
+        );
+    }
+
+    // 50 widgets: every metric about three times, each time with another range and visual.
+    let board = engine.create_dashboard(client.id, "Bench").await?;
+    let catalog = engine.metrics_catalog();
+    let ranges = [
+        DateRange::LastDays { days: 7 },
+        DateRange::LastDays { days: 30 },
+        DateRange::LastDays { days: 90 },
+        DateRange::MonthToDate,
+        DateRange::PreviousMonth,
+        DateRange::LastDays { days: 365 },
+    ];
+    let visuals = [Visual::Number, Visual::Timeseries, Visual::Table];
+    for i in 0..widgets {
+        let round = i / catalog.len();
+        let widget = NewWidget {
+            metric: catalog[i % catalog.len()].key.clone(),
+            range: ranges[(i + round) % ranges.len()].clone(),
+            comparison: Comparison::PreviousPeriod,
+            visual: visuals[(i + round) % visuals.len()],
+            width: 1,
+            height: 1,
+        };
+        engine.add_widget(board.id, widget).await?;
+    }
+
+    let mut cold = Vec::new();
+    for _ in 0..200 {
+        engine.forget_snapshots();
+        let started = Instant::now();
+        std::hint::black_box(engine.get_dashboard(board.id).await?);
+        cold.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut warm = Vec::new();
+    for _ in 0..2000 {
+        let started = Instant::now();
+        std::hint::black_box(engine.get_dashboard(board.id).await?);
+        warm.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let rows: i64 = engine.rollup_rows().await?;
+    println!(
+        "bench dashboard: {widgets} widgets, {stripe_charges} Stripe charges, {github_rows} GitHub rows, \
+         {rows} rollup rows, release={}",
+        !cfg!(debug_assertions)
+    );
+    println!(
+        "{:<28} {:>8} {:>8} {:>8} {:>8}",
+        "get_dashboard", "reads", "p50 ms", "p99 ms", "max ms"
+    );
+    for (name, mut samples) in [
+        ("cold (first read after sync)", cold),
+        ("warm (snapshot cache)", warm),
+    ] {
+        samples.sort_by(f64::total_cmp);
+        let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "{:<28} {:>8} {:>8.3} {:>8.3} {:>8.3}",
+            name,
+            samples.len(),
+            at(0.5),
+            at(0.99),
+            samples[samples.len() - 1]
+        );
+    }
     engine.close().await;
     sim.shutdown().await;
     Ok(())
@@ -135,7 +275,7 @@ async fn measured(engine: &Engine, source: i64) -> Result<Measured> {
 
 fn print_row(phase: &str, m: &Measured) {
     println!(
-        "{:<16} {:>10} {:>8} {:>9} {:>8.2} {:>8.2} {:>8.2} {:>11.0} {:>10.1} {:>9.1}",
+        "{:<16} {:>10} {:>8} {:>9} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>11.0} {:>10.1} {:>9.1}",
         phase,
         m.report.records,
         m.report.pages,
@@ -143,6 +283,7 @@ fn print_row(phase: &str, m: &Measured) {
         m.secs,
         m.report.fetch_ms as f64 / 1000.0,
         m.report.store_ms as f64 / 1000.0,
+        m.report.rollup_ms as f64 / 1000.0,
         m.report.records as f64 / m.secs.max(1e-9),
         m.start_rss_mb,
         m.peak_rss_mb

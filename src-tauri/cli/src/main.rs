@@ -2,6 +2,7 @@
 
 mod bench;
 mod clients;
+mod dashboards;
 mod sources;
 
 use std::path::{Path, PathBuf};
@@ -42,6 +43,12 @@ enum Command {
     /// Benchmarks against the bundled simulator (use a release build)
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// A client's dashboard as the app shows it, from the local copy only
+    Dashboard(dashboards::DashboardArgs),
+    /// One metric's daily values and total for a client, from the local copy only
+    Metric(dashboards::MetricArgs),
+    /// The metrics Freshboard can show
+    Metrics,
     /// Per source and stream: records stored, last synced, refresh status, last error
     Status {
         #[arg(long)]
@@ -101,6 +108,12 @@ async fn with_engine(data_dir: &Path, command: Command) -> Result<Outcome> {
             sources::status(&engine, selected, json)
                 .await
                 .map(|()| Outcome::Done)
+        }
+        Command::Dashboard(args) => dashboards::dashboard(&engine, args).await.map(|()| Outcome::Done),
+        Command::Metric(args) => dashboards::metric(&engine, args).await.map(|()| Outcome::Done),
+        Command::Metrics => {
+            dashboards::metrics(&engine);
+            Ok(Outcome::Done)
         }
         Command::Bench(_) => unreachable!("benchmarks run without a data folder"),
     };

@@ -106,4 +106,39 @@ async fn kill_9_mid_sync_then_resume_loses_and_doubles_nothing() {
         [("succeeded".to_owned(), 2)],
         "the interrupted job was resumed as its second attempt"
     );
+
+    // The rollups cover what the killed sync committed too: the metric equals the truth,
+    // and no day is left marked for recomputation.
+    let to = chrono::Utc::now().date_naive();
+    let from = to - chrono::Days::new(400);
+    let out = cli(d)
+        .args([
+            "metric",
+            "--client",
+            "Acme",
+            "--metric",
+            "stripe.successful_charges",
+            "--json",
+        ])
+        .args(["--from", &from.to_string(), "--to", &to.to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let truth: serde_json::Value = reqwest::get(format!("{}/_sim/truth", sim.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        report["series"][0]["total"].as_f64(),
+        truth["stripe"]["charges"]["succeeded"].as_f64(),
+        "successful charges after resume"
+    );
+    let marked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rollup_dirty")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(marked, 0);
 }

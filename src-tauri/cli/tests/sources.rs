@@ -109,6 +109,74 @@ async fn add_sync_status_and_remove_a_stripe_source() {
     assert!(charges["lastSyncedAt"].is_i64());
     assert_eq!(charges["refreshStatus"], "idle");
 
+    // The client's default dashboard, from the local copy: JSON for scripts, a table for people.
+    let board = json(d, &["dashboard", "--client", "Acme", "--json"]);
+    let widgets = board["widgets"].as_array().unwrap();
+    assert!(!widgets.is_empty());
+    assert!(
+        widgets
+            .iter()
+            .all(|w| w["state"] == "fresh" && w["asOf"].is_i64()),
+        "{board}"
+    );
+    let gross = widgets
+        .iter()
+        .find(|w| w["metric"]["key"] == "stripe.gross_volume")
+        .unwrap();
+    let report = json(
+        d,
+        &[
+            "metric",
+            "--client",
+            "Acme",
+            "--metric",
+            "stripe.gross_volume",
+            "--json",
+            "--from",
+            gross["from"].as_str().unwrap(),
+            "--to",
+            gross["to"].as_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        report["series"][0]["total"], gross["series"][0]["total"],
+        "the same number both ways"
+    );
+    let table = stdout_of(&cli(d, &["dashboard", "--client", "Acme"]));
+    assert!(
+        table.contains("Gross volume") && table.contains("fresh"),
+        "{table}"
+    );
+    for bad in [
+        &[
+            "metric",
+            "--client",
+            "Acme",
+            "--metric",
+            "stripe.nope",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+        ][..],
+        &[
+            "metric",
+            "--client",
+            "Acme",
+            "--metric",
+            "stripe.mrr",
+            "--from",
+            "2026-13-01",
+            "--to",
+            "2026-01-31",
+        ],
+        &["dashboard", "--client", "Acme", "--dashboard", "Nope"],
+    ] {
+        let out = cli(d, bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    }
+
     // A stream that fails makes `sync` exit 1 and say which provider, stream and page.
     let http = reqwest::Client::new();
     http.post(format!("{base}/_sim/faults"))

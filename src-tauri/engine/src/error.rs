@@ -70,6 +70,15 @@ pub enum Error {
 
     #[error(transparent)]
     Schedule(#[from] ScheduleError),
+
+    #[error("No dashboard with id {0}. It may have been removed; reload the client.")]
+    DashboardNotFound(i64),
+
+    #[error("This client has no dashboard named “{0}”.")]
+    NoDashboardNamed(String),
+
+    #[error("No widget with id {0}. It may have been removed; reload the dashboard.")]
+    WidgetNotFound(i64),
 }
 
 /// Bad input from a person. Each names the field it concerns, so forms can show it inline.
@@ -102,6 +111,30 @@ pub enum InputError {
     #[error("GitHub has no repository {0} that this token can read. Check the name and the token's access.")]
     RepoNotFound(String),
 
+    #[error("“{0}” is not a date: use YYYY-MM-DD, e.g. 2026-03-31.")]
+    BadDate(String),
+
+    #[error("The range ends before it starts: swap the dates.")]
+    ReversedRange,
+
+    #[error("A range covers 1 to {max} days (got {got}).")]
+    BadRangeLength { max: i64, got: i64 },
+
+    #[error("There is no metric “{0}”. Run `freshboard-cli metrics` to see them.")]
+    UnknownMetric(String),
+
+    #[error("A widget is 1 to 4 columns wide and 1 to 4 rows high (got {0}).")]
+    BadWidgetSize(i64),
+
+    #[error("Enter a dashboard name.")]
+    EmptyDashboardName,
+
+    #[error("A dashboard name can be at most {max} characters; this one has {len}.")]
+    DashboardNameTooLong { max: usize, len: usize },
+
+    #[error("This client already has a dashboard named “{0}”. Choose another name.")]
+    DuplicateDashboardName(String),
+
     #[error("{what} must be between {min} and {max} minutes (got {got}).")]
     MinutesOutOfRange {
         what: &'static str,
@@ -121,6 +154,12 @@ impl InputError {
             InputError::BadRepo(_) | InputError::RepoNotFound(_) | InputError::DuplicateSource(_) => "repo",
             InputError::BadBaseUrl(_) => "baseUrl",
             InputError::MinutesOutOfRange { .. } => "minutes",
+            InputError::BadDate(_) | InputError::ReversedRange | InputError::BadRangeLength { .. } => "range",
+            InputError::UnknownMetric(_) => "metric",
+            InputError::BadWidgetSize(_) => "size",
+            InputError::EmptyDashboardName
+            | InputError::DashboardNameTooLong { .. }
+            | InputError::DuplicateDashboardName(_) => "name",
         }
     }
 }
@@ -169,13 +208,18 @@ impl ErrorKind {
 impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Input(InputError::DuplicateClientName(_) | InputError::DuplicateSource(_)) => {
-                ErrorKind::Conflict
-            }
+            Error::Input(
+                InputError::DuplicateClientName(_)
+                | InputError::DuplicateSource(_)
+                | InputError::DuplicateDashboardName(_),
+            ) => ErrorKind::Conflict,
             Error::Input(_) => ErrorKind::InvalidInput,
-            Error::ClientNotFound(_) | Error::NoClientNamed(_) | Error::SourceNotFound(_) => {
-                ErrorKind::NotFound
-            }
+            Error::ClientNotFound(_)
+            | Error::NoClientNamed(_)
+            | Error::SourceNotFound(_)
+            | Error::DashboardNotFound(_)
+            | Error::NoDashboardNamed(_)
+            | Error::WidgetNotFound(_) => ErrorKind::NotFound,
             Error::UnsupportedProvider(_) => ErrorKind::NewerSchema,
             Error::SyncAlreadyRunning(_) => ErrorKind::AlreadyRunning,
             Error::Secret(_) => ErrorKind::KeyringUnavailable,

@@ -3,7 +3,8 @@
 //!
 //! Modules follow the data flow: `clock` (time), `store` (SQLite), `secrets` (keyring),
 //! `connectors` (provider HTTP shapes) over `http` (retries, rate limits), `sync` (one job:
-//! pages in, rows and cursors committed together).
+//! pages in, rows and cursors committed together), `schedule` (cron, queue, workers,
+//! freshness), `metrics` (catalog, rollups, dashboards, snapshot cache).
 
 pub mod clients;
 pub mod clock;
@@ -11,6 +12,7 @@ pub mod connectors;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod schedule;
 pub mod secrets;
 pub mod sources;
@@ -32,6 +34,9 @@ pub use clock::{Clock, ManualClock, Millis, SystemClock};
 pub use connectors::Provider;
 pub use error::{Error, ErrorKind, InputError, Result};
 pub use http::HttpConfig;
+pub use metrics::{
+    Dashboard, DashboardView, DateRange, MetricInfo, MetricReport, NewWidget, Widget, WidgetChange,
+};
 pub use schedule::{
     ClientFreshness, FreshnessState, Preset, Schedule, SchedulePreview, ScheduleSpec, SourceFreshness,
 };
@@ -81,6 +86,7 @@ pub struct Engine {
     events: broadcast::Sender<EngineEvent>,
     /// Running jobs asked to stop; their sync checks before every page.
     cancel_requests: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
+    snapshots: Arc<metrics::SnapshotCache>,
 }
 
 /// What the engine tells whoever listens (the desktop shell forwards these to the UI).
@@ -131,7 +137,7 @@ impl Engine {
 
     pub async fn open_with(data_dir: &Path, options: EngineOptions) -> Result<Self> {
         let store = Store::open(data_dir).await?;
-        Ok(Self {
+        let engine = Self {
             store,
             clock: options.clock,
             secrets: Secrets::new(options.secrets),
@@ -141,7 +147,10 @@ impl Engine {
             offline: Arc::new(AtomicBool::new(false)),
             events: broadcast::channel(1024).0,
             cancel_requests: Arc::default(),
-        })
+            snapshots: Arc::default(),
+        };
+        engine.bring_rollups_up_to_date().await?;
+        Ok(engine)
     }
 
     pub fn database_path(&self) -> &Path {
@@ -309,6 +318,7 @@ impl Engine {
                     provider = new.provider.as_str(),
                     "source added"
                 );
+                self.add_default_widgets(client.id, new.provider).await?;
                 Ok(source)
             }
             Err(e) => {
@@ -327,9 +337,11 @@ impl Engine {
     /// Removes a source and its synced data; its keyring entry goes too when no other
     /// source uses the connection.
     pub async fn remove_source(&self, id: i64) -> Result<()> {
+        let client_id = self.store.source_access(id).await?.source.client_id;
         if let Some(keyring_ref) = self.store.delete_source(id).await? {
             self.secrets.delete(&keyring_ref).await?;
         }
+        self.snapshots.invalidate_client(client_id);
         tracing::info!(source = id, "source removed");
         Ok(())
     }

@@ -87,9 +87,11 @@ pub struct SyncReport {
     pub pages: u64,
     pub requests: u64,
     pub duration_ms: u64,
-    /// Of `duration_ms`, the time spent fetching and parsing pages, and storing them.
+    /// Of `duration_ms`, the time spent fetching and parsing pages, storing them, and
+    /// recomputing the daily rollups of the days they touched.
     pub fetch_ms: u64,
     pub store_ms: u64,
+    pub rollup_ms: u64,
     pub streams: Vec<StreamReport>,
     /// Stopped by `Engine::cancel_job`; what was committed before stays.
     pub cancelled: bool,
@@ -370,10 +372,13 @@ pub(crate) async fn run(
 
     engine.emit(crate::EngineEvent::JobStarted { source_id });
     let outcome = run_streams(engine, &access, job_id, progress).await;
-    engine.emit(crate::EngineEvent::JobFinished {
-        source_id,
-        succeeded: matches!(outcome, Ok((_, None))),
-    });
+    // Whatever stopped the job, the rows it committed count: roll their days up before
+    // the job is recorded as finished, so a dashboard read after it sees them.
+    let rollup_started = Instant::now();
+    let rolled_up = engine
+        .apply_rollups(source_id, access.source.client_id, access.source.provider)
+        .await;
+    let rollup_ms = rollup_started.elapsed().as_millis() as u64;
     // Every job ends recorded, whatever stopped it.
     let (state, kind, message) = match &outcome {
         Ok((report, _)) if report.cancelled => ("cancelled", None, None),
@@ -401,10 +406,16 @@ pub(crate) async fn run(
         .store
         .finish_job(job_id, end, engine.clock.now_millis())
         .await?;
+    engine.emit(crate::EngineEvent::JobFinished {
+        source_id,
+        succeeded: matches!(outcome, Ok((_, None))),
+    });
+    rolled_up?;
 
     let (mut report, _) = outcome?;
     report.requests = engine.http.requests_sent() - requests_before;
     report.duration_ms = started.elapsed().as_millis() as u64;
+    report.rollup_ms = rollup_ms;
     tracing::info!(
         source = source_id,
         job = job_id,
@@ -446,6 +457,7 @@ async fn run_streams(
         duration_ms: 0,
         fetch_ms: 0,
         store_ms: 0,
+        rollup_ms: 0,
         streams: Vec::new(),
         cancelled: false,
     };

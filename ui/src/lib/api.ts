@@ -5,6 +5,22 @@ import { listen } from '@tauri-apps/api/event';
 import type { Client } from './bindings/Client';
 import type { ClientFreshness } from './bindings/ClientFreshness';
 import type { CommandError } from './bindings/CommandError';
+import type { Aggregation } from './bindings/Aggregation';
+import type { BreakdownRow } from './bindings/BreakdownRow';
+import type { Comparison } from './bindings/Comparison';
+import type { Dashboard } from './bindings/Dashboard';
+import type { DashboardView } from './bindings/DashboardView';
+import type { DateRange } from './bindings/DateRange';
+import type { EmptyReason } from './bindings/EmptyReason';
+import type { MetricInfo } from './bindings/MetricInfo';
+import type { NewWidget } from './bindings/NewWidget';
+import type { Series } from './bindings/Series';
+import type { Split } from './bindings/Split';
+import type { Unit } from './bindings/Unit';
+import type { Visual } from './bindings/Visual';
+import type { Widget } from './bindings/Widget';
+import type { WidgetChange } from './bindings/WidgetChange';
+import type { WidgetView } from './bindings/WidgetView';
 import type { EngineEvent } from './bindings/EngineEvent';
 import type { FreshnessState } from './bindings/FreshnessState';
 import type { Preset } from './bindings/Preset';
@@ -17,9 +33,25 @@ import type { SourceFreshness } from './bindings/SourceFreshness';
 import type { TimeZones } from './bindings/TimeZones';
 
 export type {
+  Aggregation,
+  BreakdownRow,
   Client,
   ClientFreshness,
   CommandError,
+  Comparison,
+  Dashboard,
+  DashboardView,
+  DateRange,
+  EmptyReason,
+  MetricInfo,
+  NewWidget,
+  Series,
+  Split,
+  Unit,
+  Visual,
+  Widget,
+  WidgetChange,
+  WidgetView,
   EngineEvent,
   FreshnessState,
   Preset,
@@ -99,6 +131,40 @@ export const scheduleApi: ScheduleApi = {
   setSchedule: (sourceId, spec) => call('set_schedule', { sourceId, spec }),
   removeSchedule: (sourceId) => call('remove_schedule', { sourceId }),
   timeZones: () => call('time_zones', {}),
+};
+
+/** Dashboards of a client and their widgets. Every change is followed by `get` (the engine
+ * serves views from a cache, so asking again is cheap) rather than patched locally. */
+export interface DashboardsApi {
+  metricsCatalog(): Promise<MetricInfo[]>;
+  /** A client with sources always has at least the default "Overview". */
+  list(clientId: number): Promise<Dashboard[]>;
+  create(clientId: number, name: string): Promise<Dashboard>;
+  rename(id: number, name: string): Promise<Dashboard>;
+  remove(id: number): Promise<null>;
+  get(id: number): Promise<DashboardView>;
+  addWidget(dashboardId: number, widget: NewWidget): Promise<Widget>;
+  /** Null fields of `change` are left as they are. */
+  updateWidget(id: number, change: WidgetChange): Promise<Widget>;
+  /** `position` is the 0-based place among the dashboard's widgets. */
+  moveWidget(id: number, position: number): Promise<null>;
+  removeWidget(id: number): Promise<null>;
+  /** Subscribes to engine events; resolves to the function that unsubscribes. */
+  onEngineEvent(handler: (event: EngineEvent) => void): Promise<() => void>;
+}
+
+export const dashboardsApi: DashboardsApi = {
+  metricsCatalog: () => call('metrics_catalog', {}),
+  list: (clientId) => call('list_dashboards', { clientId }),
+  create: (clientId, name) => call('create_dashboard', { clientId, name }),
+  rename: (id, name) => call('rename_dashboard', { id, name }),
+  remove: (id) => call('delete_dashboard', { id }),
+  get: (id) => call('get_dashboard', { id }),
+  addWidget: (dashboardId, widget) => call('add_widget', { dashboardId, widget }),
+  updateWidget: (id, change) => call('update_widget', { id, change }),
+  moveWidget: (id, position) => call('move_widget', { id, position }),
+  removeWidget: (id) => call('remove_widget', { id }),
+  onEngineEvent: (handler) => listen<EngineEvent>('engine', (event) => handler(event.payload)),
 };
 
 async function call<T>(command: string, args: Record<string, unknown>): Promise<T> {

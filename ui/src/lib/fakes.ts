@@ -4,14 +4,22 @@ import type {
   ClientApi,
   ClientFreshness,
   CommandError,
+  Dashboard,
+  DashboardView,
+  DashboardsApi,
   EngineEvent,
   FreshnessState,
+  MetricInfo,
   NewSource,
+  NewWidget,
   Schedule,
   ScheduleApi,
   SchedulePreview,
   ScheduleSpec,
   Source,
+  Widget,
+  WidgetChange,
+  WidgetView,
 } from './api';
 import type { Clock } from './clock';
 
@@ -183,5 +191,147 @@ export class FakeClientEngine implements ClientApi {
   }
   count(command: string) {
     return this.calls.filter((c) => c === command).length;
+  }
+}
+
+/** A widget view as the engine would send it; tests override what they look at. */
+export function fakeWidgetView(widget: Widget, over: Partial<WidgetView> = {}): WidgetView {
+  return {
+    widget,
+    metric: {
+      key: widget.metric, label: widget.metric, description: '', provider: 'stripe', unit: 'count',
+      aggregation: 'sum', split: 'none', lowerIsBetter: false,
+    },
+    from: '2026-03-01', to: '2026-03-30', previousFrom: null, previousTo: null,
+    state: 'fresh', asOf: Date.UTC(2026, 2, 30, 11, 56), provisionalFrom: '2026-03-30', empty: null,
+    series: [{ dim: '', total: 42, previous: null, change: null, points: [] }],
+    breakdown: [],
+    ...over,
+  };
+}
+
+/** The dashboard commands over in-memory dashboards and widgets. `gets` lets a test hold
+ * get_dashboard answers back; `refuse` makes the next command of that name fail. */
+export class FakeDashboardEngine implements DashboardsApi {
+  calls: string[] = [];
+  dashboards: Dashboard[] = [];
+  widgets: Widget[] = [];
+  offline = false;
+  /** Bumped on every read, so a test can tell two views of one dashboard apart. */
+  total = 42;
+  gets: ReturnType<typeof deferred<DashboardView>>[] | null = null;
+  refuse = new Map<string, CommandError>();
+  catalog: MetricInfo[] = [
+    { key: 'stripe.gross_volume', label: 'Gross volume', description: '', provider: 'stripe', unit: 'money', aggregation: 'sum', split: 'currency', lowerIsBetter: false },
+    { key: 'github.stars_gained', label: 'Stars gained', description: '', provider: 'github', unit: 'count', aggregation: 'sum', split: 'none', lowerIsBetter: false },
+    { key: 'stripe.refunds', label: 'Refunds', description: '', provider: 'stripe', unit: 'money', aggregation: 'sum', split: 'currency', lowerIsBetter: true },
+  ];
+  private handlers = new Set<(e: EngineEvent) => void>();
+  private nextId = 100;
+  unlistened = 0;
+
+  addDashboard(name: string, widgets: string[] = []): Dashboard {
+    const dashboard = { id: this.nextId++, clientId: 1, name, position: this.dashboards.length };
+    this.dashboards.push(dashboard);
+    for (const metric of widgets) this.insert(dashboard.id, { metric, range: { kind: 'last_days', days: 30 }, comparison: 'none', visual: 'number', width: 1, height: 1 });
+    return dashboard;
+  }
+  emit(event: EngineEvent) {
+    for (const handler of this.handlers) handler(event);
+  }
+  count(command: string) {
+    return this.calls.filter((c) => c === command).length;
+  }
+  view(id: number): DashboardView {
+    const dashboard = this.dashboards.find((d) => d.id === id);
+    if (!dashboard) throw { kind: 'not_found', message: 'That dashboard was deleted.', field: null };
+    const widgets = this.widgets
+      .filter((w) => w.dashboardId === id)
+      .sort((a, b) => a.position - b.position)
+      .map((w) => fakeWidgetView({ ...w }, { series: [{ dim: '', total: this.total, previous: null, change: null, points: [] }] }));
+    return { dashboard: { ...dashboard }, today: '2026-03-30', offline: this.offline, widgets };
+  }
+
+  private step(command: string) {
+    this.calls.push(command);
+    const error = this.refuse.get(command);
+    if (error) {
+      this.refuse.delete(command);
+      throw error;
+    }
+  }
+  private insert(dashboardId: number, widget: NewWidget): Widget {
+    const position = this.widgets.filter((w) => w.dashboardId === dashboardId).length;
+    const stored = { id: this.nextId++, dashboardId, position, ...widget };
+    this.widgets.push(stored);
+    return stored;
+  }
+  private renumber(dashboardId: number, order: Widget[]) {
+    order.filter((w) => w.dashboardId === dashboardId).forEach((w, i) => (w.position = i));
+  }
+
+  async metricsCatalog() {
+    this.step('metrics_catalog');
+    return this.catalog;
+  }
+  async list() {
+    this.step('list_dashboards');
+    return this.dashboards.map((d) => ({ ...d }));
+  }
+  async create(_clientId: number, name: string) {
+    this.step('create_dashboard');
+    if (name.trim() === '') throw { kind: 'invalid_input', message: 'Enter a dashboard name.', field: 'name' };
+    return this.addDashboard(name.trim());
+  }
+  async rename(id: number, name: string) {
+    this.step('rename_dashboard');
+    const dashboard = this.dashboards.find((d) => d.id === id)!;
+    dashboard.name = name;
+    return { ...dashboard };
+  }
+  async remove(id: number) {
+    this.step('delete_dashboard');
+    this.dashboards = this.dashboards.filter((d) => d.id !== id);
+    return null;
+  }
+  async get(id: number) {
+    this.step('get_dashboard');
+    const view = this.view(id);
+    if (this.gets) {
+      const answer = deferred<DashboardView>();
+      this.gets.push(answer);
+      return answer.promise;
+    }
+    return view;
+  }
+  async addWidget(dashboardId: number, widget: NewWidget) {
+    this.step('add_widget');
+    return this.insert(dashboardId, widget);
+  }
+  async updateWidget(id: number, change: WidgetChange) {
+    this.step('update_widget');
+    const widget = this.widgets.find((w) => w.id === id)!;
+    for (const [key, value] of Object.entries(change)) if (value !== null) Object.assign(widget, { [key]: value });
+    return { ...widget };
+  }
+  async moveWidget(id: number, position: number) {
+    this.step('move_widget');
+    const widget = this.widgets.find((w) => w.id === id)!;
+    const order = this.widgets.filter((w) => w.dashboardId === widget.dashboardId && w !== widget).sort((a, b) => a.position - b.position);
+    order.splice(position, 0, widget);
+    this.renumber(widget.dashboardId, order);
+    return null;
+  }
+  async removeWidget(id: number) {
+    this.step('remove_widget');
+    this.widgets = this.widgets.filter((w) => w.id !== id);
+    return null;
+  }
+  async onEngineEvent(handler: (e: EngineEvent) => void) {
+    this.handlers.add(handler);
+    return () => {
+      this.unlistened++;
+      this.handlers.delete(handler);
+    };
   }
 }

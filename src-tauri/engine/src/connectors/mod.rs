@@ -55,6 +55,15 @@ impl Provider {
     }
 
     /// The streams a sync of this provider walks, in order.
+    /// How many days back the provider may still change its numbers (beyond the day not
+    /// yet over). Stripe's restatements come as events and GitHub's as updated items, both
+    /// re-read every sync, so neither keeps a window open.
+    pub fn lookback_days(self) -> u32 {
+        match self {
+            Provider::Stripe | Provider::Github => 0,
+        }
+    }
+
     pub fn streams(self) -> &'static [&'static str] {
         match self {
             Provider::Stripe => stripe::STREAMS,

@@ -2,6 +2,7 @@
 //! two writers never deadlock on a lock upgrade) and a small pool of readers, in WAL mode.
 
 mod clients;
+mod dashboards;
 mod entities;
 mod queue;
 mod schedules;
@@ -36,7 +37,7 @@ static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 /// Long enough to ride out another process's write; short enough that a stuck lock
 /// becomes a "database busy" error a person sees instead of a frozen window.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-const READERS: u32 = 4;
+pub(crate) const READERS: u32 = 4;
 
 #[derive(Debug, Clone)]
 pub struct Store {

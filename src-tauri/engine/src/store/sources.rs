@@ -144,6 +144,11 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         let connection = connection.ok_or(Error::SourceNotFound(id))?;
+        // Its rows went with it, marking their days; there is nothing left to roll up.
+        sqlx::query("DELETE FROM rollup_dirty WHERE source_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let mut orphaned = None;
         if let Some(connection) = connection {
             orphaned = sqlx::query_scalar(

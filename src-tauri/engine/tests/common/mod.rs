@@ -161,6 +161,24 @@ pub async fn add_github(engine: &Engine, sim: &Sim) -> Source {
         .expect("github source added")
 }
 
+/// Adds the simulator's Stripe account or GitHub repository to an existing client.
+pub async fn add_source(engine: &Engine, sim: &Sim, client_id: i64, provider: Provider) -> Source {
+    let (secret, repo) = match provider {
+        Provider::Stripe => (STRIPE_KEY, None),
+        Provider::Github => (GITHUB_TOKEN, Some(REPO.to_owned())),
+    };
+    engine
+        .add_source(NewSource {
+            client_id,
+            provider,
+            secret: secret.into(),
+            repo,
+            base_url: Some(sim.url()),
+        })
+        .await
+        .expect("source added")
+}
+
 pub async fn sync(engine: &Engine, source: &Source) -> SyncReport {
     engine
         .sync_source(source.id, JobReason::Manual, None)

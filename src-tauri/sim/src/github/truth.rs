@@ -23,6 +23,7 @@ pub fn truth(st: &GithubStore) -> Value {
                     "open": count(true, &|it| it.is_open()),
                     "closed": count(true, &|it| !it.is_open()),
                     "merged": count(true, &|it| it.merged.is_some()),
+                    "merge_seconds_median": median_merge_seconds(&r.items),
                 },
                 "commits": {"count": r.commits.len()},
                 "stargazers": {"count": r.stars.len()},
@@ -30,6 +31,22 @@ pub fn truth(st: &GithubStore) -> Value {
         );
     }
     Value::Object(out)
+}
+
+/// The median time from opening to merging, over merged PRs; null when none merged.
+fn median_merge_seconds(items: &[Item]) -> Option<f64> {
+    let mut secs: Vec<i64> = items
+        .iter()
+        .filter(|it| it.is_pr)
+        .filter_map(|it| Some(it.merged? - it.created))
+        .collect();
+    secs.sort_unstable();
+    let mid = secs.len() / 2;
+    match secs.len() {
+        0 => None,
+        n if n % 2 == 0 => Some((secs[mid - 1] + secs[mid]) as f64 / 2.0),
+        _ => Some(secs[mid] as f64),
+    }
 }
 
 /// Sorted ids of one collection. Issues and pulls are identified by their

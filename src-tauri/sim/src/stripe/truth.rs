@@ -48,9 +48,15 @@ pub fn truth(st: &StripeStore, now: i64) -> Value {
     );
 
     let mut by_status: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut mrr: BTreeMap<&'static str, f64> = BTreeMap::new();
     st.subscriptions.for_each(
         |i| g.subscription(i),
-        |s| *by_status.entry(s.status).or_default() += 1,
+        |s| {
+            *by_status.entry(s.status).or_default() += 1;
+            if matches!(s.status, "active" | "past_due") {
+                *mrr.entry(s.currency).or_default() += monthly_amount(s);
+            }
+        },
     );
     let status = |k: &str| by_status.get(k).copied().unwrap_or(0);
 
@@ -88,10 +94,24 @@ pub fn truth(st: &StripeStore, now: i64) -> Value {
             "trialing": status("trialing"),
             "past_due": status("past_due"),
             "canceled": status("canceled"),
+            "mrr_by_currency": mrr,
         },
         "balance_transactions": {"count": st.txns.len(), "net_by_currency": net},
         "events": {"count": events, "by_type": events_by_type},
     })
+}
+
+/// A paying subscription's price per month, in minor units: yearly ÷ 12, quarterly ÷ 3,
+/// weekly × 52 ÷ 12, daily × 365 ÷ 12.
+fn monthly_amount(s: &Subscription) -> f64 {
+    let per_interval = (s.price.unit_amount * i64::from(s.quantity)) as f64;
+    let factor = match s.price.interval {
+        "day" => 365.0 / 12.0,
+        "week" => 52.0 / 12.0,
+        "year" => 1.0 / 12.0,
+        _ => 1.0,
+    };
+    per_interval * factor / f64::from(s.price.interval_count.max(1))
 }
 
 /// The event table has no base rows; this is never called.

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import type { Widget, WidgetView } from './api';
+import { fakeWidgetView } from './fakes';
+import { addDays, rangeChoices, rangeFromId, rangeId, rangeLabel } from './ranges';
+import { chartData, emptyMessage, headline, provisionalTitle, sparkPath, tableRows } from './widgetData';
+
+const WIDGET: Widget = {
+  id: 1, dashboardId: 1, metric: 'stripe.gross_volume', range: { kind: 'last_days', days: 30 }, comparison: 'none',
+  visual: 'number', position: 0, width: 1, height: 1,
+};
+
+function money(over: Partial<WidgetView> = {}): WidgetView {
+  const w = fakeWidgetView(WIDGET, over);
+  w.metric = { ...w.metric, unit: 'money', split: 'currency' };
+  return w;
+}
+
+describe('ranges', () => {
+  it('names each range', () => {
+    expect(rangeLabel({ kind: 'last_days', days: 7 })).toBe('Last 7 days');
+    expect(rangeLabel({ kind: 'last_days', days: 1 })).toBe('Today');
+    expect(rangeLabel({ kind: 'month_to_date' })).toBe('Month to date');
+    expect(rangeLabel({ kind: 'previous_month' })).toBe('Previous month');
+    expect(rangeLabel({ kind: 'custom', from: '2026-11-03', to: '2026-11-09' }, 'en-GB')).toBe('3 Nov – 9 Nov 2026');
+  });
+
+  it('offers the presets, plus the current length when it is none of them', () => {
+    const ids = (r: Parameters<typeof rangeChoices>[0]) => rangeChoices(r).map((c) => c.id);
+    expect(ids({ kind: 'last_days', days: 30 })).toEqual([
+      'last_days:7', 'last_days:30', 'last_days:90', 'month_to_date', 'previous_month', 'custom',
+    ]);
+    expect(ids({ kind: 'last_days', days: 14 })).toEqual([
+      'last_days:7', 'last_days:14', 'last_days:30', 'last_days:90', 'month_to_date', 'previous_month', 'custom',
+    ]);
+  });
+
+  it('turns an option back into a range; custom starts from the days shown', () => {
+    for (const range of [{ kind: 'last_days', days: 7 }, { kind: 'month_to_date' }, { kind: 'previous_month' }] as const) {
+      expect(rangeFromId(rangeId(range), '2026-03-01', '2026-03-30')).toEqual(range);
+    }
+    expect(rangeFromId('custom', '2026-03-01', '2026-03-30')).toEqual({ kind: 'custom', from: '2026-03-01', to: '2026-03-30' });
+  });
+
+  it('counts days across months and years', () => {
+    expect(addDays('2026-02-27', 2)).toBe('2026-03-01');
+    expect(addDays('2026-01-01', -1)).toBe('2025-12-31');
+  });
+});
+
+describe('headline', () => {
+  it('is the main series’ total in its currency', () => {
+    const w = money({ series: [{ dim: 'eur', total: 123456, previous: null, change: null, points: [] }] });
+    expect(headline(w, 'en-US')).toBe('€1,234.56');
+  });
+
+  it('is a zero for an empty sum, and a dash for other aggregations', () => {
+    const empty = money({ empty: 'no_data', series: [{ dim: 'usd', total: null, previous: null, change: null, points: [] }] });
+    expect(headline(empty, 'en-US')).toBe('$0.00');
+    const rate = fakeWidgetView(WIDGET, { empty: 'no_data', series: [{ dim: '', total: null, previous: null, change: null, points: [] }] });
+    rate.metric = { ...rate.metric, unit: 'percent', aggregation: 'ratio' };
+    expect(headline(rate, 'en-US')).toBe('—');
+    expect(headline(fakeWidgetView(WIDGET, { empty: 'no_source', series: [] }), 'en-US')).toBe('—');
+  });
+
+  it('says why a widget is empty', () => {
+    const w = (empty: WidgetView['empty']) => emptyMessage(fakeWidgetView(WIDGET, { empty }));
+    expect(w('no_source')).toBe('Add a Stripe source to see this');
+    expect(w('never_synced')).toBe('Waiting for the first sync');
+    expect(w('no_data')).toBe('No data in this range');
+    expect(w(null)).toBeNull();
+  });
+});
+
+describe('tableRows', () => {
+  it('shows a breakdown’s parts when there is one', () => {
+    const w = fakeWidgetView(WIDGET, { breakdown: [{ dim: 'ada', value: 12 }, { dim: 'linus', value: 3 }] });
+    expect(tableRows(w, 'en-US')).toEqual([{ label: 'ada', value: '12' }, { label: 'linus', value: '3' }]);
+  });
+
+  it('shows one row per currency when there are several', () => {
+    const w = money({
+      series: [
+        { dim: 'usd', total: 500000, previous: null, change: null, points: [] },
+        { dim: 'jpy', total: 12000, previous: null, change: null, points: [] },
+      ],
+    });
+    expect(tableRows(w, 'en-US')).toEqual([{ label: 'USD', value: '$5,000.00' }, { label: 'JPY', value: '¥12,000' }]);
+  });
+
+  it('otherwise lists the best days first, skipping days without a value', () => {
+    const points = [5, null, 9, 1, 9];
+    const w = fakeWidgetView(WIDGET, { from: '2026-03-01', series: [{ dim: '', total: 24, previous: null, change: null, points }] });
+    expect(tableRows(w, 'en-GB').map((r) => `${r.label}=${r.value}`)).toEqual([
+      '3 Mar 2026=9', '5 Mar 2026=9', '1 Mar 2026=5', '4 Mar 2026=1',
+    ]);
+    w.metric = { ...w.metric, lowerIsBetter: true };
+    expect(tableRows(w, 'en-GB', 2).map((r) => r.label)).toEqual(['4 Mar 2026', '1 Mar 2026']);
+  });
+});
+
+describe('sparkPath', () => {
+  it('scales points into the box and breaks at missing days', () => {
+    expect(sparkPath([0, 10, null, 5], 30, 10)).toBe('M0 10L10 0M30 5');
+    expect(sparkPath([3, 3], 10, 10)).toBe('M0 5L10 5');
+    expect(sparkPath([null, null])).toBe('');
+  });
+});
+
+describe('chartData', () => {
+  it('has one x per day at UTC midnight and one column per currency', () => {
+    const w = money({
+      from: '2026-03-01',
+      provisionalFrom: '2026-03-03',
+      series: [
+        { dim: 'usd', total: 3, previous: null, change: null, points: [1, 2, null] },
+        { dim: 'eur', total: 1, previous: null, change: null, points: [1] },
+      ],
+    });
+    const data = chartData(w);
+    const day = Date.UTC(2026, 2, 1) / 1000;
+    expect(data.x).toEqual([day, day + 86_400, day + 2 * 86_400]);
+    expect(data.ys).toEqual([[1, 2, null], [1, null, null]]);
+    expect(data.provisionalX).toBe(day + 2 * 86_400);
+  });
+
+  it('explains provisional days', () => {
+    expect(provisionalTitle('2026-11-24', '2026-11-24', 'en-GB')).toBe('Days from 24 Nov 2026 may still change (today is not over)');
+    expect(provisionalTitle('2026-11-22', '2026-11-24', 'en-GB')).toMatch(/^Days from 22 Nov 2026 may still change \(today is not over, and/);
+  });
+});
