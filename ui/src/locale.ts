@@ -16,3 +16,5 @@ if (!valid(navigator.language)) {
   Object.defineProperty(navigator, 'language', { value: fallback, configurable: true });
   Object.defineProperty(navigator, 'languages', { value: languages.length ? languages : [fallback], configurable: true });
 }
+
+export {};

@@ -536,8 +536,13 @@ impl Engine {
                 }
             })
             .collect();
-        let widgets: Vec<WidgetView> = futures_util::stream::iter(known)
+        // The futures are built first: a closure inside the stream would make the command's
+        // future fail to prove it is `Send` for every lifetime.
+        let pending: Vec<_> = known
+            .into_iter()
             .map(|(widget, metric)| self.compute_widget(widget, metric, &sources, today))
+            .collect();
+        let widgets: Vec<WidgetView> = futures_util::stream::iter(pending)
             .buffered(crate::store::READERS as usize)
             .try_collect()
             .await?;
