@@ -2,10 +2,12 @@
 //! webview, and — unless `FRESHBOARD_DEMO=0` — the bundled simulator behind the demo client
 //! (or, with `FRESHBOARD_DEMO_SIM_URL`, a simulator running outside the app).
 
+use freshboard_engine::connections::ConnectionStatus;
 use freshboard_engine::demo::DEMO_REPO;
 use freshboard_engine::schedule::WorkerConfig;
-use freshboard_engine::Engine;
+use freshboard_engine::{Engine, EngineEvent};
 use tauri::{AppHandle, Emitter, Manager};
+use tauri_plugin_notification::NotificationExt;
 use tokio::sync::broadcast::error::RecvError;
 
 /// Keeps the simulator serving for as long as the app runs.
@@ -29,10 +31,14 @@ pub fn start(app: &AppHandle, engine: &Engine) {
 
     let handle = app.clone();
     let mut events = engine.subscribe();
+    let watcher = engine.clone();
     tauri::async_runtime::spawn(async move {
         loop {
             match events.recv().await {
                 Ok(event) => {
+                    if let EngineEvent::ConnectionChanged { connection_id } = &event {
+                        notify_if_reconnect_needed(&handle, &watcher, *connection_id).await;
+                    }
                     let _ = handle.emit("engine", event);
                 }
                 // A burst of progress outran the webview: skipping some is harmless.
@@ -43,6 +49,34 @@ pub fn start(app: &AppHandle, engine: &Engine) {
     });
 
     tauri::async_runtime::spawn(engine.clone().run_workers(WorkerConfig::default()));
+}
+
+/// A grant the provider no longer accepts stops its sources: tell the person even when the
+/// window is in the background (the page shows a banner with Reconnect too).
+async fn notify_if_reconnect_needed(app: &AppHandle, engine: &Engine, connection_id: i64) {
+    let Ok(connections) = engine.connections().await else {
+        return;
+    };
+    let Some(c) = connections.iter().find(|c| c.id == connection_id) else {
+        return;
+    };
+    if c.status != ConnectionStatus::NeedsReauth {
+        return;
+    }
+    let body = format!(
+        "{} stopped accepting the connection for {}. Its data is kept; reconnect it in Freshboard to resume syncing.",
+        c.provider.label(),
+        c.account_label
+    );
+    if let Err(e) = app
+        .notification()
+        .builder()
+        .title(format!("Reconnect {}", c.provider.label()))
+        .body(body)
+        .show()
+    {
+        tracing::warn!(error = %e, "could not show a desktop notification");
+    }
 }
 
 async fn start_demo(engine: &Engine) -> Result<provider_sim::Sim, String> {

@@ -1,12 +1,14 @@
 //! The commands the webview may call. Each is a few lines over `Engine`: no logic here.
 
+use freshboard_engine::connections::{Connection, OAuthSettings, PendingConnect};
 use freshboard_engine::schedule::system_time_zone;
 use freshboard_engine::{
     Client, ClientFreshness, Dashboard, DashboardView, Engine, JobReason, MetricInfo, NewSource, NewWidget,
     Provider, Schedule, SchedulePreview, ScheduleSpec, Source, Widget, WidgetChange,
 };
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, State};
+use tauri_plugin_opener::OpenerExt;
 use ts_rs::TS;
 
 use crate::error::CommandError;
@@ -104,6 +106,78 @@ pub async fn client_seen(state: State<'_, AppState>, client_id: i64) -> Reply<()
 #[tauri::command]
 pub async fn client_freshness(state: State<'_, AppState>, client_id: i64) -> Reply<ClientFreshness> {
     Ok(state.engine()?.client_freshness(client_id).await?)
+}
+
+// --- connections -----------------------------------------------------------------------
+
+#[tauri::command]
+pub async fn list_connections(state: State<'_, AppState>) -> Reply<Vec<Connection>> {
+    Ok(state.engine()?.connections().await?)
+}
+
+#[tauri::command]
+pub async fn get_oauth_settings(state: State<'_, AppState>, provider: Provider) -> Reply<OAuthSettings> {
+    Ok(state.engine()?.oauth_settings(provider).await?)
+}
+
+#[tauri::command]
+pub async fn set_oauth_settings(
+    state: State<'_, AppState>,
+    provider: Provider,
+    settings: OAuthSettings,
+) -> Reply<()> {
+    Ok(state.engine()?.set_oauth_settings(provider, &settings).await?)
+}
+
+/// Starts a sign-in and opens the provider's consent page in the system browser (never a
+/// webview). The address is returned too, for when no browser opens.
+#[tauri::command]
+pub async fn begin_connect(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    provider: Provider,
+    reconnect: Option<i64>,
+) -> Reply<PendingConnect> {
+    let pending = state.engine()?.begin_connect(provider, reconnect).await?;
+    if let Err(e) = app.opener().open_url(&pending.url, None::<&str>) {
+        tracing::warn!(error = %e, "could not open the system browser; the page shows the address");
+    }
+    Ok(pending)
+}
+
+/// Waits for the browser to come back (up to five minutes) and stores the connection.
+#[tauri::command]
+pub async fn finish_connect(state: State<'_, AppState>, id: u64) -> Reply<Connection> {
+    Ok(state.engine()?.finish_connect(id).await?)
+}
+
+#[tauri::command]
+pub fn cancel_connect(state: State<'_, AppState>, id: u64) -> Reply<bool> {
+    Ok(state.engine()?.cancel_connect(id))
+}
+
+#[tauri::command]
+pub async fn disconnect(state: State<'_, AppState>, id: i64, keep_data: bool) -> Reply<()> {
+    Ok(state.engine()?.disconnect(id, keep_data).await?)
+}
+
+/// The repositories a GitHub connection can read, to pick one for a new source.
+#[tauri::command]
+pub async fn connection_repos(state: State<'_, AppState>, connection_id: i64) -> Reply<Vec<String>> {
+    Ok(state.engine()?.connection_repos(connection_id).await?)
+}
+
+#[tauri::command]
+pub async fn add_source_on_connection(
+    state: State<'_, AppState>,
+    client_id: i64,
+    connection_id: i64,
+    repo: String,
+) -> Reply<Source> {
+    Ok(state
+        .engine()?
+        .add_source_on_connection(client_id, connection_id, &repo)
+        .await?)
 }
 
 // --- dashboards ------------------------------------------------------------------------

@@ -27,6 +27,9 @@ fn main() {
                 let _ = window.set_focus();
             }
         }))
+        // Opens OAuth consent pages in the system browser (from Rust; the webview gets no permission).
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let (data_dir, log_dir) = match std::env::var_os(DATA_DIR_ENV) {
                 Some(dir) => (PathBuf::from(&dir), PathBuf::from(dir).join("logs")),
@@ -63,6 +66,15 @@ fn main() {
             commands::set_schedule,
             commands::remove_schedule,
             commands::time_zones,
+            commands::list_connections,
+            commands::get_oauth_settings,
+            commands::set_oauth_settings,
+            commands::begin_connect,
+            commands::finish_connect,
+            commands::cancel_connect,
+            commands::disconnect,
+            commands::add_source_on_connection,
+            commands::connection_repos,
             commands::metrics_catalog,
             commands::list_dashboards,
             commands::create_dashboard,

@@ -2,6 +2,7 @@
 
 mod bench;
 mod clients;
+mod connections;
 mod dashboards;
 mod sources;
 
@@ -43,6 +44,18 @@ enum Command {
     /// Benchmarks against the bundled simulator (use a release build)
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Connect an account in the browser (OAuth with PKCE); prints the sign-in address
+    Connect(connections::ConnectArgs),
+    /// List connections
+    #[command(subcommand)]
+    Connections(connections::ConnectionsCommand),
+    /// Remove a connection and its keyring entry
+    Disconnect {
+        id: i64,
+        /// Keep its sources and their synced data (they stop syncing)
+        #[arg(long)]
+        keep_data: bool,
+    },
     /// A client's dashboard as the app shows it, from the local copy only
     Dashboard(dashboards::DashboardArgs),
     /// One metric's daily values and total for a client, from the local copy only
@@ -109,6 +122,11 @@ async fn with_engine(data_dir: &Path, command: Command) -> Result<Outcome> {
                 .await
                 .map(|()| Outcome::Done)
         }
+        Command::Connect(args) => connections::connect(&engine, args).await.map(|()| Outcome::Done),
+        Command::Connections(command) => connections::run(&engine, command).await.map(|()| Outcome::Done),
+        Command::Disconnect { id, keep_data } => connections::disconnect(&engine, id, keep_data)
+            .await
+            .map(|()| Outcome::Done),
         Command::Dashboard(args) => dashboards::dashboard(&engine, args).await.map(|()| Outcome::Done),
         Command::Metric(args) => dashboards::metric(&engine, args).await.map(|()| Outcome::Done),
         Command::Metrics => {

@@ -37,15 +37,20 @@ pub enum AddSource {
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
     },
-    /// A GitHub repository, through a token that can read it
+    /// A GitHub repository, through a connection made with `connect github` or a token
+    #[command(group(clap::ArgGroup::new("access").required(true).args(["token_env", "connection"])))]
     Github {
         #[arg(long)]
         client: String,
         #[arg(long, value_name = "OWNER/NAME")]
         repo: String,
+        /// Name of the environment variable holding a token that can read the repository
         #[arg(long, value_name = "VAR")]
-        token_env: String,
-        #[arg(long, value_name = "URL")]
+        token_env: Option<String>,
+        /// An OAuth connection (see `connections list`)
+        #[arg(long, value_name = "ID")]
+        connection: Option<i64>,
+        #[arg(long, value_name = "URL", conflicts_with = "connection")]
         base_url: Option<String>,
     },
 }
@@ -62,17 +67,35 @@ pub async fn run(engine: &Engine, command: SourceCommand) -> Result<()> {
                 AddSource::Github {
                     client,
                     repo,
+                    connection: Some(connection),
+                    ..
+                } => {
+                    let client = engine.find_client(&client).await?;
+                    let source = engine
+                        .add_source_on_connection(client.id, connection, &repo)
+                        .await?;
+                    println!("added source {} “{}” to {}", source.id, source.label, client.name);
+                    return Ok(());
+                }
+                AddSource::Github {
+                    client,
+                    repo,
                     token_env,
                     base_url,
-                } => (client, Provider::Github, token_env, Some(repo), base_url),
+                    ..
+                } => (
+                    client,
+                    Provider::Github,
+                    token_env.unwrap_or_default(),
+                    Some(repo),
+                    base_url,
+                ),
             };
             let client = engine.find_client(&client).await?;
-            let secret = std::env::var(&var)
-                .map_err(|_| Error::Input(InputError::EmptySecret))
-                .map_err(|e| {
-                    eprintln!("note: the environment variable {var} is not set");
-                    e
-                })?;
+            let secret = std::env::var(&var).map_err(|_| {
+                eprintln!("note: the environment variable {var} is not set");
+                Error::Input(InputError::EmptySecret)
+            })?;
             let source = engine
                 .add_source(NewSource {
                     client_id: client.id,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::auth::AuthError;
 use crate::connectors::ConnectorError;
 use crate::http::HttpError;
 use crate::schedule::ScheduleError;
@@ -79,6 +80,12 @@ pub enum Error {
 
     #[error("No widget with id {0}. It may have been removed; reload the dashboard.")]
     WidgetNotFound(i64),
+
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+
+    #[error("No connection with id {0}. It may have been removed; reload the list.")]
+    ConnectionNotFound(i64),
 }
 
 /// Bad input from a person. Each names the field it concerns, so forms can show it inline.
@@ -135,6 +142,17 @@ pub enum InputError {
     #[error("This client already has a dashboard named “{0}”. Choose another name.")]
     DuplicateDashboardName(String),
 
+    #[error("The {what} “{url}” is not a valid address: use a full URL such as https://github.com/login/oauth/authorize.")]
+    BadOAuthUrl { what: String, url: String },
+
+    #[error("{0} does not connect with a browser sign-in; add it with its API key instead.")]
+    NoOAuth(&'static str),
+
+    #[error(
+        "No OAuth app is set for {0}: enter your OAuth app's client id in Settings, then connect again."
+    )]
+    NoOAuthClient(&'static str),
+
     #[error("{what} must be between {min} and {max} minutes (got {got}).")]
     MinutesOutOfRange {
         what: &'static str,
@@ -156,6 +174,9 @@ impl InputError {
             InputError::MinutesOutOfRange { .. } => "minutes",
             InputError::BadDate(_) | InputError::ReversedRange | InputError::BadRangeLength { .. } => "range",
             InputError::UnknownMetric(_) => "metric",
+            InputError::BadOAuthUrl { .. } => "url",
+            InputError::NoOAuth(_) => "provider",
+            InputError::NoOAuthClient(_) => "clientId",
             InputError::BadWidgetSize(_) => "size",
             InputError::EmptyDashboardName
             | InputError::DashboardNameTooLong { .. }
@@ -191,6 +212,10 @@ pub enum ErrorKind {
     Offline,
     /// The provider failed or answered something unexpected.
     Provider,
+    /// A sign-in did not complete (declined, cancelled, timed out, or not ours).
+    SignInFailed,
+    /// The provider no longer accepts the connection's grant: reconnect it.
+    NeedsReauth,
     /// A bug or an unexpected state.
     Internal,
 }
@@ -219,7 +244,8 @@ impl Error {
             | Error::SourceNotFound(_)
             | Error::DashboardNotFound(_)
             | Error::NoDashboardNamed(_)
-            | Error::WidgetNotFound(_) => ErrorKind::NotFound,
+            | Error::WidgetNotFound(_)
+            | Error::ConnectionNotFound(_) => ErrorKind::NotFound,
             Error::UnsupportedProvider(_) => ErrorKind::NewerSchema,
             Error::SyncAlreadyRunning(_) => ErrorKind::AlreadyRunning,
             Error::Secret(_) => ErrorKind::KeyringUnavailable,
@@ -227,6 +253,11 @@ impl Error {
             Error::Connector(ConnectorError::Http(HttpError::Offline { .. })) => ErrorKind::Offline,
             Error::Connector(_) => ErrorKind::Provider,
             Error::Schedule(_) => ErrorKind::InvalidInput,
+            Error::Auth(e) if e.needs_reauth() => ErrorKind::NeedsReauth,
+            Error::Auth(AuthError::Network { .. }) => ErrorKind::Offline,
+            Error::Auth(AuthError::Listen { .. }) => ErrorKind::Internal,
+            Error::Auth(AuthError::BadUrl(_)) => ErrorKind::InvalidInput,
+            Error::Auth(_) => ErrorKind::SignInFailed,
             Error::NewerSchema { .. } => ErrorKind::NewerSchema,
             Error::DataDir { .. } | Error::NotADatabase { .. } => ErrorKind::Storage,
             Error::Migrate(_) => ErrorKind::Internal,

@@ -6,8 +6,10 @@
 //! pages in, rows and cursors committed together), `schedule` (cron, queue, workers,
 //! freshness), `metrics` (catalog, rollups, dashboards, snapshot cache).
 
+pub mod auth;
 pub mod clients;
 pub mod clock;
+pub mod connections;
 pub mod connectors;
 pub mod demo;
 pub mod error;
@@ -87,6 +89,11 @@ pub struct Engine {
     /// Running jobs asked to stop; their sync checks before every page.
     cancel_requests: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
     snapshots: Arc<metrics::SnapshotCache>,
+    /// OAuth: sign-ins waiting for the browser, one token refresher per connection, and
+    /// an HTTP client that never follows a redirect for token requests.
+    sign_ins: connections::SharedSignIns,
+    tokens: Arc<auth::TokenKeeper>,
+    token_http: reqwest::Client,
 }
 
 /// What the engine tells whoever listens (the desktop shell forwards these to the UI).
@@ -107,6 +114,11 @@ pub enum EngineEvent {
     /// The network went away (syncing paused) or came back.
     Offline {
         offline: bool,
+    },
+    /// A connection was added, renewed, removed, or now needs a reconnect.
+    ConnectionChanged {
+        #[ts(type = "number")]
+        connection_id: i64,
     },
 }
 
@@ -148,6 +160,9 @@ impl Engine {
             events: broadcast::channel(1024).0,
             cancel_requests: Arc::default(),
             snapshots: Arc::default(),
+            sign_ins: Arc::default(),
+            tokens: Arc::default(),
+            token_http: auth::token_http_client(),
         };
         engine.bring_rollups_up_to_date().await?;
         Ok(engine)
@@ -275,21 +290,7 @@ impl Engine {
         };
         let account = connectors::validate(new.provider, &ctx)
             .await
-            .map_err(|e| match e {
-                ConnectorError::Http(HttpError::Unauthorized { message, .. }) => {
-                    InputError::CredentialRejected {
-                        provider: new.provider.label(),
-                        message,
-                    }
-                    .into()
-                }
-                ConnectorError::Http(HttpError::Rejected { status: 404, .. })
-                    if new.provider == Provider::Github =>
-                {
-                    InputError::RepoNotFound(external_id.clone()).into()
-                }
-                other => Error::Connector(other),
-            })?;
+            .map_err(|e| self.validation_error(new.provider, &external_id, e))?;
 
         // One keyring entry per connection, named so a person can find it in their keychain.
         let keyring_ref = format!(
@@ -470,18 +471,19 @@ impl Engine {
         sync::run(self, id, reason, progress).await
     }
 
-    async fn secret_for(&self, access: &SourceAccess) -> Result<String> {
-        let label = || access.source.label.clone();
-        let keyring_ref = access
-            .keyring_ref
-            .as_deref()
-            .ok_or_else(|| Error::MissingSecret(label()))?;
-        let credential = self
-            .secrets
-            .get(keyring_ref)
-            .await?
-            .ok_or_else(|| Error::MissingSecret(label()))?;
-        Ok(credential.access)
+    /// What a failed validation call means for the person adding a source.
+    fn validation_error(&self, provider: Provider, external_id: &str, e: ConnectorError) -> Error {
+        match e {
+            ConnectorError::Http(HttpError::Unauthorized { message, .. }) => InputError::CredentialRejected {
+                provider: provider.label(),
+                message,
+            }
+            .into(),
+            ConnectorError::Http(HttpError::Rejected { status: 404, .. }) if provider == Provider::Github => {
+                InputError::RepoNotFound(external_id.to_owned()).into()
+            }
+            other => Error::Connector(other),
+        }
     }
 
     fn base_url(&self, access: &SourceAccess) -> Result<Url> {

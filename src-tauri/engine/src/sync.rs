@@ -152,7 +152,7 @@ struct Job<'a> {
     job_id: i64,
     source: &'a crate::sources::Source,
     base_url: &'a reqwest::Url,
-    secret: &'a str,
+    secret: String,
     requests_per_sec: u32,
     progress: Option<&'a UnboundedSender<SyncProgress>>,
 }
@@ -168,7 +168,7 @@ impl Job<'_> {
         let ctx = Context {
             http: &self.engine.http,
             base_url: self.base_url,
-            secret: self.secret,
+            secret: &self.secret,
             connection_id: self.source.connection_id.unwrap_or(-self.source.id),
             external_id: &self.source.external_id,
             now: self.engine.clock.now_millis(),
@@ -389,6 +389,15 @@ pub(crate) async fn run(
             Some("credentials"),
             outcome.as_ref().err().map(ToString::to_string),
         ),
+        Err(Error::Auth(e)) => (
+            "failed",
+            Some(if e.needs_reauth() {
+                "needs_reauth"
+            } else {
+                "credentials"
+            }),
+            Some(e.to_string()),
+        ),
         Err(e) => ("failed", Some("storage"), Some(e.to_string())),
     };
     let retry_at = match &outcome {
@@ -435,15 +444,15 @@ async fn run_streams(
     progress: Option<UnboundedSender<SyncProgress>>,
 ) -> Result<(SyncReport, Option<StreamError>)> {
     let source = &access.source;
-    let secret = engine.secret_for(access).await?;
+    let secret = engine.source_secret(access, None).await?;
     let base_url = engine.base_url(access)?;
     let requests_per_sec = engine.pacing_for(source.provider, &secret);
-    let job = Job {
+    let mut job = Job {
         engine,
         job_id,
         source,
         base_url: &base_url,
-        secret: &secret,
+        secret,
         requests_per_sec,
         progress: progress.as_ref(),
     };
@@ -462,7 +471,11 @@ async fn run_streams(
         cancelled: false,
     };
     let mut first_error: Option<StreamError> = None;
-    for stream in source.provider.streams() {
+    let mut refreshed = false;
+    // A stream retried after a refresh keeps counting what it already stored.
+    let mut carried: Option<StreamReport> = None;
+    let mut streams = source.provider.streams().iter().peekable();
+    while let Some(stream) = streams.peek().copied() {
         if first_error.as_ref().is_some_and(StreamError::stops_job) {
             break;
         }
@@ -470,14 +483,29 @@ async fn run_streams(
             .store
             .start_stream(source.id, stream, engine.clock.now_millis())
             .await?;
-        let mut counts = StreamReport {
+        let mut counts = carried.take().unwrap_or_else(|| StreamReport {
             stream: (*stream).to_owned(),
             records: 0,
             pages: 0,
             error_kind: None,
             error: None,
-        };
+        });
         let outcome = job.sync_stream(stream, &mut counts, &mut report).await?;
+        // An OAuth token that expired mid-sync: refresh it once and go on with the same
+        // stream from its last committed cursor.
+        if let StreamEnd::Failed(StreamError {
+            error: ConnectorError::Http(HttpError::Unauthorized { .. }),
+            ..
+        }) = &outcome
+        {
+            if !refreshed && access.auth_kind == Some(crate::connections::AuthKind::Oauth) {
+                refreshed = true;
+                job.secret = engine.source_secret(access, Some(&job.secret)).await?;
+                carried = Some(counts);
+                continue;
+            }
+        }
+        streams.next();
         let now = engine.clock.now_millis();
         match outcome {
             StreamEnd::Done => engine.store.finish_stream(source.id, stream, None, now).await?,

@@ -130,8 +130,9 @@ pub async fn middleware(State(s): State<AppState>, req: Request, next: Next) -> 
     // GitHub answers always carry quota headers; show the caller's, unspent.
     let quota = {
         let auth = lock(&s.github_auth);
-        let caller = auth.identify(req.headers()).unwrap_or(Caller::Anonymous);
-        auth.peek(&caller, s.clock.now())
+        let now = s.clock.now();
+        let caller = auth.identify(req.headers(), now).unwrap_or(Caller::Anonymous);
+        auth.peek(&caller, now)
     };
     let github = |mut resp: Response| {
         if !stripe {

@@ -13,6 +13,8 @@
 //! - `GET/POST /_sim/clock` — `{"now"}` or `{"advance"}` (the clock keeps ticking)
 //! - `GET /_sim/truth`, `GET /_sim/truth/ids?entity=stripe.charges|github.o/r.issues`
 //! - `POST /_sim/stripe/…`, `POST /_sim/github/…` — mutations (emit Stripe events)
+//! - `GET /login/oauth/authorize`, `POST /login/oauth/access_token`, `/_sim/oauth` — a strict
+//!   OAuth server (PKCE, single-use codes, rotating refresh tokens; see `oauth.rs`)
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -28,6 +30,7 @@ mod control;
 mod faults;
 mod github;
 mod ids;
+mod oauth;
 mod paging;
 mod query;
 mod rng;
@@ -37,6 +40,7 @@ mod stats;
 mod stripe;
 
 pub use config::{Config, GithubConfig, StripeConfig};
+pub use oauth::CLIENT_ID as OAUTH_CLIENT_ID;
 pub use server::Sim;
 
 /// Starts a sim on an ephemeral port of 127.0.0.1.

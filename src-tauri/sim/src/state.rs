@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::faults::Faults;
 use crate::github::auth::GithubAuth;
 use crate::github::store::GithubStore;
+use crate::oauth::OAuthServer;
 use crate::stats::Stats;
 use crate::stripe::gate::StripeAuth;
 use crate::stripe::store::StripeStore;
@@ -21,6 +22,7 @@ pub struct Shared {
     pub stripe_auth: Mutex<StripeAuth>,
     pub github: RwLock<GithubStore>,
     pub github_auth: Mutex<GithubAuth>,
+    pub oauth: Mutex<OAuthServer>,
     pub faults: Mutex<Faults>,
     pub stats: Mutex<Stats>,
 }
@@ -51,6 +53,7 @@ impl Shared {
             stripe_auth: Mutex::new(StripeAuth::new(config.stripe.rate_limit_per_sec)),
             github: RwLock::new(GithubStore::new(config.seed, &config.github, now0)),
             github_auth: Mutex::new(GithubAuth::new(config.github.quota_per_hour)),
+            oauth: Mutex::new(OAuthServer::default()),
             faults: Mutex::new(Faults::default()),
             stats: Mutex::new(Stats::default()),
         }

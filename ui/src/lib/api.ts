@@ -31,6 +31,12 @@ import type { ScheduleSpec } from './bindings/ScheduleSpec';
 import type { Source } from './bindings/Source';
 import type { SourceFreshness } from './bindings/SourceFreshness';
 import type { TimeZones } from './bindings/TimeZones';
+import type { AuthKind } from './bindings/AuthKind';
+import type { Connection } from './bindings/Connection';
+import type { ConnectionStatus } from './bindings/ConnectionStatus';
+import type { ErrorKind } from './bindings/ErrorKind';
+import type { OAuthSettings } from './bindings/OAuthSettings';
+import type { PendingConnect } from './bindings/PendingConnect';
 
 export type {
   Aggregation,
@@ -62,6 +68,12 @@ export type {
   Source,
   SourceFreshness,
   TimeZones,
+  AuthKind,
+  Connection,
+  ConnectionStatus,
+  ErrorKind,
+  OAuthSettings,
+  PendingConnect,
 };
 
 export interface ClientsApi {
@@ -96,6 +108,10 @@ export interface NewSource {
 export interface ClientApi {
   listSources(clientId: number): Promise<Source[]>;
   addSource(source: NewSource): Promise<Source>;
+  /** A GitHub repository read with an existing OAuth connection's grant: no token typed. */
+  addSourceOnConnection(clientId: number, connectionId: number, repo: string): Promise<Source>;
+  /** The repositories a GitHub connection can read, to pick one from. */
+  connectionRepos(connectionId: number): Promise<string[]>;
   removeSource(sourceId: number): Promise<null>;
   /** The queued job's id, or null when one is already queued or running. */
   refreshSource(sourceId: number): Promise<number | null>;
@@ -110,6 +126,8 @@ export const clientApi: ClientApi = {
   listSources: (clientId) => call('list_sources', { clientId }),
   addSource: ({ clientId, provider, secret, repo, baseUrl }) =>
     call('add_source', { clientId, provider, secret, repo, baseUrl }),
+  addSourceOnConnection: (clientId, connectionId, repo) => call('add_source_on_connection', { clientId, connectionId, repo }),
+  connectionRepos: (connectionId) => call('connection_repos', { connectionId }),
   removeSource: (sourceId) => call('remove_source', { sourceId }),
   refreshSource: (sourceId) => call('refresh_source', { sourceId }),
   clientSeen: (clientId) => call('client_seen', { clientId }),
@@ -131,6 +149,38 @@ export const scheduleApi: ScheduleApi = {
   setSchedule: (sourceId, spec) => call('set_schedule', { sourceId, spec }),
   removeSchedule: (sourceId) => call('remove_schedule', { sourceId }),
   timeZones: () => call('time_zones', {}),
+};
+
+/** Connections: one sign-in (or key) at a provider, shared by the sources of any client.
+ * No call ever returns a token. */
+export interface ConnectionsApi {
+  list(): Promise<Connection[]>;
+  getOAuthSettings(provider: Provider): Promise<OAuthSettings>;
+  /** Refuses bad addresses (invalid_input, field 'url') and then saves nothing. */
+  setOAuthSettings(provider: Provider, settings: OAuthSettings): Promise<null>;
+  /** Starts a sign-in; Rust opens `url` in the system browser itself. `reconnect` renews the
+   * grant of that existing connection. Without a client id: invalid_input, field 'clientId'. */
+  beginConnect(provider: Provider, reconnect: number | null): Promise<PendingConnect>;
+  /** Resolves once the person finished in the browser; rejects with sign_in_failed when they
+   * declined, the 5 minutes ran out, or the sign-in was cancelled. */
+  finishConnect(id: number): Promise<Connection>;
+  /** True when there was such a sign-in to stop. */
+  cancelConnect(id: number): Promise<boolean>;
+  /** With `keepData` its sources stay (no longer syncing); otherwise they go with it. */
+  disconnect(id: number, keepData: boolean): Promise<null>;
+  /** Subscribes to engine events; resolves to the function that unsubscribes. */
+  onEngineEvent(handler: (event: EngineEvent) => void): Promise<() => void>;
+}
+
+export const connectionsApi: ConnectionsApi = {
+  list: () => call('list_connections', {}),
+  getOAuthSettings: (provider) => call('get_oauth_settings', { provider }),
+  setOAuthSettings: (provider, settings) => call('set_oauth_settings', { provider, settings }),
+  beginConnect: (provider, reconnect) => call('begin_connect', { provider, reconnect }),
+  finishConnect: (id) => call('finish_connect', { id }),
+  cancelConnect: (id) => call('cancel_connect', { id }),
+  disconnect: (id, keepData) => call('disconnect', { id, keepData }),
+  onEngineEvent: (handler) => listen<EngineEvent>('engine', (event) => handler(event.payload)),
 };
 
 /** Dashboards of a client and their widgets. Every change is followed by `get` (the engine

@@ -13,6 +13,7 @@ import {
   type Source,
 } from './api';
 import type { Clock } from './clock';
+import type { ConnectionsView } from './connections.svelte';
 import { clientSummary } from './format';
 import { ScheduleEditorView } from './schedule.svelte';
 
@@ -52,6 +53,14 @@ export class ClientView {
 
   offline = $derived(this.offlineEvent ?? this.freshness?.sources.some((s) => s.state === 'offline') ?? false);
   summary = $derived(this.freshness ? clientSummary(this.freshness, this.now) : null);
+  /** Connections this client's sources use that wait for a reconnect: the page's banner. */
+  reauth = $derived.by(
+    () =>
+      this.connections?.needingReauthFor(
+        this.client.name,
+        this.sources.map((s) => s.connectionId),
+      ) ?? [],
+  );
 
   private stops: (() => void)[] = [];
   private unlisten: (() => void) | null = null;
@@ -65,9 +74,19 @@ export class ClientView {
     private api: ClientApi,
     private scheduleApi: ScheduleApi,
     private clock: Clock,
+    /** The window's connections (shared by every page), or null where they play no part. */
+    readonly connections: ConnectionsView | null = null,
   ) {
     this.now = clock.now();
-    this.addForm = new AddSourceForm(api, client.id, () => this.reload());
+    this.addForm = new AddSourceForm(
+      api,
+      client.id,
+      // A source on a connection changes which clients that connection lists.
+      async () => {
+        await Promise.all([this.reload(), connections?.load()]);
+      },
+      () => connections?.connections ?? [],
+    );
   }
 
   /** The page opened: heartbeat, subscribe, load, and keep all three going until `close`. */
@@ -80,6 +99,8 @@ export class ClientView {
       // Without events the 30 s poll still keeps the page right, only slower.
       (e) => console.warn('engine events unavailable', e),
     );
+    // The connections' client lists may have changed since they were read (sources added).
+    void this.connections?.load();
     await this.reload();
     this.loading = false;
   }

@@ -4,11 +4,14 @@
 // uPlot needs a real canvas, so it is replaced by a stand-in that records what it is given.
 import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import AddSourceFormView from './AddSourceForm.svelte';
 import { ClientView } from './client.svelte';
 import ClientPage from './ClientPage.svelte';
+import Connections from './Connections.svelte';
+import { ConnectionsView } from './connections.svelte';
 import Dashboard from './Dashboard.svelte';
 import { ClientDashboards } from './dashboard.svelte';
-import { FakeClientEngine, FakeClock, FakeDashboardEngine, FakeScheduleEngine, settle } from './fakes';
+import { FakeClientEngine, FakeClock, FakeConnectionsEngine, FakeDashboardEngine, FakeScheduleEngine, settle } from './fakes';
 
 const charts = vi.hoisted(() => ({ made: 0, data: [] as unknown[][] }));
 
@@ -72,6 +75,19 @@ const one = (css: string) => document.querySelector<HTMLElement>(css);
 function choose(select: HTMLSelectElement, value: string) {
   select.value = value;
   select.dispatchEvent(new Event('change', { bubbles: true }));
+}
+
+function type(testid: string, text: string) {
+  const input = one(`[data-testid="${testid}"]`) as HTMLInputElement;
+  input.value = text;
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+async function click(testid: string) {
+  const button = one(`[data-testid="${testid}"]`);
+  expect(button, testid).not.toBeNull();
+  button!.click();
+  await tick();
 }
 
 describe('Dashboard', () => {
@@ -191,6 +207,195 @@ describe('ClientPage', () => {
     const order = all('[data-testid="dashboard"], [data-testid="sources"]').map((e) => e.dataset.testid);
     expect(order).toEqual(['dashboard', 'sources']);
     expect(one('[data-testid="client-title"]')?.textContent).toBe('Acme');
+    view.close();
+    board.close();
+  });
+});
+
+describe('Connections', () => {
+  async function screen(setup: (engine: FakeConnectionsEngine) => void = () => {}) {
+    const engine = new FakeConnectionsEngine();
+    engine.settings.set('github', { clientId: 'freshboard-sim', authUrl: null, tokenUrl: null, apiBaseUrl: null });
+    setup(engine);
+    const view = new ConnectionsView(engine);
+    await view.open();
+    mounted = mount(Connections, { target: document.body, props: { view } });
+    await tick();
+    return { engine, view };
+  }
+
+  it('lists each connection with its status, account and clients', async () => {
+    await screen((e) => {
+      e.add({ clients: ['Acme Bakery', 'Globex'] });
+      e.add({ accountLabel: 'hubot', status: 'needs_reauth', clients: ['Acme Bakery'] });
+      e.add({ provider: 'stripe', authKind: 'api_key', accountLabel: 'acct_1', status: 'expiring' });
+    });
+    const rows = all('[data-testid="connection"]');
+    expect(rows.map((r) => [r.dataset.connectionId, r.dataset.status, r.dataset.account])).toEqual([
+      ['1', 'ok', 'octocat'],
+      ['2', 'needs_reauth', 'hubot'],
+      ['3', 'expiring', 'acct_1'],
+    ]);
+    expect(rows[0].querySelector('[data-testid="connection-account"]')?.textContent).toBe('octocat');
+    expect(rows[0].querySelector('[data-testid="connection-status"]')?.textContent).toBe('Connected');
+    expect(rows[1].querySelector('[data-testid="connection-status"]')?.textContent).toBe('Needs reconnecting');
+    expect(rows[0].querySelector('[data-testid="connection-clients"]')?.textContent).toBe('Used by Acme Bakery, Globex');
+    expect(rows[2].querySelector('[data-testid="connection-clients"]')?.textContent).toBe('Not used by any client yet');
+    // OAuth connections reconnect; a key does not.
+    expect(rows.map((r) => r.querySelector('[data-testid="reconnect-connection"]') !== null)).toEqual([true, true, false]);
+    expect(rows.map((r) => r.querySelector('[data-testid="disconnect-connection"]') !== null)).toEqual([true, true, true]);
+    // The one needing a reconnect is in the banner too.
+    const banner = one('[data-testid="reauth-banner"]');
+    expect(banner?.textContent).toMatch(/GitHub — hubot needs reconnecting\./);
+    expect(banner?.querySelectorAll('[data-testid="reauth-reconnect"]')).toHaveLength(1);
+    // Never a token anywhere.
+    expect(document.body.textContent).not.toMatch(/gho_|ghp_|github_pat_|rk_/);
+  });
+
+  it('connect shows the waiting panel with the exact sign-in address; cancel returns quietly', async () => {
+    const { engine } = await screen();
+    expect(one('[data-testid="connections-empty"]')).not.toBeNull();
+    await click('connect-github');
+    const link = one('[data-testid="connect-url"]') as HTMLAnchorElement;
+    expect(one('[data-testid="connect-waiting"]')?.textContent).toMatch(/Finish signing in to GitHub in your browser…/);
+    expect(link.getAttribute('href')).toBe('https://github.test/login/oauth/authorize?client_id=app&state=s1');
+    expect(link.textContent).toBe('Open the sign-in page again');
+    expect((one('[data-testid="connect-github"]') as HTMLButtonElement).disabled).toBe(true);
+
+    await click('cancel-connect');
+    await tick();
+    expect(engine.cancelled).toEqual([1]);
+    expect(one('[data-testid="connect-waiting"]')).toBeNull();
+    expect(one('[data-testid="connect-error"]')).toBeNull();
+    expect((one('[data-testid="connect-github"]') as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it('a finished sign-in adds the row; a declined one shows its message', async () => {
+    const { engine } = await screen();
+    await click('connect-github');
+    engine.signIn('octocat');
+    await tick();
+    await tick();
+    expect(one('[data-testid="connect-waiting"]')).toBeNull();
+    expect(one('[data-testid="connect-done"]')?.textContent).toMatch(/GitHub — octocat is connected/);
+    expect(all('[data-testid="connection"]').map((r) => r.dataset.status)).toEqual(['ok']);
+
+    await click('connect-github');
+    engine.fail('GitHub did not grant access (access_denied). Click Connect to try again.');
+    await tick();
+    expect(one('[data-testid="connect-error"]')?.textContent).toMatch(/did not grant access/);
+  });
+
+  it('disconnect asks with "keep the synced data" checked, and sends the choice', async () => {
+    const { engine } = await screen((e) => e.add({ clients: ['Acme'] }));
+    await click('disconnect-connection');
+    expect(one('[data-testid="disconnect-confirm"]')?.textContent).toMatch(/Disconnect GitHub — octocat\?/);
+    const keep = one('[data-testid="keep-data"]') as HTMLInputElement;
+    expect(keep.checked).toBe(true);
+    keep.click(); // unticked: the sources go with it
+    await tick();
+    await click('confirm-disconnect');
+    await tick();
+    expect(engine.disconnected).toEqual([{ id: 1, keepData: false }]);
+    expect(all('[data-testid="connection"]')).toHaveLength(0);
+  });
+
+  it('the OAuth app settings form opens, saves, and shows a refused address inline', async () => {
+    const { engine } = await screen((e) => e.settings.delete('github'));
+    expect(one('[data-testid="oauth-client-id"]')).toBeNull(); // collapsed
+    await click('oauth-settings-toggle');
+    expect(one('[data-testid="oauth-settings-toggle"]')?.getAttribute('aria-expanded')).toBe('true');
+    expect(document.body.textContent).toMatch(/callback URL http:\/\/127\.0\.0\.1 — any port —/);
+    type('oauth-client-id', 'freshboard-sim');
+    type('oauth-auth-url', 'ftp://nope');
+    await click('oauth-save');
+    expect(one('[data-testid="oauth-error"]')?.textContent).toMatch(/not a usable OAuth address/);
+    expect(engine.settings.has('github')).toBe(false);
+
+    type('oauth-auth-url', 'http://127.0.0.1:9/login/oauth/authorize');
+    type('oauth-token-url', 'http://127.0.0.1:9/login/oauth/access_token');
+    type('oauth-api-url', 'http://127.0.0.1:9');
+    await click('oauth-save');
+    expect(one('[data-testid="oauth-error"]')).toBeNull();
+    expect(one('[data-testid="oauth-saved"]')?.textContent).toBe('Saved.');
+    expect(engine.settings.get('github')).toEqual({
+      clientId: 'freshboard-sim',
+      authUrl: 'http://127.0.0.1:9/login/oauth/authorize',
+      tokenUrl: 'http://127.0.0.1:9/login/oauth/access_token',
+      apiBaseUrl: 'http://127.0.0.1:9',
+    });
+  });
+
+  it('connecting without a client id opens the settings form', async () => {
+    await screen((e) => e.settings.delete('github'));
+    await click('connect-github');
+    await tick();
+    expect(one('[data-testid="connect-error"]')?.textContent).toMatch(/client id/);
+    expect(one('[data-testid="oauth-client-id"]')?.getAttribute('aria-invalid')).toBe('true');
+  });
+});
+
+describe('Add source on a connection', () => {
+  it('offers the connections for GitHub, hides the token, and keeps the token path', async () => {
+    const engine = new FakeClientEngine();
+    const connectionsEngine = new FakeConnectionsEngine();
+    connectionsEngine.add({ id: 7 });
+    const connections = new ConnectionsView(connectionsEngine);
+    await connections.open();
+    const view = new ClientView({ id: 1, name: 'Acme', archived: false, createdAt: 0, updatedAt: 0 }, engine, new FakeScheduleEngine(), new FakeClock(), connections);
+    mounted = mount(AddSourceFormView, { target: document.body, props: { form: view.addForm } });
+    await tick();
+    expect(one('[data-testid="source-connection"]')).toBeNull(); // Stripe first
+    expect(one('[data-testid="source-secret"]')).not.toBeNull();
+
+    choose(one('[data-testid="source-provider"]') as HTMLSelectElement, 'github');
+    await tick();
+    const select = one('[data-testid="source-connection"]') as HTMLSelectElement;
+    expect([...select.options].map((o) => [o.value, o.textContent])).toEqual([
+      ['7', 'GitHub — octocat'],
+      ['token', 'None — paste a token instead'],
+    ]);
+    expect(select.value).toBe('7');
+    expect(one('[data-testid="source-secret"]')).toBeNull();
+    expect(one('[data-testid="source-base-url"]')).toBeNull();
+    type('source-repo', 'acme/website');
+    await click('add-source');
+    expect(engine.addedOnConnection).toEqual([{ clientId: 1, connectionId: 7, repo: 'acme/website' }]);
+
+    choose(select, 'token');
+    await tick();
+    expect(one('[data-testid="source-secret"]')).not.toBeNull();
+    expect(one('[data-testid="source-base-url"]')).not.toBeNull();
+  });
+});
+
+describe('ClientPage reconnect banner', () => {
+  it('shows the connections of its sources that need reconnecting, and the reconnect flow in place', async () => {
+    const connectionsEngine = new FakeConnectionsEngine();
+    connectionsEngine.settings.set('github', { clientId: 'freshboard-sim', authUrl: null, tokenUrl: null, apiBaseUrl: null });
+    connectionsEngine.add({ status: 'needs_reauth', clients: ['Acme'] });
+    connectionsEngine.add({ accountLabel: 'hubot', status: 'needs_reauth', clients: ['Globex'] });
+    const connections = new ConnectionsView(connectionsEngine);
+    await connections.open();
+    const clock = new FakeClock();
+    const view = new ClientView({ id: 1, name: 'Acme', archived: false, createdAt: 0, updatedAt: 0 }, new FakeClientEngine(), new FakeScheduleEngine(), clock, connections);
+    const board = new ClientDashboards(1, new FakeDashboardEngine(), clock);
+    await Promise.all([view.open(), board.open()]);
+    mounted = mount(ClientPage, { target: document.body, props: { view, board, onBack: () => {} } });
+    await tick();
+    const banner = one('[data-testid="reauth-banner"]');
+    expect(banner?.textContent).toMatch(/GitHub — octocat needs reconnecting\./);
+    expect(banner?.textContent).not.toMatch(/hubot/);
+
+    await click('reauth-reconnect');
+    expect(connectionsEngine.begun).toEqual([{ provider: 'github', reconnect: 1 }]);
+    expect(one('[data-testid="reauth-banner"] [data-testid="connect-waiting"]')).not.toBeNull();
+    expect(one('[data-testid="connect-url"]')?.getAttribute('href')).toMatch(/^https:\/\/github\.test\/login\/oauth\/authorize/);
+
+    connectionsEngine.signIn();
+    await tick();
+    await tick();
+    expect(one('[data-testid="reauth-banner"]')).toBeNull();
     view.close();
     board.close();
   });

@@ -4,6 +4,8 @@ import type {
   ClientApi,
   ClientFreshness,
   CommandError,
+  Connection,
+  ConnectionsApi,
   Dashboard,
   DashboardView,
   DashboardsApi,
@@ -12,6 +14,9 @@ import type {
   MetricInfo,
   NewSource,
   NewWidget,
+  OAuthSettings,
+  PendingConnect,
+  Provider,
   Schedule,
   ScheduleApi,
   SchedulePreview,
@@ -133,6 +138,7 @@ export class FakeClientEngine implements ClientApi {
   refreshAnswer: () => Promise<number | null> | number | null = () => 7;
   addError: CommandError | null = null;
   added: NewSource[] = [];
+  addedOnConnection: { clientId: number; connectionId: number; repo: string }[] = [];
   /** When set, the next client_freshness answers with this promise instead. */
   nextFreshness: Promise<ClientFreshness> | null = null;
   private handlers = new Set<(e: EngineEvent) => void>();
@@ -162,6 +168,20 @@ export class FakeClientEngine implements ClientApi {
     if (this.addError) throw this.addError;
     this.addFake(this.sources.length + 1, 'never_synced');
     return this.sources[this.sources.length - 1];
+  }
+  async addSourceOnConnection(clientId: number, connectionId: number, repo: string) {
+    this.calls.push('add_source_on_connection');
+    this.addedOnConnection.push({ clientId, connectionId, repo });
+    if (this.addError) throw this.addError;
+    const id = this.sources.length + 1;
+    this.sources.push({ id, clientId, connectionId, provider: 'github', externalId: repo, label: repo, enabled: true, createdAt: 0 });
+    this.states.set(id, 'never_synced');
+    return this.sources[this.sources.length - 1];
+  }
+  repos: string[] = ['acme/website', 'acme/app'];
+  async connectionRepos(_connectionId: number) {
+    this.calls.push('connection_repos');
+    return [...this.repos];
   }
   async removeSource(sourceId: number) {
     this.calls.push('remove_source');
@@ -325,6 +345,126 @@ export class FakeDashboardEngine implements DashboardsApi {
   async removeWidget(id: number) {
     this.step('remove_widget');
     this.widgets = this.widgets.filter((w) => w.id !== id);
+    return null;
+  }
+  async onEngineEvent(handler: (e: EngineEvent) => void) {
+    this.handlers.add(handler);
+    return () => {
+      this.unlistened++;
+      this.handlers.delete(handler);
+    };
+  }
+}
+
+/** A connection as the engine would list it; tests override what they look at. */
+export function fakeConnection(over: Partial<Connection> = {}): Connection {
+  return {
+    id: 1, provider: 'github', accountLabel: 'octocat', authKind: 'oauth', status: 'ok', expiresAt: null,
+    scopes: ['repo', 'read:user'], apiBaseUrl: null, demo: false, clients: [], ...over,
+  };
+}
+
+/** The connection commands over an in-memory list. Each finish_connect waits in `finishes`
+ * until a test calls `signIn` or `fail` (the person in the browser); cancel_connect makes
+ * the waiting one answer "cancelled", as the engine does. `refuse` fails the next command
+ * of that name. */
+export class FakeConnectionsEngine implements ConnectionsApi {
+  calls: string[] = [];
+  connections: Connection[] = [];
+  settings = new Map<Provider, OAuthSettings>();
+  refuse = new Map<string, CommandError>();
+  begun: { provider: Provider; reconnect: number | null }[] = [];
+  finishes: { id: number; answer: ReturnType<typeof deferred<Connection>> }[] = [];
+  cancelled: number[] = [];
+  disconnected: { id: number; keepData: boolean }[] = [];
+  private handlers = new Set<(e: EngineEvent) => void>();
+  private nextId = 1;
+  private nextSignIn = 1;
+  unlistened = 0;
+
+  add(over: Partial<Connection> = {}): Connection {
+    const connection = fakeConnection({ id: this.nextId++, ...over });
+    this.connections.push(connection);
+    return connection;
+  }
+  emit(event: EngineEvent) {
+    for (const handler of this.handlers) handler(event);
+  }
+  count(command: string) {
+    return this.calls.filter((c) => c === command).length;
+  }
+  /** The person finishes signing in as `login`: a new connection, or the renewed one. */
+  signIn(login = 'octocat') {
+    const waiting = this.finishes.shift()!;
+    const begun = this.begun[waiting.id - 1];
+    let connection: Connection;
+    if (begun.reconnect !== null) {
+      connection = this.connections.find((c) => c.id === begun.reconnect)!;
+      connection.status = 'ok';
+    } else {
+      connection = this.add({ provider: begun.provider, accountLabel: login });
+    }
+    waiting.answer.resolve({ ...connection });
+  }
+  /** The sign-in fails as the engine reports it (declined, timed out…). */
+  fail(message: string) {
+    this.finishes.shift()!.answer.reject({ kind: 'sign_in_failed', message, field: null });
+  }
+
+  private step(command: string) {
+    this.calls.push(command);
+    const error = this.refuse.get(command);
+    if (error) {
+      this.refuse.delete(command);
+      throw error;
+    }
+  }
+
+  async list() {
+    this.step('list_connections');
+    return this.connections.map((c) => ({ ...c, clients: [...c.clients] }));
+  }
+  async getOAuthSettings(provider: Provider) {
+    this.step('get_oauth_settings');
+    return { ...(this.settings.get(provider) ?? { clientId: null, authUrl: null, tokenUrl: null, apiBaseUrl: null }) };
+  }
+  async setOAuthSettings(provider: Provider, settings: OAuthSettings) {
+    this.step('set_oauth_settings');
+    for (const url of [settings.authUrl, settings.tokenUrl, settings.apiBaseUrl]) {
+      if (url !== null && !/^https?:\/\/[^/]/.test(url)) {
+        throw { kind: 'invalid_input', message: `“${url}” is not a usable OAuth address; check the provider settings.`, field: 'url' };
+      }
+    }
+    this.settings.set(provider, { ...settings });
+    return null;
+  }
+  async beginConnect(provider: Provider, reconnect: number | null): Promise<PendingConnect> {
+    this.step('begin_connect');
+    if (!this.settings.get(provider)?.clientId) {
+      throw { kind: 'invalid_input', message: 'Enter the client id of your GitHub OAuth app in Settings first.', field: 'clientId' };
+    }
+    this.begun.push({ provider, reconnect });
+    const id = this.nextSignIn++;
+    return { id, url: `https://github.test/login/oauth/authorize?client_id=app&state=s${id}` };
+  }
+  async finishConnect(id: number) {
+    this.step('finish_connect');
+    const answer = deferred<Connection>();
+    this.finishes.push({ id, answer });
+    return answer.promise;
+  }
+  async cancelConnect(id: number) {
+    this.step('cancel_connect');
+    this.cancelled.push(id);
+    const at = this.finishes.findIndex((f) => f.id === id);
+    if (at < 0) return false;
+    this.finishes.splice(at, 1)[0].answer.reject({ kind: 'sign_in_failed', message: 'The sign-in was cancelled.', field: null });
+    return true;
+  }
+  async disconnect(id: number, keepData: boolean) {
+    this.step('disconnect');
+    this.disconnected.push({ id, keepData });
+    this.connections = this.connections.filter((c) => c.id !== id);
     return null;
   }
   async onEngineEvent(handler: (e: EngineEvent) => void) {

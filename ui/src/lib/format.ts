@@ -1,6 +1,6 @@
 // Pure wording for times and freshness, shared by the client header and the source cards.
 // Pure so it is tested without Svelte; callers pass `now` so relative times age on a tick.
-import type { ClientFreshness, FreshnessState, Provider } from './api';
+import type { AuthKind, ClientFreshness, Connection, ConnectionStatus, FreshnessState, Provider } from './api';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -45,6 +45,35 @@ export const FRESHNESS_DESCRIPTION: Record<FreshnessState, string> = {
 };
 
 export const PROVIDER_LABEL: Record<Provider, string> = { stripe: 'Stripe', github: 'GitHub' };
+
+/** "GitHub — octocat": how a connection is named everywhere. */
+export function connectionLabel(c: Pick<Connection, 'provider' | 'accountLabel'>): string {
+  return `${PROVIDER_LABEL[c.provider]} — ${c.accountLabel}`;
+}
+
+export const CONNECTION_STATUS_LABEL: Record<ConnectionStatus, string> = {
+  ok: 'Connected',
+  expiring: 'Expiring soon',
+  needs_reauth: 'Needs reconnecting',
+  revoked: 'Revoked',
+};
+
+export const CONNECTION_STATUS_DESCRIPTION: Record<ConnectionStatus, string> = {
+  ok: 'Signed in; Freshboard keeps the access fresh by itself.',
+  expiring: 'The access runs out soon and could not be renewed yet.',
+  needs_reauth: 'The provider no longer accepts this sign-in. Reconnect to resume syncing its sources.',
+  revoked: 'The access was withdrawn at the provider.',
+};
+
+/** The badge colours of a connection status, borrowed from the freshness states they resemble. */
+export const CONNECTION_STATUS_BADGE: Record<ConnectionStatus, FreshnessState> = {
+  ok: 'fresh',
+  expiring: 'stale',
+  needs_reauth: 'needs_reauth',
+  revoked: 'failed',
+};
+
+export const AUTH_KIND_LABEL: Record<AuthKind, string> = { oauth: 'Signed in (OAuth)', api_key: 'API key', token: 'Token' };
 
 /** What the client header says about all its sources at once. `title` (exact time or the
  * full reason) goes in a tooltip. Null when the client has no sources yet. */

@@ -572,7 +572,8 @@ impl Engine {
             .map(|(id, _)| *id)
             .collect();
         let span = widget.range.span(today);
-        let previous = (widget.comparison == Comparison::PreviousPeriod).then(|| widget.range.previous(today));
+        let previous =
+            (widget.comparison == Comparison::PreviousPeriod).then(|| widget.range.previous(today));
         let table = widget.visual == Visual::Table;
         let computed = query::compute(self.store.reader(), &ids, metric, span, previous, table).await?;
         Ok(WidgetView {

@@ -222,7 +222,7 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    let (mid, even) = (values.len() / 2, values.len() % 2 == 0);
+    let (mid, even) = (values.len() / 2, values.len().is_multiple_of(2));
     let (below, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
     let upper = *upper;
     // With an even count the median is the mean of the two middle values: the upper one,

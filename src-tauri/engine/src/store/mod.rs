@@ -2,6 +2,7 @@
 //! two writers never deadlock on a lock upgrade) and a small pool of readers, in WAL mode.
 
 mod clients;
+mod connections;
 mod dashboards;
 mod entities;
 mod queue;
@@ -9,6 +10,7 @@ mod schedules;
 mod sources;
 mod sync_state;
 
+pub(crate) use connections::NewConnection;
 pub use entities::{Cell, Rows, Table};
 pub(crate) use sources::NewSourceRow;
 pub use sources::SourceAccess;

@@ -233,7 +233,12 @@ pub(crate) async fn enqueue(
     now: Millis,
 ) -> Result<Option<i64>> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO jobs (source_id, reason, state, run_after, created_at) VALUES (?, ?, 'queued', ?, ?) \
+        // Sources that cannot sync get no job: disabled ones (kept after a disconnect) and
+        // those whose connection waits for a reconnect.
+        "INSERT INTO jobs (source_id, reason, state, run_after, created_at) \
+         SELECT ?1, ?2, 'queued', ?3, ?4 WHERE EXISTS (SELECT 1 FROM sources s \
+           LEFT JOIN connections c ON c.id = s.connection_id \
+           WHERE s.id = ?1 AND s.enabled = 1 AND COALESCE(c.status, 'ok') NOT IN ('needs_reauth', 'revoked')) \
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(source_id)

@@ -4,6 +4,7 @@ use sqlx::FromRow;
 
 use super::Store;
 use crate::clock::Millis;
+use crate::connections::AuthKind;
 use crate::connectors::Provider;
 use crate::error::{Error, InputError, Result};
 use crate::sources::Source;
@@ -45,6 +46,7 @@ pub struct SourceAccess {
     pub source: Source,
     pub keyring_ref: Option<String>,
     pub api_base_url: Option<String>,
+    pub auth_kind: Option<AuthKind>,
 }
 
 pub(crate) struct NewSourceRow<'a> {
@@ -118,19 +120,23 @@ impl Store {
             .fetch_optional(self.reader())
             .await?;
         let source: Source = row.ok_or(Error::SourceNotFound(id))?.try_into()?;
-        let (keyring_ref, api_base_url): (Option<String>, Option<String>) = match source.connection_id {
-            Some(c) => {
-                sqlx::query_as("SELECT keyring_ref, api_base_url FROM connections WHERE id = ?")
+        let (keyring_ref, api_base_url, auth_kind): (Option<String>, Option<String>, Option<String>) =
+            match source.connection_id {
+                Some(c) => {
+                    sqlx::query_as(
+                        "SELECT keyring_ref, api_base_url, auth_kind FROM connections WHERE id = ?",
+                    )
                     .bind(c)
                     .fetch_one(self.reader())
                     .await?
-            }
-            None => (None, None),
-        };
+                }
+                None => (None, None, None),
+            };
         Ok(SourceAccess {
             source,
             keyring_ref,
             api_base_url,
+            auth_kind: auth_kind.as_deref().map(AuthKind::parse),
         })
     }
 

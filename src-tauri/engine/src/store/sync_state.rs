@@ -218,13 +218,7 @@ impl Store {
         let mut conn = self.reader().acquire().await?;
         let mut statuses = Vec::new();
         for stream in provider.streams() {
-            let state: Option<(
-                Option<Millis>,
-                Option<Millis>,
-                String,
-                Option<String>,
-                Option<String>,
-            )> = sqlx::query_as(
+            let state: Option<StreamStateRow> = sqlx::query_as(
                 "SELECT last_synced_at, last_attempt_at, refresh_status, last_error_kind, last_error \
                  FROM stream_state WHERE source_id = ? AND stream = ?",
             )
@@ -251,3 +245,12 @@ impl Store {
         Ok(statuses)
     }
 }
+
+/// last_synced_at, last_attempt_at, refresh_status, last_error_kind, last_error.
+type StreamStateRow = (
+    Option<Millis>,
+    Option<Millis>,
+    String,
+    Option<String>,
+    Option<String>,
+);

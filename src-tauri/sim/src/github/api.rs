@@ -23,6 +23,8 @@ use crate::state::{lock, read, AppState};
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/rate_limit", get(rate_limit))
+        .route("/user", get(user))
+        .route("/user/repos", get(user_repos))
         .route("/repos/{owner}/{repo}", get(repo))
         .route("/repos/{owner}/{repo}/issues", get(issues))
         .route("/repos/{owner}/{repo}/issues/{number}", get(issue))
@@ -265,6 +267,33 @@ async fn stargazers(
         .map(|k| StarView(&stars[k], with_dates))
         .collect();
     Ok(page_response(data, &s, &uri, &q, p, stars.len()))
+}
+
+/// The signed-in user: whoever holds a token is "octocat" here.
+async fn user(caller: Option<Extension<Caller>>) -> Response {
+    match caller {
+        Some(Extension(Caller::Token(_))) => {
+            Json(json!({"login": "octocat", "id": 1, "type": "User", "name": "The Octocat"})).into_response()
+        }
+        _ => errors::requires_authentication(),
+    }
+}
+
+/// The repositories the signed-in user can read: every repository of the simulator.
+async fn user_repos(State(s): State<AppState>, caller: Option<Extension<Caller>>) -> Response {
+    if !matches!(caller, Some(Extension(Caller::Token(_)))) {
+        return errors::requires_authentication();
+    }
+    let st = read(&s.github);
+    let repos: Vec<serde_json::Value> = st
+        .repos
+        .iter()
+        .map(|r| {
+            json!({"id": r.id, "name": r.name, "full_name": r.full_name, "private": false,
+                        "owner": {"login": r.owner, "id": r.owner_id}})
+        })
+        .collect();
+    Json(repos).into_response()
 }
 
 async fn rate_limit(State(s): State<AppState>, caller: Option<Extension<Caller>>) -> Response {

@@ -46,6 +46,8 @@ impl Quota {
 
 pub struct GithubAuth {
     revoked: HashSet<String>,
+    /// OAuth access tokens stop working at these times (sim clock).
+    expiry: HashMap<String, i64>,
     quotas: HashMap<Caller, Quota>,
     limit: u32,
 }
@@ -59,6 +61,7 @@ impl GithubAuth {
     pub fn new(limit: u32) -> GithubAuth {
         GithubAuth {
             revoked: HashSet::new(),
+            expiry: HashMap::new(),
             quotas: HashMap::new(),
             limit,
         }
@@ -68,8 +71,13 @@ impl GithubAuth {
         self.revoked.insert(token.to_string());
     }
 
-    /// `Authorization: Bearer <t>` or `token <t>`; no header = anonymous.
-    pub fn identify(&self, headers: &HeaderMap) -> Result<Caller, Denied> {
+    pub fn expire_at(&mut self, token: &str, at: i64) {
+        self.expiry.insert(token.to_string(), at);
+    }
+
+    /// `Authorization: Bearer <t>` or `token <t>`; no header = anonymous. Revoked and expired
+    /// tokens are refused.
+    pub fn identify(&self, headers: &HeaderMap, now: i64) -> Result<Caller, Denied> {
         let Some(value) = headers.get("authorization") else {
             return Ok(Caller::Anonymous);
         };
@@ -77,7 +85,11 @@ impl GithubAuth {
         let (scheme, token) = value.split_once(' ').ok_or(Denied::BadCredentials)?;
         let token = token.trim();
         let scheme_ok = scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token");
-        if !scheme_ok || !TOKEN_PREFIXES.iter().any(|p| token.starts_with(p)) || self.revoked.contains(token)
+        let expired = self.expiry.get(token).is_some_and(|at| now >= *at);
+        if !scheme_ok
+            || !TOKEN_PREFIXES.iter().any(|p| token.starts_with(p))
+            || self.revoked.contains(token)
+            || expired
         {
             return Err(Denied::BadCredentials);
         }

@@ -115,5 +115,6 @@ struct Token {
 async fn revoke_token(State(s): State<AppState>, body: Bytes) -> Reply {
     let req: Token = parse_body(&body)?;
     lock(&s.github_auth).revoke(&req.token);
+    lock(&s.oauth).revoke_access(&req.token);
     Ok(Json(serde_json::json!({"revoked": req.token})).into_response())
 }

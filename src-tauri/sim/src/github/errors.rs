@@ -20,6 +20,10 @@ pub fn bad_credentials() -> Response {
     body(StatusCode::UNAUTHORIZED, "Bad credentials")
 }
 
+pub fn requires_authentication() -> Response {
+    body(StatusCode::UNAUTHORIZED, "Requires authentication")
+}
+
 pub fn server_error() -> Response {
     body(StatusCode::INTERNAL_SERVER_ERROR, "Server Error")
 }

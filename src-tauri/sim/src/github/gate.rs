@@ -34,7 +34,7 @@ pub async fn gate(State(s): State<AppState>, mut req: Request, next: Next) -> Re
     let now = s.clock.now();
     // Checking your quota is free on GitHub.
     let free = req.uri().path() == "/rate_limit";
-    let identified = lock(&s.github_auth).identify(req.headers());
+    let identified = lock(&s.github_auth).identify(req.headers(), now);
     let Ok(caller) = identified else {
         let mut resp = errors::bad_credentials();
         lock(&s.github_auth)

@@ -114,7 +114,7 @@ impl GithubStore {
                 StateFilter::Closed => !it.is_open(),
                 StateFilter::All => true,
             })
-            .filter(|(_, it)| key.since.map_or(true, |s| it.updated >= s))
+            .filter(|(_, it)| key.since.is_none_or(|s| it.updated >= s))
             .map(|(pos, _)| pos as u32)
             .collect();
         // Already in number order, which is created order unless the clock was

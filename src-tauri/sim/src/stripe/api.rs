@@ -196,7 +196,7 @@ async fn list_customers(State(s): State<AppState>, RawQuery(q): RawQuery) -> Rep
         |i| {
             st.customer(i).filter(|c| {
                 let same = |e: &str| c.email.as_deref().is_some_and(|ce| e.eq_ignore_ascii_case(ce));
-                email.as_deref().map_or(true, same)
+                email.as_deref().is_none_or(same)
             })
         },
     )
@@ -234,7 +234,7 @@ async fn list_invoices(State(s): State<AppState>, RawQuery(q): RawQuery) -> Repl
             st.invoice(i).filter(|v| {
                 matches_id(customer, v.customer)
                     && matches_id(subscription, v.subscription)
-                    && status.as_deref().map_or(true, |want| want == v.status)
+                    && status.as_deref().is_none_or(|want| want == v.status)
             })
         },
     )
@@ -299,10 +299,7 @@ async fn list_txns(State(s): State<AppState>, RawQuery(q): RawQuery) -> Reply {
         "balance transaction",
         &q,
         Window::default(),
-        |i| {
-            st.txn(i)
-                .filter(|t| kind.as_deref().map_or(true, |k| k == t.kind))
-        },
+        |i| st.txn(i).filter(|t| kind.as_deref().is_none_or(|k| k == t.kind)),
     )
 }
 

@@ -4,4 +4,4 @@ import type { SyncProgress } from "./SyncProgress";
 /**
  * What the engine tells whoever listens (the desktop shell forwards these to the UI).
  */
-export type EngineEvent = { "type": "job_started", sourceId: number, } | { "type": "progress" } & SyncProgress | { "type": "job_finished", sourceId: number, succeeded: boolean, } | { "type": "offline", offline: boolean, };
+export type EngineEvent = { "type": "job_started", sourceId: number, } | { "type": "progress" } & SyncProgress | { "type": "job_finished", sourceId: number, succeeded: boolean, } | { "type": "offline", offline: boolean, } | { "type": "connection_changed", connectionId: number, };

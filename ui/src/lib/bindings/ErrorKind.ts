@@ -3,4 +3,4 @@
 /**
  * What kind of failure this is, for code that must react differently to each.
  */
-export type ErrorKind = "invalid_input" | "conflict" | "not_found" | "newer_schema" | "database_busy" | "storage_full" | "storage" | "already_running" | "keyring_unavailable" | "offline" | "provider" | "internal";
+export type ErrorKind = "invalid_input" | "conflict" | "not_found" | "newer_schema" | "database_busy" | "storage_full" | "storage" | "already_running" | "keyring_unavailable" | "offline" | "provider" | "sign_in_failed" | "needs_reauth" | "internal";

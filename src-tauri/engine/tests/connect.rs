@@ -1,0 +1,276 @@
+//! Connecting GitHub through the browser sign-in against the simulator's OAuth server, and
+//! what the connection does afterwards: sources on it sync, a token that expires mid-sync
+//! is refreshed, a revoked grant asks for a reconnect that fixes every client sharing it.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use freshboard_engine::connections::{AuthKind, ConnectionStatus, OAuthSettings};
+use freshboard_engine::{Engine, EngineOptions, ErrorKind, FreshnessState, JobReason, MemoryStore, Provider};
+use reqwest::{StatusCode, Url};
+use serde_json::json;
+
+async fn engine_for(dir: &std::path::Path, sim: &Sim) -> Engine {
+    let options = EngineOptions {
+        secrets: Arc::new(MemoryStore::default()),
+        http: fast_http(),
+        pace_requests: false,
+        ..EngineOptions::default()
+    };
+    let engine = Engine::open_with(dir, options).await.unwrap();
+    let settings = OAuthSettings {
+        client_id: Some(provider_sim::OAUTH_CLIENT_ID.into()),
+        auth_url: Some(format!("{}/login/oauth/authorize", sim.url())),
+        token_url: Some(format!("{}/login/oauth/access_token", sim.url())),
+        api_base_url: Some(sim.url()),
+    };
+    engine
+        .set_oauth_settings(Provider::Github, &settings)
+        .await
+        .unwrap();
+    engine
+}
+
+/// Plays the browser: consent, then back to the app's loopback listener.
+async fn play_browser(url: &str) {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let consent = browser.get(url).send().await.unwrap();
+    assert_eq!(consent.status(), StatusCode::FOUND);
+    let back = Url::parse(consent.headers()["location"].to_str().unwrap()).unwrap();
+    let page = browser.get(back).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+}
+
+async fn connect(engine: &Engine, reconnect: Option<i64>) -> freshboard_engine::connections::Connection {
+    let pending = engine.begin_connect(Provider::Github, reconnect).await.unwrap();
+    let (connection, ()) = tokio::join!(engine.finish_connect(pending.id), play_browser(&pending.url));
+    connection.expect("connected")
+}
+
+#[tokio::test]
+async fn a_github_sign_in_becomes_a_connection_whose_sources_sync() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_for(dir.path(), &sim).await;
+    let connection = connect(&engine, None).await;
+    assert_eq!(connection.provider, Provider::Github);
+    assert_eq!(connection.account_label, "octocat");
+    assert_eq!(connection.auth_kind, AuthKind::Oauth);
+    assert_eq!(connection.status, ConnectionStatus::Ok);
+    assert!(connection.expires_at.is_some());
+    assert!(connection.clients.is_empty());
+
+    assert_eq!(
+        engine.connection_repos(connection.id).await.unwrap(),
+        vec![REPO.to_owned()]
+    );
+
+    // One grant, two clients.
+    let acme = engine.create_client("Acme").await.unwrap();
+    let globex = engine.create_client("Globex").await.unwrap();
+    let a = engine
+        .add_source_on_connection(acme.id, connection.id, REPO)
+        .await
+        .unwrap();
+    let b = engine
+        .add_source_on_connection(globex.id, connection.id, REPO)
+        .await
+        .unwrap();
+    let err = engine
+        .add_source_on_connection(acme.id, connection.id, "acme/nope")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert_eq!(err.field(), Some("repo"));
+    let listed = engine.connections().await.unwrap();
+    assert_eq!(listed[0].clients, vec!["Acme".to_owned(), "Globex".to_owned()]);
+
+    for source in [&a, &b] {
+        assert!(sync(&engine, source).await.succeeded());
+    }
+    let truth = sim.truth().await;
+    let pool = db(&engine).await;
+    let issues = scalar(
+        &pool,
+        &format!("SELECT COUNT(*) FROM github_issues WHERE source_id = {}", a.id),
+    )
+    .await;
+    assert_eq!(
+        issues as u64,
+        truth["github"][REPO]["issues"]["count"].as_u64().unwrap()
+    );
+
+    // The tokens live in the keyring only.
+    engine.close().await;
+    let bytes = std::fs::read(dir.path().join("freshboard.db")).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        !text.contains("gho_") && !text.contains("ghr_"),
+        "no token in SQLite"
+    );
+}
+
+#[tokio::test]
+async fn a_token_that_expires_mid_sync_is_refreshed_and_the_sync_completes() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_for(dir.path(), &sim).await;
+    sim.control("/_sim/oauth", json!({"access_ttl": 1})).await;
+    let connection = connect(&engine, None).await;
+    let client = engine.create_client("Acme").await.unwrap();
+    let source = engine
+        .add_source_on_connection(client.id, connection.id, REPO)
+        .await
+        .unwrap();
+    let refreshes_before = sim.get("/_sim/oauth").await["refreshes"].as_u64().unwrap();
+    // The commits listing waits longer than the token lives: that request meets a 401.
+    sim.fault(
+        json!({"route": format!("/repos/{REPO}/commits"), "kind": "delay", "delay_ms": 1500, "count": 1}),
+    )
+    .await;
+    let report = sync(&engine, &source).await;
+    assert!(report.succeeded(), "{:?}", report.streams);
+    let refreshes = sim.get("/_sim/oauth").await["refreshes"].as_u64().unwrap() - refreshes_before;
+    assert!(refreshes >= 1, "refreshed during the sync");
+    let truth = sim.truth().await;
+    let pool = db(&engine).await;
+    let commits = scalar(&pool, "SELECT COUNT(*) FROM github_commits").await;
+    assert_eq!(
+        commits as u64,
+        truth["github"][REPO]["commits"]["count"].as_u64().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_grant_needs_a_reconnect_which_fixes_every_client_sharing_it() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_for(dir.path(), &sim).await;
+    let connection = connect(&engine, None).await;
+    let acme = engine.create_client("Acme").await.unwrap();
+    let globex = engine.create_client("Globex").await.unwrap();
+    let a = engine
+        .add_source_on_connection(acme.id, connection.id, REPO)
+        .await
+        .unwrap();
+    let b = engine
+        .add_source_on_connection(globex.id, connection.id, REPO)
+        .await
+        .unwrap();
+    assert!(sync(&engine, &a).await.succeeded());
+    let pool = db(&engine).await;
+    let stored = scalar(&pool, "SELECT COUNT(*) FROM github_issues").await;
+
+    // The person revokes the app in GitHub.
+    sim.control("/_sim/oauth/revoke", json!({})).await;
+    let err = engine.sync_source(a.id, JobReason::Manual, None).await;
+    let report = err.as_ref().map(|r| r.succeeded());
+    assert!(!matches!(report, Ok(true)), "the sync cannot succeed: {report:?}");
+    let connection = engine.connections().await.unwrap().remove(0);
+    assert_eq!(connection.status, ConnectionStatus::NeedsReauth);
+    for client in [&acme, &globex] {
+        let freshness = engine.client_freshness(client.id).await.unwrap();
+        assert_eq!(
+            freshness.state,
+            Some(FreshnessState::NeedsReauth),
+            "{}",
+            client.name
+        );
+    }
+    assert_eq!(
+        scalar(&pool, "SELECT COUNT(*) FROM github_issues").await,
+        stored,
+        "data kept"
+    );
+    // Its sources stop syncing: no job is queued for them until the reconnect.
+    assert_eq!(engine.enqueue(b.id, JobReason::Manual).await.unwrap(), None);
+    assert!(engine.client_seen(globex.id).await.unwrap().is_empty());
+
+    // Reconnect the same connection: both clients sync again.
+    let renewed = connect(&engine, Some(connection.id)).await;
+    assert_eq!(
+        (renewed.id, renewed.status),
+        (connection.id, ConnectionStatus::Ok)
+    );
+    assert_eq!(engine.connections().await.unwrap().len(), 1);
+    for source in [&a, &b] {
+        assert!(sync(&engine, source).await.succeeded());
+    }
+}
+
+#[tokio::test]
+async fn cancelling_or_disconnecting_leaves_nothing_behind() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_for(dir.path(), &sim).await;
+    let pending = engine.begin_connect(Provider::Github, None).await.unwrap();
+    assert!(engine.cancel_connect(pending.id));
+    let err = engine.finish_connect(pending.id).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SignInFailed, "{err}");
+    assert!(engine.connections().await.unwrap().is_empty());
+
+    // Keep the data: the source stays, disabled, with its rows.
+    let connection = connect(&engine, None).await;
+    let client = engine.create_client("Acme").await.unwrap();
+    let source = engine
+        .add_source_on_connection(client.id, connection.id, REPO)
+        .await
+        .unwrap();
+    assert!(sync(&engine, &source).await.succeeded());
+    engine.disconnect(connection.id, true).await.unwrap();
+    let kept = engine.sources(Some(client.id)).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(!kept[0].enabled && kept[0].connection_id.is_none());
+    let pool = db(&engine).await;
+    assert!(scalar(&pool, "SELECT COUNT(*) FROM github_issues").await > 0);
+
+    // Or not: the sources go with it.
+    let connection = connect(&engine, None).await;
+    let other = engine.create_client("Globex").await.unwrap();
+    engine
+        .add_source_on_connection(other.id, connection.id, REPO)
+        .await
+        .unwrap();
+    engine.disconnect(connection.id, false).await.unwrap();
+    assert!(engine.sources(Some(other.id)).await.unwrap().is_empty());
+    assert!(engine.connections().await.unwrap().is_empty());
+
+    // Stripe has no browser sign-in.
+    let err = engine.begin_connect(Provider::Stripe, None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
+
+#[tokio::test]
+async fn oauth_codes_and_tokens_stay_out_of_the_logs() {
+    let (logs, _guard) = capture_logs();
+
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_for(dir.path(), &sim).await;
+    sim.control("/_sim/oauth", json!({"access_ttl": 1})).await;
+    let connection = connect(&engine, None).await;
+    let client = engine.create_client("Acme").await.unwrap();
+    let source = engine
+        .add_source_on_connection(client.id, connection.id, REPO)
+        .await
+        .unwrap();
+    sim.fault(
+        json!({"route": format!("/repos/{REPO}/commits"), "kind": "delay", "delay_ms": 1500, "count": 1}),
+    )
+    .await;
+    assert!(sync(&engine, &source).await.succeeded());
+    sim.control("/_sim/oauth/revoke", json!({})).await;
+    let _ = engine.sync_source(source.id, JobReason::Manual, None).await;
+
+    let logs = logs.0.lock().unwrap();
+    let text = String::from_utf8_lossy(&logs);
+    assert!(text.contains("access token refreshed"), "the refresh was logged");
+    for secret in ["gho_", "ghr_", "code_"] {
+        assert!(!text.contains(secret), "{secret}… appears in the logs");
+    }
+}

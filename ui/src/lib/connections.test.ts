@@ -1,0 +1,289 @@
+import { describe, expect, it } from 'vitest';
+import { AddSourceForm, TOKEN_CHOICE } from './addSource.svelte';
+import { ClientView } from './client.svelte';
+import { ConnectionsView } from './connections.svelte';
+import { FakeClientEngine, FakeClock, FakeConnectionsEngine, FakeScheduleEngine, fakeConnection, settle } from './fakes';
+
+const GITHUB_APP = { clientId: 'freshboard-sim', authUrl: null, tokenUrl: null, apiBaseUrl: null };
+
+async function opened(setup: (engine: FakeConnectionsEngine) => void = () => {}) {
+  const engine = new FakeConnectionsEngine();
+  engine.settings.set('github', { ...GITHUB_APP });
+  setup(engine);
+  const view = new ConnectionsView(engine);
+  await view.open();
+  await settle();
+  return { view, engine };
+}
+
+describe('ConnectionsView', () => {
+  it('lists the connections on open and re-reads them on connection_changed', async () => {
+    const { view, engine } = await opened((e) => e.add({ clients: ['Acme'] }));
+    expect(view.loading).toBe(false);
+    expect(view.connections.map((c) => [c.accountLabel, c.status, c.clients])).toEqual([['octocat', 'ok', ['Acme']]]);
+    expect(view.needsReauth).toEqual([]);
+
+    engine.connections[0].status = 'needs_reauth';
+    engine.emit({ type: 'job_finished', sourceId: 1, succeeded: false }); // not about connections
+    await settle();
+    expect(engine.count('list_connections')).toBe(1);
+    engine.emit({ type: 'connection_changed', connectionId: 1 });
+    await settle();
+    expect(engine.count('list_connections')).toBe(2);
+    expect(view.needsReauth.map((c) => c.id)).toEqual([1]);
+
+    view.close();
+    expect(engine.unlistened).toBe(1);
+  });
+
+  it('connects: waiting with the sign-in address, then done with the new connection listed', async () => {
+    const { view, engine } = await opened();
+    const connecting = view.connect('github');
+    expect(view.flow.state).toBe('starting');
+    expect(view.busy).toBe(true);
+    await settle();
+    expect(view.flow).toEqual({
+      state: 'waiting', provider: 'github', reconnect: null, id: 1,
+      url: 'https://github.test/login/oauth/authorize?client_id=app&state=s1',
+    });
+    expect(await view.connect('github')).toBeNull(); // one sign-in at a time
+    expect(engine.count('begin_connect')).toBe(1);
+
+    engine.signIn('octocat');
+    const connection = await connecting;
+    expect(connection?.accountLabel).toBe('octocat');
+    expect(view.flow).toMatchObject({ state: 'done', connection: { accountLabel: 'octocat' } });
+    expect(view.connections.map((c) => c.accountLabel)).toEqual(['octocat']);
+    expect(view.busy).toBe(false);
+    view.clearOutcome();
+    expect(view.flow.state).toBe('idle');
+  });
+
+  it('a declined sign-in ends in its message', async () => {
+    const { view, engine } = await opened();
+    const connecting = view.connect('github');
+    await settle();
+    engine.fail('GitHub did not grant access (access_denied: The user has denied your application access.). Click Connect to try again.');
+    expect(await connecting).toBeNull();
+    expect(view.flow).toMatchObject({ state: 'error', message: expect.stringMatching(/did not grant access/) });
+    expect(view.connections).toEqual([]);
+    expect(view.busy).toBe(false);
+  });
+
+  it('cancel is quiet: idle at once, the engine told, its "cancelled" answer not shown', async () => {
+    const { view, engine } = await opened();
+    const connecting = view.connect('github');
+    await settle();
+    await view.cancel();
+    expect(engine.cancelled).toEqual([1]);
+    expect(await connecting).toBeNull();
+    expect(view.flow).toEqual({ state: 'idle' });
+
+    // And a new sign-in can start straight away.
+    void view.connect('github');
+    await settle();
+    expect(view.flow).toMatchObject({ state: 'waiting', id: 2 });
+  });
+
+  it('a cancel while the sign-in is still starting stops it once it has begun', async () => {
+    const { view, engine } = await opened();
+    const connecting = view.connect('github');
+    await view.cancel(); // begin_connect has not answered yet
+    expect(view.flow).toEqual({ state: 'idle' });
+    expect(await connecting).toBeNull();
+    await settle();
+    expect(engine.cancelled).toEqual([1]);
+    expect(engine.count('finish_connect')).toBe(0);
+    expect(view.flow).toEqual({ state: 'idle' });
+  });
+
+  it('reconnects an existing connection in place', async () => {
+    const { view, engine } = await opened((e) => e.add({ status: 'needs_reauth', clients: ['Acme'] }));
+    const connecting = view.connect('github', 1);
+    await settle();
+    expect(engine.begun).toEqual([{ provider: 'github', reconnect: 1 }]);
+    expect(view.flow).toMatchObject({ state: 'waiting', reconnect: 1 });
+    engine.signIn();
+    await connecting;
+    expect(view.flow).toMatchObject({ state: 'done', reconnect: 1 });
+    expect(view.connections.map((c) => [c.id, c.status])).toEqual([[1, 'ok']]);
+    expect(view.needsReauth).toEqual([]);
+  });
+
+  it('without an OAuth client id the settings form opens with that field marked; saving one clears the error', async () => {
+    const { view, engine } = await opened((e) => e.settings.delete('github'));
+    await view.connect('github');
+    expect(view.flow).toMatchObject({ state: 'error', field: 'clientId', message: expect.stringMatching(/client id/) });
+    expect(view.settingsOpen).toBe(true);
+    const form = view.settings.github;
+    await settle();
+    expect(form.loaded).toBe(true);
+    expect(form.clientIdMissing).toBe(true);
+
+    form.clientId = '  freshboard-sim ';
+    expect(await view.saveSettings('github')).toBe(true);
+    expect(engine.settings.get('github')).toEqual({ clientId: 'freshboard-sim', authUrl: null, tokenUrl: null, apiBaseUrl: null });
+    expect(form.clientIdMissing).toBe(false);
+    expect(view.flow.state).toBe('idle');
+  });
+
+  it('settings: loads what is stored, a refused address stays inline and nothing is saved', async () => {
+    const { view, engine } = await opened((e) =>
+      e.settings.set('github', { clientId: 'abc', authUrl: null, tokenUrl: null, apiBaseUrl: 'https://ghe.example.com/api/v3' }),
+    );
+    view.toggleSettings();
+    await settle();
+    const form = view.settings.github;
+    expect([form.clientId, form.authUrl, form.apiBaseUrl]).toEqual(['abc', '', 'https://ghe.example.com/api/v3']);
+
+    form.tokenUrl = 'not a url';
+    expect(await view.saveSettings('github')).toBe(false);
+    expect(form.error).toMatch(/not a usable OAuth address/);
+    expect(form.errorField).toBe('url');
+    expect(form.saved).toBe(false);
+    expect(engine.settings.get('github')?.tokenUrl).toBeNull();
+    expect(form.tokenUrl).toBe('not a url'); // what was typed stays to be corrected
+
+    form.tokenUrl = 'https://ghe.example.com/login/oauth/access_token';
+    expect(await view.saveSettings('github')).toBe(true);
+    expect(form.error).toBeNull();
+    expect(form.saved).toBe(true);
+
+    view.toggleSettings();
+    view.toggleSettings();
+    expect(engine.count('get_oauth_settings')).toBe(1); // read once: nothing typed is overwritten
+  });
+
+  it('disconnect asks first, keeps the data by default, and re-reads the list', async () => {
+    const { view, engine } = await opened((e) => {
+      e.add();
+      e.add({ accountLabel: 'hubot' });
+    });
+    view.askDisconnect(1);
+    expect(view.confirmingDisconnect).toBe(1);
+    expect(view.keepData).toBe(true);
+    expect(await view.confirmDisconnect()).toBe(true);
+    expect(engine.disconnected).toEqual([{ id: 1, keepData: true }]);
+    expect(view.confirmingDisconnect).toBeNull();
+    expect(view.connections.map((c) => c.accountLabel)).toEqual(['hubot']);
+
+    view.askDisconnect(2);
+    view.keepData = false;
+    engine.refuse.set('disconnect', { kind: 'storage', message: 'The disk is full.', field: null });
+    expect(await view.confirmDisconnect()).toBe(false);
+    expect(view.notice).toBe('The disk is full.');
+    expect(view.confirmingDisconnect).toBe(2);
+    await view.confirmDisconnect();
+    expect(engine.disconnected.at(-1)).toEqual({ id: 2, keepData: false });
+  });
+
+  it('offers only working, non-demo GitHub OAuth connections for new sources', async () => {
+    const { view } = await opened((e) => {
+      e.add();
+      e.add({ accountLabel: 'demo', demo: true });
+      e.add({ accountLabel: 'stale', status: 'needs_reauth' });
+      e.add({ provider: 'stripe', authKind: 'api_key', accountLabel: 'acct_1' });
+      e.add({ accountLabel: 'pat', authKind: 'token' });
+    });
+    expect(view.usable('github').map((c) => c.accountLabel)).toEqual(['octocat']);
+  });
+});
+
+describe('AddSourceForm on a connection', () => {
+  function form(connections = [fakeConnection({ id: 3 }), fakeConnection({ id: 4, accountLabel: 'hubot' })]) {
+    const engine = new FakeClientEngine();
+    const added: number[] = [];
+    const f = new AddSourceForm(engine, 1, (s) => void added.push(s.id), () => connections);
+    return { engine, form: f, added };
+  }
+
+  it('for GitHub, uses the first connection unless told otherwise, with only the repository typed', async () => {
+    const { engine, form: f, added } = form();
+    expect(f.connectionId).toBeNull(); // Stripe: keys only
+    f.setProvider('github');
+    expect(f.connectionChoices.map((c) => c.id)).toEqual([3, 4]);
+    expect(f.connectionId).toBe(3);
+    f.chooseConnection('4');
+    expect(f.choiceValue).toBe('4');
+    f.repo = 'acme/website';
+    expect(await f.submit()).toBe(true);
+    expect(engine.addedOnConnection).toEqual([{ clientId: 1, connectionId: 4, repo: 'acme/website' }]);
+    expect(engine.count('add_source')).toBe(0);
+    expect(added).toHaveLength(1);
+    expect(f.repo).toBe('');
+  });
+
+  it('offers the repositories the chosen connection can read, once per connection', async () => {
+    const { engine, form: f } = form();
+    await f.loadRepoChoices();
+    expect(f.repoChoices).toEqual([]); // Stripe: no connection, nothing to offer
+    f.setProvider('github');
+    await f.loadRepoChoices();
+    await f.loadRepoChoices();
+    expect(f.repoChoices).toEqual(['acme/website', 'acme/app']);
+    expect(engine.count('connection_repos')).toBe(1);
+  });
+
+  it('a refused repository shows by its field; other errors for the whole form', async () => {
+    const { engine, form: f } = form();
+    f.setProvider('github');
+    engine.addError = { kind: 'invalid_input', message: 'Write the repository as owner/name.', field: 'repo' };
+    await f.submit();
+    expect(f.errors).toEqual({ repo: 'Write the repository as owner/name.' });
+    engine.addError = { kind: 'needs_reauth', message: 'GitHub no longer accepts this connection.', field: 'secret' };
+    await f.submit();
+    expect(f.errors).toEqual({});
+    expect(f.formError).toBe('GitHub no longer accepts this connection.');
+  });
+
+  it('the token path is still there', async () => {
+    const { engine, form: f } = form();
+    f.setProvider('github');
+    f.chooseConnection(TOKEN_CHOICE);
+    expect(f.connectionId).toBeNull();
+    expect(f.choiceValue).toBe(TOKEN_CHOICE);
+    f.repo = 'acme/website';
+    f.secret = 'github_pat_x';
+    await f.submit();
+    expect(engine.added).toMatchObject([{ provider: 'github', repo: 'acme/website', secret: 'github_pat_x' }]);
+    expect(engine.count('add_source_on_connection')).toBe(0);
+  });
+
+  it('without connections GitHub asks for a token as before', () => {
+    const { form: f } = form([]);
+    f.setProvider('github');
+    expect(f.connectionChoices).toEqual([]);
+    expect(f.connectionId).toBeNull();
+  });
+});
+
+describe('ClientView with connections', () => {
+  it('lists the connections its sources use that need reconnecting, and adding a source re-reads them', async () => {
+    const connectionsEngine = new FakeConnectionsEngine();
+    connectionsEngine.add({ status: 'needs_reauth', clients: ['Acme'] });
+    connectionsEngine.add({ accountLabel: 'hubot', status: 'needs_reauth', clients: ['Globex'] });
+    connectionsEngine.add({ accountLabel: 'fine', clients: ['Acme'] });
+    const connections = new ConnectionsView(connectionsEngine);
+    await connections.open();
+    const engine = new FakeClientEngine();
+    const client = { id: 1, name: 'Acme', archived: false, createdAt: 0, updatedAt: 0 };
+    const view = new ClientView(client, engine, new FakeScheduleEngine(), new FakeClock(), connections);
+    await view.open();
+    await settle();
+    expect(view.reauth.map((c) => c.accountLabel)).toEqual(['octocat']);
+
+    const before = connectionsEngine.count('list_connections');
+    view.addForm.setProvider('github');
+    connectionsEngine.connections[2].clients = ['Acme'];
+    view.addForm.repo = 'acme/website';
+    expect(view.addForm.connectionId).toBe(3); // the one that works
+    await view.addForm.submit();
+    expect(connectionsEngine.count('list_connections')).toBe(before + 1);
+
+    connectionsEngine.connections[0].status = 'ok';
+    connectionsEngine.emit({ type: 'connection_changed', connectionId: 1 });
+    await settle();
+    expect(view.reauth).toEqual([]);
+    view.close();
+  });
+});
