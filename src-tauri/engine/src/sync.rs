@@ -391,10 +391,11 @@ pub(crate) async fn run(
         ),
         Err(Error::Auth(e)) => (
             "failed",
-            Some(if e.needs_reauth() {
-                "needs_reauth"
-            } else {
-                "credentials"
+            // A token endpoint that could not be reached is retried like any server failure.
+            Some(match e {
+                e if e.needs_reauth() => "needs_reauth",
+                crate::auth::AuthError::Network { .. } => "server",
+                _ => "credentials",
             }),
             Some(e.to_string()),
         ),
@@ -471,7 +472,9 @@ async fn run_streams(
         cancelled: false,
     };
     let mut first_error: Option<StreamError> = None;
-    let mut refreshed = false;
+    // The stream whose last attempt followed a token refresh: each stream refreshes at most
+    // once, so a provider that keeps refusing cannot loop.
+    let mut refreshed_for: Option<&str> = None;
     // A stream retried after a refresh keeps counting what it already stored.
     let mut carried: Option<StreamReport> = None;
     let mut streams = source.provider.streams().iter().peekable();
@@ -490,6 +493,7 @@ async fn run_streams(
             error_kind: None,
             error: None,
         });
+        let refreshed = std::mem::replace(&mut refreshed_for, Some(stream)) == Some(stream);
         let outcome = job.sync_stream(stream, &mut counts, &mut report).await?;
         // An OAuth token that expired mid-sync: refresh it once and go on with the same
         // stream from its last committed cursor.
@@ -499,7 +503,6 @@ async fn run_streams(
         }) = &outcome
         {
             if !refreshed && access.auth_kind == Some(crate::connections::AuthKind::Oauth) {
-                refreshed = true;
                 job.secret = engine.source_secret(access, Some(&job.secret)).await?;
                 carried = Some(counts);
                 continue;

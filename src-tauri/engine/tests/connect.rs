@@ -120,7 +120,7 @@ async fn a_token_that_expires_mid_sync_is_refreshed_and_the_sync_completes() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
     let engine = engine_for(dir.path(), &sim).await;
-    sim.control("/_sim/oauth", json!({"access_ttl": 1})).await;
+    sim.control("/_sim/oauth", json!({"access_ttl": 3})).await;
     let connection = connect(&engine, None).await;
     let client = engine.create_client("Acme").await.unwrap();
     let source = engine
@@ -130,7 +130,7 @@ async fn a_token_that_expires_mid_sync_is_refreshed_and_the_sync_completes() {
     let refreshes_before = sim.get("/_sim/oauth").await["refreshes"].as_u64().unwrap();
     // The commits listing waits longer than the token lives: that request meets a 401.
     sim.fault(
-        json!({"route": format!("/repos/{REPO}/commits"), "kind": "delay", "delay_ms": 1500, "count": 1}),
+        json!({"route": format!("/repos/{REPO}/commits"), "kind": "delay", "delay_ms": 3500, "count": 1}),
     )
     .await;
     let report = sync(&engine, &source).await;
@@ -252,7 +252,7 @@ async fn oauth_codes_and_tokens_stay_out_of_the_logs() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
     let engine = engine_for(dir.path(), &sim).await;
-    sim.control("/_sim/oauth", json!({"access_ttl": 1})).await;
+    sim.control("/_sim/oauth", json!({"access_ttl": 3})).await;
     let connection = connect(&engine, None).await;
     let client = engine.create_client("Acme").await.unwrap();
     let source = engine
@@ -260,7 +260,7 @@ async fn oauth_codes_and_tokens_stay_out_of_the_logs() {
         .await
         .unwrap();
     sim.fault(
-        json!({"route": format!("/repos/{REPO}/commits"), "kind": "delay", "delay_ms": 1500, "count": 1}),
+        json!({"route": format!("/repos/{REPO}/commits"), "kind": "delay", "delay_ms": 3500, "count": 1}),
     )
     .await;
     assert!(sync(&engine, &source).await.succeeded());
@@ -273,4 +273,48 @@ async fn oauth_codes_and_tokens_stay_out_of_the_logs() {
     for secret in ["gho_", "ghr_", "code_"] {
         assert!(!text.contains(secret), "{secret}… appears in the logs");
     }
+}
+
+#[tokio::test]
+async fn a_failing_token_endpoint_fails_the_step_cleanly_and_nothing_is_lost() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_for(dir.path(), &sim).await;
+
+    // The code exchange meets a 503: the sign-in fails with words, nothing is stored.
+    sim.fault(json!({"route": "/login/oauth/access_token", "kind": "server_error", "count": 1}))
+        .await;
+    let pending = engine.begin_connect(Provider::Github, None).await.unwrap();
+    let (outcome, ()) = tokio::join!(engine.finish_connect(pending.id), play_browser(&pending.url));
+    let err = outcome.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Offline, "{err}");
+    assert!(engine.connections().await.unwrap().is_empty());
+
+    // A refresh meets a 503: the job fails as a retryable server error, the connection stays
+    // usable, and the next attempt refreshes (tokens inside the one-minute margin are
+    // refreshed when a job starts).
+    sim.control("/_sim/oauth", json!({"access_ttl": 30})).await;
+    let connection = connect(&engine, None).await;
+    let client = engine.create_client("Acme").await.unwrap();
+    let source = engine
+        .add_source_on_connection(client.id, connection.id, REPO)
+        .await
+        .unwrap();
+    sim.fault(json!({"route": "/login/oauth/access_token", "kind": "server_error", "count": 1}))
+        .await;
+    assert!(engine
+        .sync_source(source.id, JobReason::Manual, None)
+        .await
+        .is_err());
+    let pool = db(&engine).await;
+    let kind: String = sqlx::query_scalar("SELECT error_kind FROM jobs ORDER BY id DESC LIMIT 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(kind, "server");
+    assert_eq!(
+        engine.connections().await.unwrap()[0].status,
+        ConnectionStatus::Ok
+    );
+    assert!(sync(&engine, &source).await.succeeded());
 }

@@ -259,10 +259,16 @@ fn credential<RE: std::error::Error + 'static>(
             provider,
             detail: e.to_string(),
         },
-        RequestTokenError::Parse(_, body) => AuthError::Refused {
+        // Not an OAuth error document: a proxy or server failure (a 503 page), worth a retry.
+        RequestTokenError::Parse(_, body) => AuthError::Network {
             provider,
-            error: "unreadable answer".into(),
-            description: String::from_utf8_lossy(&body).chars().take(200).collect(),
+            detail: format!(
+                "its token endpoint answered something that is not a token: {}",
+                String::from_utf8_lossy(&body)
+                    .chars()
+                    .take(120)
+                    .collect::<String>()
+            ),
         },
         RequestTokenError::Other(detail) => AuthError::Network { provider, detail },
     })?;
