@@ -214,6 +214,20 @@ async fn cancelling_or_disconnecting_leaves_nothing_behind() {
     assert_eq!(err.kind(), ErrorKind::SignInFailed, "{err}");
     assert!(engine.connections().await.unwrap().is_empty());
 
+    // Removing a source leaves the OAuth connection (and its keyring entry) in place.
+    let connection = connect(&engine, None).await;
+    let client = engine.create_client("Initech").await.unwrap();
+    let source = engine
+        .add_source_on_connection(client.id, connection.id, REPO)
+        .await
+        .unwrap();
+    engine.remove_source(source.id).await.unwrap();
+    assert_eq!(
+        engine.connection_repos(connection.id).await.unwrap(),
+        vec![REPO.to_owned()]
+    );
+    engine.disconnect(connection.id, false).await.unwrap();
+
     // Keep the data: the source stays, disabled, with its rows.
     let connection = connect(&engine, None).await;
     let client = engine.create_client("Acme").await.unwrap();

@@ -40,11 +40,10 @@ impl TryFrom<SourceRow> for Source {
 
 const COLUMNS: &str = "id, client_id, connection_id, provider, external_id, label, enabled, created_at";
 
-/// How to reach a source's provider: the keyring entry and the API base URL.
+/// How to reach a source's provider: its API base URL and how its connection authenticates.
 #[derive(Debug, Clone)]
 pub struct SourceAccess {
     pub source: Source,
-    pub keyring_ref: Option<String>,
     pub api_base_url: Option<String>,
     pub auth_kind: Option<AuthKind>,
 }
@@ -120,21 +119,17 @@ impl Store {
             .fetch_optional(self.reader())
             .await?;
         let source: Source = row.ok_or(Error::SourceNotFound(id))?.try_into()?;
-        let (keyring_ref, api_base_url, auth_kind): (Option<String>, Option<String>, Option<String>) =
-            match source.connection_id {
-                Some(c) => {
-                    sqlx::query_as(
-                        "SELECT keyring_ref, api_base_url, auth_kind FROM connections WHERE id = ?",
-                    )
+        let (api_base_url, auth_kind): (Option<String>, Option<String>) = match source.connection_id {
+            Some(c) => {
+                sqlx::query_as("SELECT api_base_url, auth_kind FROM connections WHERE id = ?")
                     .bind(c)
                     .fetch_one(self.reader())
                     .await?
-                }
-                None => (None, None, None),
-            };
+            }
+            None => (None, None),
+        };
         Ok(SourceAccess {
             source,
-            keyring_ref,
             api_base_url,
             auth_kind: auth_kind.as_deref().map(AuthKind::parse),
         })
@@ -158,8 +153,10 @@ impl Store {
         let mut orphaned = None;
         if let Some(connection) = connection {
             orphaned = sqlx::query_scalar(
-                "DELETE FROM connections WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM sources WHERE connection_id = ?1) \
-                 RETURNING keyring_ref",
+                // A key belongs to its source; an OAuth connection outlives its sources (it is
+                // removed from the Connections screen).
+                "DELETE FROM connections WHERE id = ?1 AND auth_kind != 'oauth' \
+                 AND NOT EXISTS (SELECT 1 FROM sources WHERE connection_id = ?1) RETURNING keyring_ref",
             )
             .bind(connection)
             .fetch_optional(&mut *tx)
