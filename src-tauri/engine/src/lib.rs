@@ -417,10 +417,30 @@ impl Engine {
             .unwrap_or(schedule::DEFAULT_INACTIVE_AFTER_MINUTES))
     }
 
-    /// Enqueues a job for the source unless it already has a live one (`None` then).
+    /// Enqueues a job for the source unless it already has a live one (`None` then). A
+    /// source whose connection waits for a reconnect gets no job, and says so.
     pub async fn enqueue(&self, source_id: i64, reason: JobReason) -> Result<Option<i64>> {
         let now = self.clock.now_millis();
-        self.store.enqueue_job(source_id, reason.as_str(), now, now).await
+        let job = self
+            .store
+            .enqueue_job(source_id, reason.as_str(), now, now)
+            .await?;
+        if job.is_none() {
+            if let Some(connection) = self.store.source_access(source_id).await?.source.connection_id {
+                let connection = self.store.connection(connection).await?;
+                if connection.status == connections::ConnectionStatus::NeedsReauth {
+                    return Err(auth::AuthError::InvalidGrant {
+                        provider: connection.provider.label().to_owned(),
+                        description: format!(
+                            "the connection for {} waits to be reconnected",
+                            connection.account_label
+                        ),
+                    }
+                    .into());
+                }
+            }
+        }
+        Ok(job)
     }
 
     /// One planning pass, run every few seconds against wall-clock time (timers stop while a

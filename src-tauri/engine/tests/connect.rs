@@ -188,7 +188,8 @@ async fn a_revoked_grant_needs_a_reconnect_which_fixes_every_client_sharing_it()
         "data kept"
     );
     // Its sources stop syncing: no job is queued for them until the reconnect.
-    assert_eq!(engine.enqueue(b.id, JobReason::Manual).await.unwrap(), None);
+    let refused = engine.enqueue(b.id, JobReason::Manual).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::NeedsReauth, "{refused}");
     assert!(engine.client_seen(globex.id).await.unwrap().is_empty());
 
     // Reconnect the same connection: both clients sync again.
