@@ -3,14 +3,11 @@
 // loopback listener), a repository is added on the connection and syncs; then the grant is
 // revoked at the provider, the client page asks for a reconnect, and reconnecting fixes it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
-import { Session, startDriver } from './webdriver.mjs';
+import { Session, startDriver, startSimulator } from './webdriver.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const application = process.env.FRESHBOARD_APP ?? join(root, 'target/debug/freshboard');
@@ -21,9 +18,7 @@ let driver;
 let sim;
 let simUrl;
 before(async () => {
-  sim = spawn(join(root, 'target/debug/provider-sim'), ['--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = await once(createInterface({ input: sim.stdout }), 'line');
-  simUrl = line.match(/listening on (\S+)/)[1];
+  ({ process: sim, url: simUrl } = await startSimulator());
   driver = await startDriver({ FRESHBOARD_DATA_DIR: dataDir, FRESHBOARD_DEMO: '0' });
 });
 after(async () => {
@@ -31,12 +26,6 @@ after(async () => {
   sim?.kill();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function fill(app, testid, text) {
-  const input = await app.find(`[data-testid="${testid}"]`);
-  await input.clear();
-  await input.type(text);
-}
 
 async function click(app, css) {
   await (await app.find(css)).click();
@@ -111,10 +100,10 @@ test('connect GitHub with OAuth, add a repository on it, and reconnect after the
 
     // The OAuth app: the simulator's client id and endpoints.
     await click(app, '[data-testid="oauth-settings-toggle"]');
-    await fill(app, 'oauth-client-id', 'freshboard-sim');
-    await fill(app, 'oauth-auth-url', `${simUrl}/login/oauth/authorize`);
-    await fill(app, 'oauth-token-url', `${simUrl}/login/oauth/access_token`);
-    await fill(app, 'oauth-api-url', simUrl);
+    await app.fill('oauth-client-id', 'freshboard-sim');
+    await app.fill('oauth-auth-url', `${simUrl}/login/oauth/authorize`);
+    await app.fill('oauth-token-url', `${simUrl}/login/oauth/access_token`);
+    await app.fill('oauth-api-url', simUrl);
     await click(app, '[data-testid="oauth-save"]');
     await app.find('[data-testid="oauth-saved"]');
     assert.equal(await app.execute('return document.querySelector(\'[data-testid="oauth-error"]\') === null'), true);
@@ -136,7 +125,7 @@ test('connect GitHub with OAuth, add a repository on it, and reconnect after the
 
     // A client with a GitHub repository on that connection: no token typed.
     await click(app, '[data-testid="nav-clients"]');
-    await fill(app, 'new-client-name', 'Acme Bakery');
+    await app.fill('new-client-name', 'Acme Bakery');
     await click(app, '[data-testid="add-client"]');
     await click(app, '[data-testid="open-client"]');
     await app.find('[data-testid="sources-empty"]');
@@ -147,7 +136,7 @@ test('connect GitHub with OAuth, add a repository on it, and reconnect after the
       true,
       'on a connection no token is asked for',
     );
-    await fill(app, 'source-repo', 'acme/website');
+    await app.fill('source-repo', 'acme/website');
     await click(app, '[data-testid="add-source"]');
     await app.find('[data-testid="source-card"]');
     await refreshNow(app);

@@ -4,14 +4,12 @@
 // every widget still shows its numbers from the local copy — marked offline, with its
 // last-updated time unchanged.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
-import { Session, startDriver } from './webdriver.mjs';
+import { Session, startDriver, startSimulator } from './webdriver.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const application = process.env.FRESHBOARD_APP ?? join(root, 'target/debug/freshboard');
@@ -22,14 +20,10 @@ let sim;
 let driver;
 before(async () => {
   // The demo's data set, as the app's bundled simulator would serve it.
-  sim = spawn(
-    join(root, 'target/debug/provider-sim'),
-    ['--port', '0', '--github-repo', 'northwind/website', '--stripe-customers', '240',
-      '--stripe-charges', '4000', '--stripe-subscriptions', '120'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const [line] = await once(createInterface({ input: sim.stdout }), 'line');
-  const simUrl = line.match(/listening on (\S+)/)[1];
+  const started = await startSimulator(['--github-repo', 'northwind/website', '--stripe-customers', '240',
+    '--stripe-charges', '4000', '--stripe-subscriptions', '120']);
+  sim = started.process;
+  const simUrl = started.url;
   driver = await startDriver({ FRESHBOARD_DATA_DIR: dataDir, FRESHBOARD_DEMO_SIM_URL: simUrl });
 });
 after(async () => {

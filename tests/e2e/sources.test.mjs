@@ -1,14 +1,11 @@
 // Adding sources from the window: a rejected key is refused inline and never stored; a good
 // one is added and syncs to fresh. The provider is the simulator binary, on loopback.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
-import { Session, startDriver } from './webdriver.mjs';
+import { Session, startDriver, startSimulator } from './webdriver.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const application = process.env.FRESHBOARD_APP ?? join(root, 'target/debug/freshboard');
@@ -19,9 +16,7 @@ let driver;
 let sim;
 let simUrl;
 before(async () => {
-  sim = spawn(join(root, 'target/debug/provider-sim'), ['--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = await once(createInterface({ input: sim.stdout }), 'line');
-  simUrl = line.match(/listening on (\S+)/)[1];
+  ({ process: sim, url: simUrl } = await startSimulator());
   driver = await startDriver({ FRESHBOARD_DATA_DIR: dataDir, FRESHBOARD_DEMO: '0' });
 });
 after(async () => {
@@ -30,29 +25,23 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function fill(app, testid, text) {
-  const input = await app.find(`[data-testid="${testid}"]`);
-  await input.clear();
-  await input.type(text);
-}
-
 test('add a Stripe source from the window; a rejected key is refused inline', async () => {
   const app = await Session.start(driver.url, application, artifacts);
   try {
-    await fill(app, 'new-client-name', 'Acme Bakery');
+    await app.fill('new-client-name', 'Acme Bakery');
     await (await app.find('[data-testid="add-client"]')).click();
     await (await app.find('[data-testid="open-client"]')).click();
     await app.find('[data-testid="sources-empty"]');
 
-    await fill(app, 'source-secret', 'pk_live_this_is_a_publishable_key');
-    await fill(app, 'source-base-url', simUrl);
+    await app.fill('source-secret', 'pk_live_this_is_a_publishable_key');
+    await app.fill('source-base-url', simUrl);
     await (await app.find('[data-testid="add-source"]')).click();
     const error = await app.find('[data-testid="source-error-secret"]');
     assert.match(await error.text(), /rejected/);
     assert.equal((await app.execute('return document.querySelectorAll(\'[data-testid="source-card"]\').length')), 0);
     await app.screenshot('01-key-rejected');
 
-    await fill(app, 'source-secret', 'rk_test_a_restricted_key');
+    await app.fill('source-secret', 'rk_test_a_restricted_key');
     await (await app.find('[data-testid="add-source"]')).click();
     await app.find('[data-testid="source-card"]');
     // Nothing syncs it yet (no schedule, nobody asked); Refresh now does.

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
@@ -61,6 +62,15 @@ async function request(method, url, body) {
   return json.value;
 }
 
+/** Starts the simulator binary (`cargo build -p provider-sim`) on a free port of 127.0.0.1;
+ * resolves once it prints the address it listens on. */
+export async function startSimulator(args = []) {
+  const binary = resolve(import.meta.dirname, '../../target/debug/provider-sim');
+  const child = spawn(binary, ['--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = await once(createInterface({ input: child.stdout }), 'line');
+  return { process: child, url: line.match(/listening on (\S+)/)[1] };
+}
+
 export class Session {
   static async start(driverUrl, application, artifactsDir) {
     const value = await request('POST', `${driverUrl}/session`, {
@@ -106,6 +116,13 @@ export class Session {
     const png = await request('GET', `${this.base}/screenshot`);
     mkdirSync(this.artifactsDir, { recursive: true });
     writeFileSync(join(this.artifactsDir, `${name}.png`), Buffer.from(png, 'base64'));
+  }
+
+  /** Replaces the text of the input with this data-testid, typing like a person. */
+  async fill(testid, text) {
+    const input = await this.find(`[data-testid="${testid}"]`);
+    await input.clear();
+    await input.type(text);
   }
 
   /** Waits until `check` returns something truthy and returns it, checking once per frame:
