@@ -308,7 +308,12 @@ impl Engine {
                 "rollups rebuilt for a new metric catalog"
             );
         } else {
-            for source in &sources {
+            // Only sources a crash left marked: opening must not take the write lock per source
+            // (the CLI opens the engine beside a running app).
+            let marked: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT source_id FROM rollup_dirty")
+                .fetch_all(self.store.reader())
+                .await?;
+            for source in sources.iter().filter(|s| marked.contains(&s.id)) {
                 self.apply_rollups(source.id, source.client_id, source.provider)
                     .await?;
             }
