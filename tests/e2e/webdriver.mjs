@@ -1,7 +1,7 @@
 // A small W3C WebDriver client over fetch, and the tauri-driver process it talks to.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -137,9 +137,31 @@ export class Session {
     }
   }
 
+  /** Ends the session and waits until the app has exited: the app is single-instance, so a
+   * window started while the last one is still shutting down would hand over to it and fail. */
   async end() {
     await request('DELETE', this.base);
+    const deadline = Date.now() + 30_000;
+    while (appRunning()) {
+      if (Date.now() > deadline) throw new Error('the app did not exit within 30 s of ending its session');
+      // Polls the condition; a process exit has no event to wait on from here.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
+}
+
+/** Whether a Freshboard app process is alive (Linux /proc; zombies do not count). */
+function appRunning() {
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      if (/^Name:\s+freshboard$/m.test(status) && !/^State:\s+Z/m.test(status)) return true;
+    } catch {
+      // It ended while we looked.
+    }
+  }
+  return false;
 }
 
 class Element {
