@@ -152,6 +152,14 @@ fn settings_key(provider: Provider) -> String {
     format!("oauth.{}", provider.as_str())
 }
 
+/// The API behind a GitHub connection: its own address (Enterprise, the simulator) or GitHub's.
+fn github_api(api_base_url: Option<&str>) -> Result<Url> {
+    match api_base_url {
+        Some(url) => parse_url("API URL", url),
+        None => Ok(Provider::Github.default_base_url()),
+    }
+}
+
 fn parse_url(what: &str, url: &str) -> Result<Url> {
     match Url::parse(url.trim()) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
@@ -290,10 +298,7 @@ impl Engine {
             .await;
         self.sign_ins.lock().expect("sign-ins").cancels.remove(&id);
         let credential = outcome?;
-        let api = match &api_base_url {
-            Some(url) => parse_url("API URL", url)?,
-            None => Provider::Github.default_base_url(),
-        };
+        let api = github_api(api_base_url.as_deref())?;
         let login = self
             .signed_in_login(&api, &credential.access, &app.provider)
             .await?;
@@ -338,6 +343,20 @@ impl Engine {
     /// Who the token belongs to (GitHub's `/user`), for the connection's name.
     async fn signed_in_login(&self, api: &Url, access: &str, provider: &str) -> Result<String> {
         let url = api.join("user").map_err(|_| AuthError::BadUrl(api.to_string()))?;
+        let user = self
+            .github_json(url, access, provider, "the account lookup")
+            .await?;
+        Ok(user["login"].as_str().unwrap_or("unknown account").to_owned())
+    }
+
+    /// A GET to GitHub's API with a connection's token; failures are network errors in words.
+    async fn github_json(
+        &self,
+        url: Url,
+        token: &str,
+        provider: &str,
+        what: &str,
+    ) -> Result<serde_json::Value> {
         let network = |detail: String| AuthError::Network {
             provider: provider.to_owned(),
             detail,
@@ -345,20 +364,19 @@ impl Engine {
         let response = self
             .token_http
             .get(url)
-            .bearer_auth(access)
+            .bearer_auth(token)
             .header("accept", "application/vnd.github+json")
             .header("user-agent", "Freshboard")
             .send()
             .await
             .map_err(|e| network(e.without_url().to_string()))?;
         if !response.status().is_success() {
-            return Err(network(format!("the account lookup answered {}", response.status())).into());
+            return Err(network(format!("{what} answered {}", response.status())).into());
         }
-        let user: serde_json::Value = response
+        Ok(response
             .json()
             .await
-            .map_err(|e| network(e.without_url().to_string()))?;
-        Ok(user["login"].as_str().unwrap_or("unknown account").to_owned())
+            .map_err(|e| network(e.without_url().to_string()))?)
     }
 
     /// The repositories a GitHub connection can read (`owner/name`, sorted), to pick from
@@ -369,14 +387,7 @@ impl Engine {
             return Err(InputError::NoOAuth(connection.provider.label()).into());
         }
         let secret = self.connection_secret(connection_id, None).await?;
-        let api = match &connection.api_base_url {
-            Some(url) => parse_url("API URL", url)?,
-            None => Provider::Github.default_base_url(),
-        };
-        let network = |detail: String| AuthError::Network {
-            provider: connection.provider.label().to_owned(),
-            detail,
-        };
+        let api = github_api(connection.api_base_url.as_deref())?;
         let mut repos = Vec::new();
         for page in 1..=10 {
             let mut url = api
@@ -386,22 +397,10 @@ impl Engine {
                 .append_pair("per_page", "100")
                 .append_pair("page", &page.to_string())
                 .append_pair("sort", "full_name");
-            let response = self
-                .token_http
-                .get(url)
-                .bearer_auth(&secret)
-                .header("accept", "application/vnd.github+json")
-                .header("user-agent", "Freshboard")
-                .send()
-                .await
-                .map_err(|e| network(e.without_url().to_string()))?;
-            if !response.status().is_success() {
-                return Err(network(format!("the repository list answered {}", response.status())).into());
-            }
-            let batch: Vec<serde_json::Value> = response
-                .json()
-                .await
-                .map_err(|e| network(e.without_url().to_string()))?;
+            let page = self
+                .github_json(url, &secret, connection.provider.label(), "the repository list")
+                .await?;
+            let batch = page.as_array().map(Vec::as_slice).unwrap_or_default();
             let full = batch.len() == 100;
             repos.extend(
                 batch
@@ -453,10 +452,7 @@ impl Engine {
             return Err(InputError::BadRepo(repo.to_owned()).into());
         }
         let secret = self.connection_secret(connection_id, None).await?;
-        let base_url = match &connection.api_base_url {
-            Some(url) => parse_url("API URL", url)?,
-            None => Provider::Github.default_base_url(),
-        };
+        let base_url = github_api(connection.api_base_url.as_deref())?;
         let ctx = crate::connectors::Context {
             http: &self.http,
             base_url: &base_url,

@@ -493,7 +493,7 @@ async fn run_streams(
             error_kind: None,
             error: None,
         });
-        let refreshed = std::mem::replace(&mut refreshed_for, Some(stream)) == Some(stream);
+        let refreshed = refreshed_for.replace(stream) == Some(stream);
         let outcome = job.sync_stream(stream, &mut counts, &mut report).await?;
         // An OAuth token that expired mid-sync: refresh it once and go on with the same
         // stream from its last committed cursor.
