@@ -22,6 +22,7 @@ fn main() {
         "get_oauth_settings",
         "set_oauth_settings",
         "begin_connect",
+        "connect_with_token",
         "finish_connect",
         "cancel_connect",
         "disconnect",

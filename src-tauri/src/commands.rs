@@ -1,6 +1,8 @@
 //! The commands the webview may call. Each is a few lines over `Engine`: no logic here.
 
-use freshboard_engine::connections::{Connection, OAuthSettings, PendingConnect};
+use freshboard_engine::connections::{
+    AccountProvider, Connection, OAuthSettings, PendingConnect, SignInMethod,
+};
 use freshboard_engine::schedule::system_time_zone;
 use freshboard_engine::{
     Client, ClientFreshness, Dashboard, DashboardView, Engine, JobReason, MetricInfo, NewSource, NewWidget,
@@ -116,33 +118,53 @@ pub async fn list_connections(state: State<'_, AppState>) -> Reply<Vec<Connectio
 }
 
 #[tauri::command]
-pub async fn get_oauth_settings(state: State<'_, AppState>, provider: Provider) -> Reply<OAuthSettings> {
+pub async fn get_oauth_settings(
+    state: State<'_, AppState>,
+    provider: AccountProvider,
+) -> Reply<OAuthSettings> {
     Ok(state.engine()?.oauth_settings(provider).await?)
 }
 
 #[tauri::command]
 pub async fn set_oauth_settings(
     state: State<'_, AppState>,
-    provider: Provider,
+    provider: AccountProvider,
     settings: OAuthSettings,
 ) -> Reply<()> {
     Ok(state.engine()?.set_oauth_settings(provider, &settings).await?)
 }
 
-/// Starts a sign-in and opens the provider's consent page in the system browser (never a
-/// webview). The address is returned too, for when no browser opens.
+/// Starts a sign-in. In the browser: opens the provider's consent page in the system
+/// browser (never a webview); the address is returned too, for when no browser opens. With
+/// a device code, the window shows the code and the page to type it on.
 #[tauri::command]
 pub async fn begin_connect(
     app: AppHandle,
     state: State<'_, AppState>,
-    provider: Provider,
+    provider: AccountProvider,
     reconnect: Option<i64>,
+    method: Option<SignInMethod>,
 ) -> Reply<PendingConnect> {
-    let pending = state.engine()?.begin_connect(provider, reconnect).await?;
-    if let Err(e) = app.opener().open_url(&pending.url, None::<&str>) {
-        tracing::warn!(error = %e, "could not open the system browser; the page shows the address");
+    let method = method.unwrap_or_default();
+    let pending = state.engine()?.begin_connect(provider, reconnect, method).await?;
+    if method == SignInMethod::Browser {
+        // The opener's error repeats the address, whose `state` belongs to this sign-in
+        // only: it is not logged.
+        if app.opener().open_url(&pending.url, None::<&str>).is_err() {
+            tracing::warn!("could not open the system browser; the window shows the sign-in address");
+        }
     }
     Ok(pending)
+}
+
+/// Connects with a pasted token (a Meta system-user token), checked with the provider first.
+#[tauri::command]
+pub async fn connect_with_token(
+    state: State<'_, AppState>,
+    provider: AccountProvider,
+    token: String,
+) -> Reply<Connection> {
+    Ok(state.engine()?.connect_with_token(provider, &token).await?)
 }
 
 /// Waits for the browser to come back (up to five minutes) and stores the connection.

@@ -70,6 +70,7 @@ fn main() {
             commands::get_oauth_settings,
             commands::set_oauth_settings,
             commands::begin_connect,
+            commands::connect_with_token,
             commands::finish_connect,
             commands::cancel_connect,
             commands::disconnect,

@@ -180,3 +180,80 @@ test('connect GitHub with OAuth, add a repository on it, and reconnect after the
     await app.end();
   }
 });
+
+/** Records everything Rust hands the webview from now on: every command's answer and error
+ * and every event arrive through the callback table of Tauri's IPC (`runCallback`). */
+async function recordWhatReachesTheWebview(app) {
+  await app.execute(`
+    const callbacks = window.__TAURI_INTERNALS__.callbacks;
+    window.__fromRust = [];
+    callbacks.get = function (id) {
+      const callback = Map.prototype.get.call(this, id);
+      return callback && ((data) => {
+        window.__fromRust.push(JSON.stringify(data) ?? String(data));
+        return callback(data);
+      });
+    };
+  `);
+}
+
+/** Token prefixes of the simulator's issuers: GitHub access and refresh, Google access and
+ * refresh, Meta. They occur in nothing else. */
+const TOKEN = /gho_|ghr_|ya29\.|1\/\/0|EAAB/;
+
+test('a device code and a pasted Meta token connect, and no token ever reaches the webview', async () => {
+  const app = await Session.start(driver.url, application, artifacts);
+  try {
+    await recordWhatReachesTheWebview(app);
+    await click(app, '[data-testid="nav-connections"]');
+    await connectionRow(app, 'octocat', 'ok');
+
+    // GitHub with a device code: the window shows the code; the person types it at GitHub.
+    await fetch(`${simUrl}/_sim/oauth`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ device_interval: 0 }),
+    });
+    await click(app, '[data-testid="connect-github-device"]');
+    const code = (await (await app.find('[data-testid="device-code"]')).text()).trim();
+    const verification = await signInUrl(app, '[data-testid="connections-screen"]');
+    assert.equal(verification, `${simUrl}/login/device`);
+    await app.screenshot('10-device-code');
+    const typed = await fetch(verification, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ user_code: code, action: 'authorize' }),
+    });
+    assert.equal(typed.status, 200, `the simulator knows the code the window showed (${code})`);
+    await app.waitUntil('a second GitHub connection', async () => (await app.findAll('[data-testid="connection"]')).length === 2);
+
+    // Meta with a system-user token pasted into the window; only the API address is set.
+    await click(app, '[data-testid="oauth-settings-toggle"]');
+    await click(app, '[data-testid="oauth-provider-meta"]');
+    await app.fill('oauth-api-url', simUrl);
+    await click(app, '[data-testid="oauth-save"]');
+    await app.find('[data-testid="oauth-saved"]');
+    const issued = await (await fetch(`${simUrl}/_sim/oauth/system_user_token`, { method: 'POST' })).json();
+    await click(app, '[data-testid="meta-token-toggle"]');
+    await app.fill('meta-token-input', 'EAABnot-a-token');
+    await click(app, '[data-testid="meta-token-submit"]');
+    assert.match(await (await app.find('[data-testid="meta-token-error"]')).text(), /did not accept this token/);
+    await app.fill('meta-token-input', issued.access_token);
+    await click(app, '[data-testid="meta-token-submit"]');
+    await connectionRow(app, 'Sim Agency Reporting (system user)', 'ok');
+    await app.screenshot('11-meta-token-connected');
+
+    // What Rust sent the webview: answers to these very steps, and not one token.
+    const fromRust = await app.execute('return window.__fromRust');
+    const seen = fromRust.join('\n');
+    assert.ok(seen.includes('Sim Agency Reporting (system user)'), 'the recorder saw the connect answers');
+    assert.ok(seen.includes(code), 'the recorder saw the device code answer');
+    assert.doesNotMatch(seen, TOKEN, 'no token in any command answer or event');
+    const page = await app.execute(
+      'return document.documentElement.outerHTML + JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })',
+    );
+    assert.doesNotMatch(page, TOKEN, 'no token in the page or web storage');
+  } finally {
+    await app.end();
+  }
+});

@@ -1,8 +1,11 @@
-//! `connect`, `connections list` and `disconnect`: OAuth connections made in the browser.
+//! `connect`, `connections list` and `disconnect`: connections made in the browser, with a
+//! device code, or with a pasted token.
+
+use std::io::BufRead;
 
 use clap::{Args, Subcommand, ValueEnum};
-use freshboard_engine::connections::{Connection, OAuthSettings};
-use freshboard_engine::{Engine, Provider, Result};
+use freshboard_engine::connections::{AccountProvider, Connection, OAuthSettings, SignInMethod};
+use freshboard_engine::{Engine, Result};
 
 #[derive(Args)]
 pub struct ConnectArgs {
@@ -11,6 +14,20 @@ pub struct ConnectArgs {
     /// Your OAuth app's client id (saved for next time)
     #[arg(long)]
     client_id: Option<String>,
+    /// Read your OAuth app's client secret from the first line of stdin (kept in the
+    /// keyring; Google and Meta need one)
+    #[arg(long)]
+    client_secret_stdin: bool,
+    /// The fixed loopback port registered with the app (Meta; saved)
+    #[arg(long, value_name = "PORT")]
+    redirect_port: Option<u16>,
+    /// Sign in with a code typed on the provider's site from any device (GitHub)
+    #[arg(long, conflicts_with = "token_stdin")]
+    device: bool,
+    /// Connect with a token read from the first line of stdin instead of signing in (a
+    /// Meta system-user token)
+    #[arg(long, conflicts_with_all = ["client_secret_stdin", "reconnect"])]
+    token_stdin: bool,
     /// The authorization endpoint, for GitHub Enterprise or a test server (saved)
     #[arg(long, value_name = "URL")]
     auth_url: Option<String>,
@@ -30,6 +47,8 @@ pub struct ConnectArgs {
 #[derive(Clone, Copy, ValueEnum)]
 enum OAuthProvider {
     Github,
+    Google,
+    Meta,
 }
 
 #[derive(Subcommand)]
@@ -41,38 +60,42 @@ pub enum ConnectionsCommand {
     },
 }
 
+/// The first line of stdin: secrets never go on the command line, where `ps` shows them.
+fn stdin_line() -> String {
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    line.trim().to_owned()
+}
+
 pub async fn connect(engine: &Engine, args: ConnectArgs) -> Result<()> {
     let provider = match args.provider {
-        OAuthProvider::Github => Provider::Github,
+        OAuthProvider::Github => AccountProvider::Github,
+        OAuthProvider::Google => AccountProvider::Google,
+        OAuthProvider::Meta => AccountProvider::Meta,
     };
-    let mut settings = engine.oauth_settings(provider).await?;
     let given = OAuthSettings {
         client_id: args.client_id,
+        client_secret: args.client_secret_stdin.then(stdin_line),
+        has_client_secret: false,
         auth_url: args.auth_url,
         token_url: args.token_url,
         api_base_url: args.api_base_url,
+        redirect_port: args.redirect_port,
     };
     if given != OAuthSettings::default() {
+        let mut settings = engine.oauth_settings(provider).await?;
         settings.client_id = given.client_id.or(settings.client_id);
+        settings.client_secret = given.client_secret;
         settings.auth_url = given.auth_url.or(settings.auth_url);
         settings.token_url = given.token_url.or(settings.token_url);
         settings.api_base_url = given.api_base_url.or(settings.api_base_url);
+        settings.redirect_port = given.redirect_port.or(settings.redirect_port);
         engine.set_oauth_settings(provider, &settings).await?;
     }
-    let pending = engine.begin_connect(provider, args.reconnect).await?;
-    eprintln!(
-        "Sign in to {} in your browser. If it does not open, visit:",
-        provider.label()
-    );
-    println!("{}", pending.url);
-    open_browser(&pending.url);
-    eprintln!("Waiting for the browser (up to 5 minutes; Ctrl-C cancels)…");
-    let connection = tokio::select! {
-        connection = engine.finish_connect(pending.id) => connection?,
-        _ = tokio::signal::ctrl_c() => {
-            engine.cancel_connect(pending.id);
-            return engine.finish_connect(pending.id).await.map(|_| ());
-        }
+    let connection = if args.token_stdin {
+        engine.connect_with_token(provider, &stdin_line()).await?
+    } else {
+        sign_in(engine, provider, args.reconnect, args.device).await?
     };
     if args.json {
         println!(
@@ -88,6 +111,45 @@ pub async fn connect(engine: &Engine, args: ConnectArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Prints where to sign in (the address; for a device code, then the code) and waits.
+async fn sign_in(
+    engine: &Engine,
+    provider: AccountProvider,
+    reconnect: Option<i64>,
+    device: bool,
+) -> Result<Connection> {
+    let method = if device {
+        SignInMethod::DeviceCode
+    } else {
+        SignInMethod::Browser
+    };
+    let pending = engine.begin_connect(provider, reconnect, method).await?;
+    match &pending.user_code {
+        Some(code) => {
+            eprintln!("On any device, visit the address below and enter the code:");
+            println!("{}", pending.url);
+            println!("{code}");
+            eprintln!("Waiting for you to enter the code (Ctrl-C cancels)…");
+        }
+        None => {
+            eprintln!(
+                "Sign in to {} in your browser. If it does not open, visit:",
+                provider.label()
+            );
+            println!("{}", pending.url);
+            open_browser(&pending.url);
+            eprintln!("Waiting for the browser (up to 5 minutes; Ctrl-C cancels)…");
+        }
+    }
+    tokio::select! {
+        connection = engine.finish_connect(pending.id) => connection,
+        _ = tokio::signal::ctrl_c() => {
+            engine.cancel_connect(pending.id);
+            engine.finish_connect(pending.id).await
+        }
+    }
 }
 
 /// Best effort: a desktop session opens the page; elsewhere the printed address does.

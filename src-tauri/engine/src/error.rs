@@ -153,6 +153,24 @@ pub enum InputError {
     )]
     NoOAuthClient(&'static str),
 
+    #[error("{0} needs your OAuth app's client secret: enter it in Settings (it is kept in your system keyring), then connect again.")]
+    NoClientSecret(&'static str),
+
+    #[error("The redirect port must be between 1024 and 65535 (got {0}); use the port registered in your app's settings.")]
+    BadRedirectPort(u16),
+
+    #[error("{0} has no sign-in with a code; connect it in the browser.")]
+    NoDeviceFlow(&'static str),
+
+    #[error("{0} does not connect with a pasted token; connect it in the browser.")]
+    NoPastedToken(&'static str),
+
+    #[error("Paste the access token to connect with.")]
+    EmptyToken,
+
+    #[error("{provider} did not accept this token ({message}). Check that it was copied whole and has not been revoked; nothing was saved.")]
+    TokenRejected { provider: &'static str, message: String },
+
     #[error("{what} must be between {min} and {max} minutes (got {got}).")]
     MinutesOutOfRange {
         what: &'static str,
@@ -175,8 +193,11 @@ impl InputError {
             InputError::BadDate(_) | InputError::ReversedRange | InputError::BadRangeLength { .. } => "range",
             InputError::UnknownMetric(_) => "metric",
             InputError::BadOAuthUrl { .. } => "url",
-            InputError::NoOAuth(_) => "provider",
+            InputError::NoOAuth(_) | InputError::NoDeviceFlow(_) | InputError::NoPastedToken(_) => "provider",
             InputError::NoOAuthClient(_) => "clientId",
+            InputError::NoClientSecret(_) => "clientSecret",
+            InputError::BadRedirectPort(_) => "redirectPort",
+            InputError::EmptyToken | InputError::TokenRejected { .. } => "token",
             InputError::BadWidgetSize(_) => "size",
             InputError::EmptyDashboardName
             | InputError::DashboardNameTooLong { .. }

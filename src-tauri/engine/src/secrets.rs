@@ -79,6 +79,15 @@ fn map_keyring_error(e: keyring::Error) -> SecretError {
 #[derive(Debug, Default)]
 pub struct MemoryStore(Mutex<HashMap<String, String>>);
 
+impl MemoryStore {
+    /// The entries' names, sorted: what a person would see in their keychain app.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.0.lock().expect("memory store").keys().cloned().collect();
+        names.sort();
+        names
+    }
+}
+
 impl SecretStore for MemoryStore {
     fn set(&self, name: &str, secret: &str) -> Result<(), SecretError> {
         self.0

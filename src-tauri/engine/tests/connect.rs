@@ -7,9 +7,10 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use freshboard_engine::connections::{AuthKind, ConnectionStatus, OAuthSettings};
-use freshboard_engine::{Engine, EngineOptions, ErrorKind, FreshnessState, JobReason, MemoryStore, Provider};
-use reqwest::{StatusCode, Url};
+use freshboard_engine::connections::{
+    AccountProvider, AuthKind, ConnectionStatus, OAuthSettings, SignInMethod,
+};
+use freshboard_engine::{Engine, EngineOptions, ErrorKind, FreshnessState, JobReason, MemoryStore};
 use serde_json::json;
 
 async fn engine_for(dir: &std::path::Path, sim: &Sim) -> Engine {
@@ -25,29 +26,20 @@ async fn engine_for(dir: &std::path::Path, sim: &Sim) -> Engine {
         auth_url: Some(format!("{}/login/oauth/authorize", sim.url())),
         token_url: Some(format!("{}/login/oauth/access_token", sim.url())),
         api_base_url: Some(sim.url()),
+        ..OAuthSettings::default()
     };
     engine
-        .set_oauth_settings(Provider::Github, &settings)
+        .set_oauth_settings(AccountProvider::Github, &settings)
         .await
         .unwrap();
     engine
 }
 
-/// Plays the browser: consent, then back to the app's loopback listener.
-async fn play_browser(url: &str) {
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let consent = browser.get(url).send().await.unwrap();
-    assert_eq!(consent.status(), StatusCode::FOUND);
-    let back = Url::parse(consent.headers()["location"].to_str().unwrap()).unwrap();
-    let page = browser.get(back).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-}
-
 async fn connect(engine: &Engine, reconnect: Option<i64>) -> freshboard_engine::connections::Connection {
-    let pending = engine.begin_connect(Provider::Github, reconnect).await.unwrap();
+    let pending = engine
+        .begin_connect(AccountProvider::Github, reconnect, SignInMethod::Browser)
+        .await
+        .unwrap();
     let (connection, ()) = tokio::join!(engine.finish_connect(pending.id), play_browser(&pending.url));
     connection.expect("connected")
 }
@@ -58,7 +50,7 @@ async fn a_github_sign_in_becomes_a_connection_whose_sources_sync() {
     let dir = tempfile::tempdir().unwrap();
     let engine = engine_for(dir.path(), &sim).await;
     let connection = connect(&engine, None).await;
-    assert_eq!(connection.provider, Provider::Github);
+    assert_eq!(connection.provider, AccountProvider::Github);
     assert_eq!(connection.account_label, "octocat");
     assert_eq!(connection.auth_kind, AuthKind::Oauth);
     assert_eq!(connection.status, ConnectionStatus::Ok);
@@ -209,7 +201,10 @@ async fn cancelling_or_disconnecting_leaves_nothing_behind() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
     let engine = engine_for(dir.path(), &sim).await;
-    let pending = engine.begin_connect(Provider::Github, None).await.unwrap();
+    let pending = engine
+        .begin_connect(AccountProvider::Github, None, SignInMethod::Browser)
+        .await
+        .unwrap();
     assert!(engine.cancel_connect(pending.id));
     let err = engine.finish_connect(pending.id).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::SignInFailed, "{err}");
@@ -256,7 +251,10 @@ async fn cancelling_or_disconnecting_leaves_nothing_behind() {
     assert!(engine.connections().await.unwrap().is_empty());
 
     // Stripe has no browser sign-in.
-    let err = engine.begin_connect(Provider::Stripe, None).await.unwrap_err();
+    let err = engine
+        .begin_connect(AccountProvider::Stripe, None, SignInMethod::Browser)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
 
@@ -299,7 +297,10 @@ async fn a_failing_token_endpoint_fails_the_step_cleanly_and_nothing_is_lost() {
     // The code exchange meets a 503: the sign-in fails with words, nothing is stored.
     sim.fault(json!({"route": "/login/oauth/access_token", "kind": "server_error", "count": 1}))
         .await;
-    let pending = engine.begin_connect(Provider::Github, None).await.unwrap();
+    let pending = engine
+        .begin_connect(AccountProvider::Github, None, SignInMethod::Browser)
+        .await
+        .unwrap();
     let (outcome, ()) = tokio::join!(engine.finish_connect(pending.id), play_browser(&pending.url));
     let err = outcome.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Offline, "{err}");

@@ -40,7 +40,7 @@ mod stats;
 mod stripe;
 
 pub use config::{Config, GithubConfig, StripeConfig};
-pub use oauth::CLIENT_ID as OAUTH_CLIENT_ID;
+pub use oauth::{CLIENT_ID as OAUTH_CLIENT_ID, CLIENT_SECRET as OAUTH_CLIENT_SECRET};
 pub use server::Sim;
 
 /// Starts a sim on an ephemeral port of 127.0.0.1.

@@ -2,6 +2,7 @@
 // edit the Rust structs, never these shapes.
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
+import type { AccountProvider } from './bindings/AccountProvider';
 import type { Client } from './bindings/Client';
 import type { ClientFreshness } from './bindings/ClientFreshness';
 import type { CommandError } from './bindings/CommandError';
@@ -37,8 +38,10 @@ import type { ConnectionStatus } from './bindings/ConnectionStatus';
 import type { ErrorKind } from './bindings/ErrorKind';
 import type { OAuthSettings } from './bindings/OAuthSettings';
 import type { PendingConnect } from './bindings/PendingConnect';
+import type { SignInMethod } from './bindings/SignInMethod';
 
 export type {
+  AccountProvider,
   Aggregation,
   BreakdownRow,
   Client,
@@ -74,6 +77,7 @@ export type {
   ErrorKind,
   OAuthSettings,
   PendingConnect,
+  SignInMethod,
 };
 
 export interface ClientsApi {
@@ -152,20 +156,27 @@ export const scheduleApi: ScheduleApi = {
 };
 
 /** Connections: one sign-in (or key) at a provider, shared by the sources of any client.
- * No call ever returns a token. */
+ * No call ever returns a token, nor a client secret. */
 export interface ConnectionsApi {
   list(): Promise<Connection[]>;
-  getOAuthSettings(provider: Provider): Promise<OAuthSettings>;
-  /** Refuses bad addresses (invalid_input, field 'url') and then saves nothing. */
-  setOAuthSettings(provider: Provider, settings: OAuthSettings): Promise<null>;
-  /** Starts a sign-in; Rust opens `url` in the system browser itself. `reconnect` renews the
-   * grant of that existing connection. Without a client id: invalid_input, field 'clientId'. */
-  beginConnect(provider: Provider, reconnect: number | null): Promise<PendingConnect>;
+  /** `clientSecret` is always null here; `hasClientSecret` says whether one is stored. */
+  getOAuthSettings(provider: AccountProvider): Promise<OAuthSettings>;
+  /** Refuses bad addresses (invalid_input, field 'url') and then saves nothing. A null
+   * `clientSecret` keeps the stored one, "" removes it, any other text replaces it. */
+  setOAuthSettings(provider: AccountProvider, settings: OAuthSettings): Promise<null>;
+  /** Starts a sign-in. With 'browser' Rust opens `url` in the system browser itself; with
+   * 'device_code' (GitHub) nothing is opened: the person types `userCode` at `url`.
+   * `reconnect` renews the grant of that existing connection. Without the OAuth app's client
+   * id or a needed secret: invalid_input, field 'clientId' or 'clientSecret'. */
+  beginConnect(provider: AccountProvider, reconnect: number | null, method: SignInMethod): Promise<PendingConnect>;
   /** Resolves once the person finished in the browser; rejects with sign_in_failed when they
-   * declined, the 5 minutes ran out, or the sign-in was cancelled. */
+   * declined, the time ran out, or the sign-in was cancelled. */
   finishConnect(id: number): Promise<Connection>;
   /** True when there was such a sign-in to stop. */
   cancelConnect(id: number): Promise<boolean>;
+  /** A connection from a pasted token (a Meta system-user token); the token goes to the
+   * keyring. Refused with invalid_input (field 'token') or sign_in_failed. */
+  connectWithToken(provider: AccountProvider, token: string): Promise<Connection>;
   /** With `keepData` its sources stay (no longer syncing); otherwise they go with it. */
   disconnect(id: number, keepData: boolean): Promise<null>;
   /** Subscribes to engine events; resolves to the function that unsubscribes. */
@@ -176,9 +187,10 @@ export const connectionsApi: ConnectionsApi = {
   list: () => call('list_connections', {}),
   getOAuthSettings: (provider) => call('get_oauth_settings', { provider }),
   setOAuthSettings: (provider, settings) => call('set_oauth_settings', { provider, settings }),
-  beginConnect: (provider, reconnect) => call('begin_connect', { provider, reconnect }),
+  beginConnect: (provider, reconnect, method) => call('begin_connect', { provider, reconnect, method }),
   finishConnect: (id) => call('finish_connect', { id }),
   cancelConnect: (id) => call('cancel_connect', { id }),
+  connectWithToken: (provider, token) => call('connect_with_token', { provider, token }),
   disconnect: (id, keepData) => call('disconnect', { id, keepData }),
   onEngineEvent: (handler) => listen<EngineEvent>('engine', (event) => handler(event.payload)),
 };

@@ -11,7 +11,17 @@ import Connections from './Connections.svelte';
 import { ConnectionsView } from './connections.svelte';
 import Dashboard from './Dashboard.svelte';
 import { ClientDashboards } from './dashboard.svelte';
-import { FakeClientEngine, FakeClock, FakeConnectionsEngine, FakeDashboardEngine, FakeScheduleEngine, settle } from './fakes';
+import {
+  FakeClientEngine,
+  FakeClock,
+  FakeConnectionsEngine,
+  FakeDashboardEngine,
+  FakeScheduleEngine,
+  META_GRANT_MS,
+  fakeOAuthSettings,
+  settle,
+} from './fakes';
+import { exactDay, exactTime } from './format';
 
 const charts = vi.hoisted(() => ({ made: 0, data: [] as unknown[][] }));
 
@@ -215,7 +225,7 @@ describe('ClientPage', () => {
 describe('Connections', () => {
   async function screen(setup: (engine: FakeConnectionsEngine) => void = () => {}) {
     const engine = new FakeConnectionsEngine();
-    engine.settings.set('github', { clientId: 'freshboard-sim', authUrl: null, tokenUrl: null, apiBaseUrl: null });
+    engine.settings.set('github', fakeOAuthSettings({ clientId: 'freshboard-sim' }));
     setup(engine);
     const view = new ConnectionsView(engine);
     await view.open();
@@ -318,11 +328,14 @@ describe('Connections', () => {
     await click('oauth-save');
     expect(one('[data-testid="oauth-error"]')).toBeNull();
     expect(one('[data-testid="oauth-saved"]')?.textContent).toBe('Saved.');
-    expect(engine.settings.get('github')).toEqual({
-      clientId: 'freshboard-sim',
-      authUrl: 'http://127.0.0.1:9/login/oauth/authorize',
-      tokenUrl: 'http://127.0.0.1:9/login/oauth/access_token',
-      apiBaseUrl: 'http://127.0.0.1:9',
+    expect(engine.saved.at(-1)).toEqual({
+      provider: 'github',
+      settings: fakeOAuthSettings({
+        clientId: 'freshboard-sim',
+        authUrl: 'http://127.0.0.1:9/login/oauth/authorize',
+        tokenUrl: 'http://127.0.0.1:9/login/oauth/access_token',
+        apiBaseUrl: 'http://127.0.0.1:9',
+      }),
     });
   });
 
@@ -335,11 +348,212 @@ describe('Connections', () => {
   });
 });
 
+describe('Connections: four providers', () => {
+  async function screen(setup: (engine: FakeConnectionsEngine) => void = () => {}) {
+    const engine = new FakeConnectionsEngine();
+    engine.settings.set('github', fakeOAuthSettings({ clientId: 'freshboard-sim' }));
+    setup(engine);
+    const view = new ConnectionsView(engine);
+    await view.open();
+    mounted = mount(Connections, { target: document.body, props: { view } });
+    await tick();
+    return { engine, view };
+  }
+  const input = (testid: string) => one(`[data-testid="${testid}"]`) as HTMLInputElement;
+
+  it('GitHub with a code: shows the code large and copyable and the page to open, then finishes', async () => {
+    const copied = vi.spyOn(navigator.clipboard, 'writeText').mockResolvedValue(undefined);
+    const { engine } = await screen();
+    await click('connect-github-device');
+    const { userCode, url } = engine.pending[0];
+    expect(engine.begun).toEqual([{ provider: 'github', reconnect: null, method: 'device_code' }]);
+    expect(one('[data-testid="device-code"]')?.textContent).toBe(userCode);
+    const link = one('[data-testid="connect-url"]') as HTMLAnchorElement;
+    expect(link.getAttribute('href')).toBe(url);
+    expect(link.textContent).toBe(`Open ${url}`);
+    expect(one('[data-testid="connect-waiting"]')?.textContent).not.toMatch(/in your browser/);
+    expect(one('[data-testid="cancel-connect"]')).not.toBeNull();
+
+    await click('copy-device-code');
+    expect(copied).toHaveBeenCalledWith(userCode);
+    expect(one('[data-testid="copy-device-code"]')?.textContent?.trim()).toBe('Copied');
+
+    engine.signIn('hubot');
+    await tick();
+    await tick();
+    expect(one('[data-testid="connect-waiting"]')).toBeNull();
+    expect(one('[data-testid="connect-done"]')?.textContent).toMatch(/GitHub — hubot is connected/);
+    copied.mockRestore();
+  });
+
+  it('the browser sign-in of Google and Meta says so, named by provider', async () => {
+    await screen((e) => {
+      e.settings.set('google', fakeOAuthSettings({ clientId: 'g' }));
+      e.secrets.set('google', 'x');
+    });
+    expect(document.body.textContent).toMatch(/One Google sign-in covers Google Analytics 4, Search Console and Google Ads/);
+    await click('connect-google');
+    expect(one('[data-testid="connect-waiting"]')?.textContent).toMatch(/Finish signing in to Google in your browser…/);
+    expect(one('[data-testid="device-code"]')).toBeNull();
+  });
+
+  it('a pasted Meta token: sent, the field emptied either way, a refusal shown under it', async () => {
+    const { engine } = await screen();
+    type('meta-token-input', 'EAAbad-but-not-accepted');
+    engine.refuse.set('connect_with_token', { kind: 'sign_in_failed', message: 'Meta says this token has expired.', field: null });
+    await click('meta-token-submit');
+    await tick();
+    expect(engine.tokens).toEqual([{ provider: 'meta', token: 'EAAbad-but-not-accepted' }]);
+    expect(input('meta-token-input').value).toBe('');
+    expect(one('[data-testid="meta-token-error"]')?.textContent).toBe('Meta says this token has expired.');
+    expect(input('meta-token-input').getAttribute('aria-invalid')).toBe('true');
+
+    type('meta-token-input', 'EAAsecretvalue');
+    await click('meta-token-submit');
+    await tick();
+    expect(engine.tokens.at(-1)?.token).toBe('EAAsecretvalue');
+    expect(input('meta-token-input').value).toBe('');
+    expect(one('[data-testid="meta-token-error"]')).toBeNull();
+    const row = one('[data-testid="connection"][data-provider="meta"]');
+    expect(row?.textContent).toMatch(/Meta/);
+    expect(one('[data-testid="connect-done"]')?.textContent).toMatch(/^\s*Meta — .+ is connected\./);
+    expect(document.body.innerHTML).not.toMatch(/EAAsecretvalue|EAAbad/);
+  });
+
+  it('settings per provider: the secret is write-only, kept when untouched, removable', async () => {
+    const { engine } = await screen((e) => {
+      e.settings.set('meta', fakeOAuthSettings({ clientId: '1234' }));
+      e.secrets.set('meta', 'the-stored-secret');
+    });
+    await click('oauth-settings-toggle');
+    expect(input('oauth-client-id').value).toBe('freshboard-sim'); // GitHub first, as before
+    await click('oauth-provider-meta');
+    expect(one('[data-testid="oauth-provider-meta"]')?.getAttribute('aria-pressed')).toBe('true');
+    expect(input('oauth-client-id').value).toBe('1234');
+    expect(input('oauth-client-secret').type).toBe('password');
+    expect(input('oauth-client-secret').value).toBe('');
+    expect(input('oauth-client-secret').placeholder).toBe('stored');
+
+    await click('oauth-save');
+    expect(engine.saved.at(-1)).toMatchObject({ provider: 'meta', settings: { clientId: '1234', clientSecret: null } });
+
+    type('oauth-client-secret', 'typed-new-secret');
+    await click('oauth-save');
+    expect(engine.saved.at(-1)?.settings.clientSecret).toBe('typed-new-secret');
+    expect(input('oauth-client-secret').value).toBe(''); // never put back
+    expect(document.body.innerHTML).not.toMatch(/typed-new-secret|the-stored-secret/);
+
+    await click('oauth-remove-secret');
+    expect(engine.saved.at(-1)?.settings.clientSecret).toBe('');
+    expect(engine.secrets.has('meta')).toBe(false);
+    expect(one('[data-testid="oauth-remove-secret"]')).toBeNull();
+    expect(input('oauth-client-secret').placeholder).not.toBe('stored');
+  });
+
+  it('Meta’s redirect port: checked here with a message by the field, and shown in the URI to register', async () => {
+    const { engine } = await screen();
+    await click('oauth-settings-toggle');
+    expect(one('[data-testid="oauth-redirect-port"]')).toBeNull(); // GitHub takes any port
+    await click('oauth-provider-meta');
+    // The engine reports the port in effect (its default here): the address is exact at once.
+    expect(input('oauth-redirect-port').value).toBe('47620');
+    expect(one('[data-testid="meta-redirect-uri"]')?.textContent).toBe('http://127.0.0.1:47620/callback');
+    expect(document.body.textContent).not.toContain('<port>');
+    type('oauth-redirect-port', '99');
+    await tick();
+    expect(one('[data-testid="meta-redirect-uri"]')?.textContent).toBe('http://127.0.0.1:47620/callback');
+    await click('oauth-save');
+    expect(one('[data-testid="oauth-error-redirectPort"]')?.textContent).toMatch(/1024 to 65535/);
+    expect(input('oauth-redirect-port').getAttribute('aria-invalid')).toBe('true');
+    expect(engine.count('set_oauth_settings')).toBe(0);
+
+    type('oauth-redirect-port', '53682');
+    await tick();
+    expect(one('[data-testid="meta-redirect-uri"]')?.textContent).toBe('http://127.0.0.1:53682/callback');
+    await click('oauth-save');
+    expect(one('[data-testid="oauth-error-redirectPort"]')).toBeNull();
+    expect(engine.saved.at(-1)?.settings.redirectPort).toBe(53682);
+
+    // Google takes any port: neither the field nor an address to register.
+    await click('oauth-provider-google');
+    expect(one('[data-testid="oauth-settings-form"]')?.getAttribute('data-provider')).toBe('google');
+    expect(one('[data-testid="oauth-redirect-port"]')).toBeNull();
+    expect(one('[data-testid="meta-redirect-uri"]')).toBeNull();
+  });
+
+  it('a sign-in refused for want of a client secret opens that provider’s settings, focused on the secret', async () => {
+    await screen((e) => e.settings.set('google', fakeOAuthSettings({ clientId: 'g' })));
+    await click('connect-google');
+    await tick();
+    expect(one('[data-testid="connect-error"]')?.textContent).toMatch(/client secret of your Google OAuth app/);
+    expect(one('[data-testid="oauth-provider-google"]')?.getAttribute('aria-pressed')).toBe('true');
+    const secret = input('oauth-client-secret');
+    expect(secret.getAttribute('aria-invalid')).toBe('true');
+    expect(document.activeElement).toBe(secret);
+    expect(input('oauth-client-id').getAttribute('aria-invalid')).toBe('false');
+  });
+
+  it('an expiring grant says when it ends and offers a browser Reconnect; it raises no alarm banner', async () => {
+    const renewBy = Date.UTC(2026, 3, 2, 12);
+    const { engine } = await screen((e) => {
+      e.settings.set('meta', fakeOAuthSettings({ clientId: '1234' }));
+      e.secrets.set('meta', 'x');
+      e.add({ provider: 'google', accountLabel: 'ana@acme.test' });
+      e.add({ provider: 'meta', accountLabel: 'Ana Ads', status: 'expiring', expiresAt: renewBy, renewBy });
+    });
+    const [google, meta] = all('[data-testid="connection"]');
+    expect(google.querySelector('.provider')?.textContent).toBe('Google');
+    expect(google.querySelector('[data-testid="connection-note"]')).toBeNull(); // renews itself
+    expect(meta.querySelector('.provider')?.textContent).toBe('Meta');
+    expect(meta.querySelector('[data-testid="connection-status"]')?.textContent).toBe('Expiring soon');
+    const note = meta.querySelector('[data-testid="connection-note"]')!;
+    expect(note.textContent?.trim()).toBe(`Ends ${exactDay(renewBy)} — reconnect to keep syncing`);
+    expect(note.getAttribute('title')).toBe(exactTime(renewBy));
+    expect(note.classList.contains('ending')).toBe(true);
+    const reconnect = meta.querySelector<HTMLButtonElement>('[data-testid="reconnect-connection"]')!;
+    expect(reconnect.classList.contains('quiet')).toBe(false);
+    expect(one('[data-testid="reauth-banner"]')).toBeNull();
+
+    reconnect.click();
+    await tick();
+    expect(engine.begun).toEqual([{ provider: 'meta', reconnect: 2, method: 'browser' }]);
+    engine.signIn();
+    await tick();
+    await tick();
+    expect(one('[data-testid="connect-done"]')?.textContent).toMatch(/Meta — Ana Ads is connected again/);
+    expect(all('[data-testid="connection"]').map((r) => r.dataset.status)).toEqual(['ok', 'ok']);
+    // Renewed for another 60 days: calmly, until when.
+    const renewed = all('[data-testid="connection"]')[1].querySelector('[data-testid="connection-note"]')!;
+    expect(renewed.textContent?.trim()).toBe(`Sign-in lasts until ${exactDay(renewBy + META_GRANT_MS)}`);
+    expect(renewed.classList.contains('ending')).toBe(false);
+  });
+
+  it('says until when a sign-in lasts only when it cannot renew itself, and an old-style expiring one still warns', async () => {
+    const renewBy = Date.UTC(2026, 5, 1, 12);
+    await screen((e) => {
+      e.add({ provider: 'meta', accountLabel: 'Ana Ads', renewBy, expiresAt: renewBy });
+      e.add({ accountLabel: 'octocat', expiresAt: renewBy }); // an access token refreshed by itself
+      e.add({ provider: 'meta', accountLabel: 'Old Ads', status: 'needs_reauth', renewBy: renewBy - META_GRANT_MS });
+      e.add({ provider: 'meta', accountLabel: 'No date', status: 'expiring' });
+    });
+    const notes = all('[data-testid="connection"]').map((row) => row.querySelector('[data-testid="connection-note"]')?.textContent?.trim() ?? null);
+    expect(notes).toEqual([
+      `Sign-in lasts until ${exactDay(renewBy)}`,
+      null,
+      null, // stopped already: the badge and the banner say so
+      'Ends soon — reconnect to keep syncing',
+    ]);
+  });
+});
+
 describe('Add source on a connection', () => {
   it('offers the connections for GitHub, hides the token, and keeps the token path', async () => {
     const engine = new FakeClientEngine();
     const connectionsEngine = new FakeConnectionsEngine();
     connectionsEngine.add({ id: 7 });
+    // Signed in, working, but no GitHub: never offered for a repository.
+    connectionsEngine.add({ id: 8, provider: 'google', accountLabel: 'ana@acme.test' });
+    connectionsEngine.add({ id: 9, provider: 'meta', accountLabel: 'Ana Ads' });
     const connections = new ConnectionsView(connectionsEngine);
     await connections.open();
     const view = new ClientView({ id: 1, name: 'Acme', archived: false, createdAt: 0, updatedAt: 0 }, engine, new FakeScheduleEngine(), new FakeClock(), connections);
@@ -372,7 +586,7 @@ describe('Add source on a connection', () => {
 describe('ClientPage reconnect banner', () => {
   it('shows the connections of its sources that need reconnecting, and the reconnect flow in place', async () => {
     const connectionsEngine = new FakeConnectionsEngine();
-    connectionsEngine.settings.set('github', { clientId: 'freshboard-sim', authUrl: null, tokenUrl: null, apiBaseUrl: null });
+    connectionsEngine.settings.set('github', fakeOAuthSettings({ clientId: 'freshboard-sim' }));
     connectionsEngine.add({ status: 'needs_reauth', clients: ['Acme'] });
     connectionsEngine.add({ accountLabel: 'hubot', status: 'needs_reauth', clients: ['Globex'] });
     const connections = new ConnectionsView(connectionsEngine);
@@ -388,7 +602,7 @@ describe('ClientPage reconnect banner', () => {
     expect(banner?.textContent).not.toMatch(/hubot/);
 
     await click('reauth-reconnect');
-    expect(connectionsEngine.begun).toEqual([{ provider: 'github', reconnect: 1 }]);
+    expect(connectionsEngine.begun).toEqual([{ provider: 'github', reconnect: 1, method: 'browser' }]);
     expect(one('[data-testid="reauth-banner"] [data-testid="connect-waiting"]')).not.toBeNull();
     expect(one('[data-testid="connect-url"]')?.getAttribute('href')).toMatch(/^https:\/\/github\.test\/login\/oauth\/authorize/);
 

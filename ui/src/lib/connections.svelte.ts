@@ -1,54 +1,111 @@
 // View logic of connections: one sign-in (or key) at a provider, shared by the sources of any
 // number of clients. The list is always re-read from the engine (after a change, and on its
-// connection_changed events); the sign-in itself runs in the system browser, opened by Rust,
-// while this waits on finish_connect and offers the address again and a Cancel.
+// connection_changed events). A sign-in runs in the system browser, opened by Rust, or (GitHub's
+// device flow) on a page the person opens to type a code; either way this waits on
+// finish_connect and offers the address again and a Cancel. A Meta system-user token is
+// pasted instead and handed over at once.
 import {
   toCommandError,
+  type AccountProvider,
   type Connection,
   type ConnectionsApi,
   type EngineEvent,
   type OAuthSettings,
   type PendingConnect,
   type Provider,
+  type SignInMethod,
 } from './api';
 
-/** Providers that connect by signing in in the browser. Stripe connects with an API key in
- * the add-source form instead. */
-export const OAUTH_PROVIDERS = ['github'] as const satisfies readonly Provider[];
+/** Providers that connect by signing in, each with an OAuth app of its own in Settings.
+ * Stripe connects with an API key in the add-source form instead. */
+export const OAUTH_PROVIDERS = ['github', 'google', 'meta'] as const satisfies readonly AccountProvider[];
 export type OAuthProvider = (typeof OAUTH_PROVIDERS)[number];
 
-/** Where a sign-in is. `reconnect` is the connection being renewed, null for a new one. */
+export function isOAuthProvider(provider: AccountProvider): provider is OAuthProvider {
+  return (OAUTH_PROVIDERS as readonly AccountProvider[]).includes(provider);
+}
+
+/** The settings fields a refused sign-in can name: the app is not set up yet. */
+export type AppField = 'clientId' | 'clientSecret';
+
+export function isAppField(field: string | null): field is AppField {
+  return field === 'clientId' || field === 'clientSecret';
+}
+
+/** Where a sign-in is. `reconnect` is the connection being renewed, null for a new one.
+ * While waiting, `userCode` is the code to type at `url` (device flow), else null. */
 export type ConnectFlow =
   | { state: 'idle' }
-  | { state: 'starting'; provider: Provider; reconnect: number | null }
-  | { state: 'waiting'; provider: Provider; reconnect: number | null; id: number; url: string }
-  | { state: 'done'; provider: Provider; reconnect: number | null; connection: Connection }
-  | { state: 'error'; provider: Provider; reconnect: number | null; message: string; field: string | null };
+  | { state: 'starting'; provider: AccountProvider; reconnect: number | null; method: SignInMethod }
+  | {
+      state: 'waiting';
+      provider: AccountProvider;
+      reconnect: number | null;
+      method: SignInMethod;
+      id: number;
+      url: string;
+      userCode: string | null;
+    }
+  | { state: 'done'; provider: AccountProvider; reconnect: number | null; connection: Connection }
+  | { state: 'error'; provider: AccountProvider; reconnect: number | null; message: string; field: string | null };
 
-/** A connection new GitHub sources can be added on: signed in, working, and not the demo's. */
+/** A connection new sources of `provider` can be added on: signed in, working, not the demo's.
+ * Only a GitHub connection serves GitHub sources, so Google and Meta ones never match here. */
 export function canAddSourcesOn(c: Connection, provider: Provider): boolean {
   return c.provider === provider && c.authKind === 'oauth' && !c.demo && (c.status === 'ok' || c.status === 'expiring');
 }
 
 const blankToNull = (text: string) => (text.trim() === '' ? null : text.trim());
 
+/** The loopback ports an app may register: above the privileged ones. */
+export const MIN_PORT = 1024;
+export const MAX_PORT = 65535;
+
+/** The port as typed: null when empty (the engine's default), NaN when it is no usable port. */
+export function parsePort(text: string): number | null {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  const port = /^\d+$/.test(trimmed) ? Number(trimmed) : NaN;
+  return port >= MIN_PORT && port <= MAX_PORT ? port : NaN;
+}
+
 /** One provider's OAuth app settings, as typed. Empty fields are saved as "not set" (the
- * provider's public endpoints, or a client id built into the app). */
+ * provider's public endpoints, or a client id built into the app). The client secret is
+ * write-only: the input starts empty, is emptied again once sent, and `hasClientSecret` (from
+ * the engine) is all that is ever known about the stored one. */
 export class OAuthSettingsForm {
   clientId = $state('');
+  /** A new secret being typed; empty means "keep the stored one". Never filled from the engine. */
+  clientSecret = $state('');
+  hasClientSecret = $state(false);
   authUrl = $state('');
   tokenUrl = $state('');
   apiBaseUrl = $state('');
+  /** As typed (Meta only); checked before saving. */
+  redirectPort = $state('');
+  /** The loopback port in effect, as the engine last reported it (Meta: the saved one, else its
+   * default); null for an app that takes any port (GitHub, Google) or before it is read. */
+  effectivePort = $state<number | null>(null);
+  /** The exact redirect address to register with the app: at the port typed, when it is a
+   * usable one, else at the port in effect. Null when the app has no fixed port. */
+  redirectUri = $derived.by(() => {
+    const typed = parsePort(this.redirectPort);
+    const port = typed === null || Number.isNaN(typed) ? this.effectivePort : typed;
+    return port === null ? null : `http://127.0.0.1:${port}/callback`;
+  });
   /** The stored settings have been read; until then the inputs are not shown, so nothing
    * typed can be overwritten by a late answer. */
   loaded = $state(false);
   busy = $state(false);
   error = $state<string | null>(null);
-  /** The field the engine named with `error` ('url', 'clientId'), if any. */
+  /** The field the error names ('url', 'clientId', 'clientSecret', 'redirectPort'), if any. */
   errorField = $state<string | null>(null);
   saved = $state(false);
-  /** A sign-in was refused for want of a client id: the input is marked until saved. */
-  clientIdMissing = $state(false);
+  /** A sign-in was refused for want of this field: the input is marked until it is saved. */
+  missing = $state<AppField | null>(null);
+  /** Bumped each time a refused sign-in asks for `missing`, so its input takes the focus again
+   * even when it was already the marked one. */
+  focusTicket = $state(0);
   private reading: Promise<void> | null = null;
 
   constructor(
@@ -66,9 +123,12 @@ export class OAuthSettingsForm {
     try {
       const settings = await this.api.getOAuthSettings(this.provider);
       this.clientId = settings.clientId ?? '';
+      this.hasClientSecret = settings.hasClientSecret;
       this.authUrl = settings.authUrl ?? '';
       this.tokenUrl = settings.tokenUrl ?? '';
       this.apiBaseUrl = settings.apiBaseUrl ?? '';
+      this.effectivePort = settings.redirectPort;
+      this.redirectPort = settings.redirectPort === null ? '' : String(settings.redirectPort);
     } catch (e) {
       // The form still opens (empty), so settings can be entered anyway.
       this.error = toCommandError(e).message;
@@ -78,28 +138,114 @@ export class OAuthSettingsForm {
     }
   }
 
-  async save(): Promise<boolean> {
+  /** After an empty port was saved: the engine's default is now in effect; it alone knows
+   * which, so it is asked, and shown in the field unless something was typed there since. */
+  private async readDefaultPort(): Promise<void> {
+    try {
+      const port = (await this.api.getOAuthSettings(this.provider)).redirectPort;
+      this.effectivePort = port;
+      if (this.redirectPort.trim() === '' && port !== null) this.redirectPort = String(port);
+    } catch (e) {
+      // Saved all the same; the address waits for a port rather than show a stale one.
+      console.warn('get_oauth_settings failed', toCommandError(e).message);
+      this.effectivePort = null;
+    }
+  }
+
+  /** Marks `field` as the one a sign-in needs, and asks for the focus on it. */
+  markMissing(field: AppField): void {
+    this.missing = field;
+    this.focusTicket++;
+  }
+
+  /** Saves what is typed; a typed secret replaces the stored one. */
+  save(): Promise<boolean> {
+    const secret = this.clientSecret.trim();
+    return this.send(secret === '' ? null : secret);
+  }
+
+  /** Removes the stored secret (saving the other fields as typed with it). */
+  removeSecret(): Promise<boolean> {
+    return this.send('');
+  }
+
+  private async send(clientSecret: string | null): Promise<boolean> {
     if (this.busy) return false;
-    this.busy = true;
     this.error = null;
     this.errorField = null;
     this.saved = false;
+    const redirectPort = parsePort(this.redirectPort);
+    if (Number.isNaN(redirectPort)) {
+      this.error = `Enter a port from ${MIN_PORT} to ${MAX_PORT}, or leave it empty for the default.`;
+      this.errorField = 'redirectPort';
+      return false;
+    }
+    this.busy = true;
     const settings: OAuthSettings = {
       clientId: blankToNull(this.clientId),
+      clientSecret,
+      hasClientSecret: this.hasClientSecret, // ignored by the engine
       authUrl: blankToNull(this.authUrl),
       tokenUrl: blankToNull(this.tokenUrl),
       apiBaseUrl: blankToNull(this.apiBaseUrl),
+      redirectPort,
     };
     try {
       await this.api.setOAuthSettings(this.provider, settings);
       this.saved = true;
-      if (settings.clientId !== null) this.clientIdMissing = false;
+      if (clientSecret !== null) this.hasClientSecret = clientSecret !== '';
+      // Handed over to the keyring: the typed secret does not stay in the page.
+      this.clientSecret = '';
+      if (this.missing === 'clientId' && settings.clientId !== null) this.missing = null;
+      if (this.missing === 'clientSecret' && this.hasClientSecret) this.missing = null;
+      if (redirectPort !== null) this.effectivePort = redirectPort;
+      else if (this.effectivePort !== null) await this.readDefaultPort();
       return true;
     } catch (e) {
+      // What was typed stays to be corrected (the secret too: the input never shows it).
       const error = toCommandError(e);
       this.error = error.message;
       this.errorField = error.field;
       return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+/** The "paste a token" form (a Meta system-user token). The token only lives in `token` until
+ * it is sent, and is dropped as it is sent, whatever the answer. */
+export class TokenForm {
+  /** Bound to a password input, never rendered. */
+  token = $state('');
+  busy = $state(false);
+  error = $state<string | null>(null);
+
+  constructor(
+    private view: ConnectionsView,
+    readonly provider: AccountProvider,
+  ) {}
+
+  async submit(): Promise<Connection | null> {
+    if (this.busy) return null;
+    const token = this.token.trim();
+    this.token = '';
+    this.error = null;
+    if (token === '') {
+      this.error = 'Paste the token first.';
+      return null;
+    }
+    if (this.view.busy) {
+      // The button waits for a sign-in under way; this only happens when called directly.
+      this.error = 'Finish or cancel the sign-in under way first.';
+      return null;
+    }
+    this.busy = true;
+    try {
+      return await this.view.connectWithToken(this.provider, token);
+    } catch (e) {
+      this.error = toCommandError(e).message;
+      return null;
     } finally {
       this.busy = false;
     }
@@ -114,15 +260,18 @@ export class ConnectionsView {
   /** A failed action on the list (disconnecting). */
   notice = $state<string | null>(null);
   flow = $state.raw<ConnectFlow>({ state: 'idle' });
-  /** The OAuth app settings form is open. */
+  /** The OAuth app settings are open, on `settingsProvider`'s app. */
   settingsOpen = $state(false);
+  settingsProvider = $state<OAuthProvider>('github');
   confirmingDisconnect = $state<number | null>(null);
   /** The "Keep the synced data" box of the disconnect question; checked by default. */
   keepData = $state(true);
   disconnecting = $state(false);
   readonly settings: Record<OAuthProvider, OAuthSettingsForm>;
+  /** Meta Ads through a system user of the business: no sign-in, a token that does not expire. */
+  readonly metaToken: TokenForm;
 
-  /** A sign-in is starting or waiting for the browser: Connect buttons wait for it. */
+  /** A sign-in is starting or waiting for the person: Connect buttons wait for it. */
   busy = $derived(this.flow.state === 'starting' || this.flow.state === 'waiting');
   needsReauth = $derived(this.connections.filter((c) => c.status === 'needs_reauth'));
 
@@ -136,7 +285,12 @@ export class ConnectionsView {
   private applied = 0;
 
   constructor(private api: ConnectionsApi) {
-    this.settings = { github: new OAuthSettingsForm(api, 'github') };
+    this.settings = {
+      github: new OAuthSettingsForm(api, 'github'),
+      google: new OAuthSettingsForm(api, 'google'),
+      meta: new OAuthSettingsForm(api, 'meta'),
+    };
+    this.metaToken = new TokenForm(this, 'meta');
   }
 
   /** Subscribes to engine events and reads the list; lives as long as the window. */
@@ -190,42 +344,55 @@ export class ConnectionsView {
     return this.needsReauth.filter((c) => c.clients.includes(clientName) || connectionIds.includes(c.id));
   }
 
-  settingsFor(provider: Provider): OAuthSettingsForm | null {
-    return (OAUTH_PROVIDERS as readonly Provider[]).includes(provider) ? this.settings[provider as OAuthProvider] : null;
+  settingsFor(provider: AccountProvider): OAuthSettingsForm | null {
+    return isOAuthProvider(provider) ? this.settings[provider] : null;
   }
 
   toggleSettings(): void {
     this.settingsOpen = !this.settingsOpen;
-    if (this.settingsOpen) void this.settings.github.load();
+    if (this.settingsOpen) void this.settings[this.settingsProvider].load();
   }
 
-  async saveSettings(provider: OAuthProvider): Promise<boolean> {
-    const saved = await this.settings[provider].save();
-    // The sign-in that was refused for want of a client id can simply be tried again now.
-    if (saved && this.flow.state === 'error' && this.flow.field === 'clientId' && this.flow.provider === provider) {
+  /** Shows `provider`'s app in the open settings. */
+  chooseSettings(provider: OAuthProvider): void {
+    this.settingsProvider = provider;
+    void this.settings[provider].load();
+  }
+
+  async saveSettings(provider: OAuthProvider, removeSecret = false): Promise<boolean> {
+    const form = this.settings[provider];
+    const saved = await (removeSecret ? form.removeSecret() : form.save());
+    // The sign-in that was refused for want of the app's settings can simply be tried again now.
+    const flow = this.flow;
+    if (saved && flow.state === 'error' && isAppField(flow.field) && flow.provider === provider) {
       this.flow = { state: 'idle' };
     }
     return saved;
   }
 
-  /** Signs in at `provider` in the system browser, or renews connection `reconnect`'s grant.
-   * Resolves to the connection, or null when it failed or was cancelled (`flow` says which). */
-  async connect(provider: Provider, reconnect: number | null = null): Promise<Connection | null> {
+  /** Signs in at `provider`, or renews connection `reconnect`'s grant: in the system browser,
+   * or with a code typed on the provider's page ('device_code', GitHub). Resolves to the
+   * connection, or null when it failed or was cancelled (`flow` says which). */
+  async connect(
+    provider: AccountProvider,
+    reconnect: number | null = null,
+    method: SignInMethod = 'browser',
+  ): Promise<Connection | null> {
     if (this.busy) return null;
     const attempt = ++this.attempt;
     const current = () => attempt === this.attempt;
     this.notice = null;
-    this.flow = { state: 'starting', provider, reconnect };
+    this.flow = { state: 'starting', provider, reconnect, method };
 
     let pending: PendingConnect;
     try {
-      pending = await this.api.beginConnect(provider, reconnect);
+      pending = await this.api.beginConnect(provider, reconnect, method);
     } catch (e) {
       const error = toCommandError(e);
       if (current()) {
         this.flow = { state: 'error', provider, reconnect, message: error.message, field: error.field };
-        // No OAuth app configured: the form where it goes is opened, its field marked.
-        if (error.field === 'clientId') this.showSettings(provider);
+        // The OAuth app is not set up: its settings are opened on the field that is missing.
+        if (isAppField(error.field)) this.showSettings(provider, error.field);
       }
       return null;
     }
@@ -235,7 +402,15 @@ export class ConnectionsView {
       return null;
     }
 
-    this.flow = { state: 'waiting', provider, reconnect, id: pending.id, url: pending.url };
+    this.flow = {
+      state: 'waiting',
+      provider,
+      reconnect,
+      method: pending.method,
+      id: pending.id,
+      url: pending.url,
+      userCode: pending.userCode,
+    };
     try {
       const connection = await this.api.finishConnect(pending.id);
       if (current()) this.flow = { state: 'done', provider, reconnect, connection };
@@ -250,6 +425,18 @@ export class ConnectionsView {
       }
       return null;
     }
+  }
+
+  /** Makes a connection from a pasted token (see TokenForm, which shows what is refused).
+   * Rejects with the engine's error; a sign-in under way is not disturbed (the forms wait). */
+  async connectWithToken(provider: AccountProvider, token: string): Promise<Connection | null> {
+    if (this.busy) return null;
+    this.notice = null;
+    const connection = await this.api.connectWithToken(provider, token);
+    // A sign-in started meanwhile keeps its panel; otherwise this is the latest outcome.
+    if (!this.busy) this.flow = { state: 'done', provider, reconnect: null, connection };
+    await this.load();
+    return connection;
   }
 
   /** Stops the sign-in under way, quietly: the flow is idle at once, whatever it answers. */
@@ -299,11 +486,11 @@ export class ConnectionsView {
     }
   }
 
-  private showSettings(provider: Provider): void {
-    const form = this.settingsFor(provider);
-    if (!form) return;
+  private showSettings(provider: AccountProvider, field: AppField): void {
+    if (!isOAuthProvider(provider)) return;
     this.settingsOpen = true;
-    form.clientIdMissing = true;
-    void form.load();
+    this.settingsProvider = provider;
+    this.settings[provider].markMissing(field);
+    void this.settings[provider].load();
   }
 }

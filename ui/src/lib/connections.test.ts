@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { AddSourceForm, TOKEN_CHOICE } from './addSource.svelte';
 import { ClientView } from './client.svelte';
 import { ConnectionsView } from './connections.svelte';
-import { FakeClientEngine, FakeClock, FakeConnectionsEngine, FakeScheduleEngine, fakeConnection, settle } from './fakes';
+import { FakeClientEngine, FakeClock, FakeConnectionsEngine, FakeScheduleEngine, deferred, fakeConnection, fakeOAuthSettings, META_DEFAULT_PORT, settle } from './fakes';
 
-const GITHUB_APP = { clientId: 'freshboard-sim', authUrl: null, tokenUrl: null, apiBaseUrl: null };
+const GITHUB_APP = fakeOAuthSettings({ clientId: 'freshboard-sim' });
 
 async function opened(setup: (engine: FakeConnectionsEngine) => void = () => {}) {
   const engine = new FakeConnectionsEngine();
@@ -43,8 +43,8 @@ describe('ConnectionsView', () => {
     expect(view.busy).toBe(true);
     await settle();
     expect(view.flow).toEqual({
-      state: 'waiting', provider: 'github', reconnect: null, id: 1,
-      url: 'https://github.test/login/oauth/authorize?client_id=app&state=s1',
+      state: 'waiting', provider: 'github', reconnect: null, method: 'browser', id: 1,
+      url: 'https://github.test/login/oauth/authorize?client_id=app&state=s1', userCode: null,
     });
     expect(await view.connect('github')).toBeNull(); // one sign-in at a time
     expect(engine.count('begin_connect')).toBe(1);
@@ -101,7 +101,7 @@ describe('ConnectionsView', () => {
     const { view, engine } = await opened((e) => e.add({ status: 'needs_reauth', clients: ['Acme'] }));
     const connecting = view.connect('github', 1);
     await settle();
-    expect(engine.begun).toEqual([{ provider: 'github', reconnect: 1 }]);
+    expect(engine.begun).toEqual([{ provider: 'github', reconnect: 1, method: 'browser' }]);
     expect(view.flow).toMatchObject({ state: 'waiting', reconnect: 1 });
     engine.signIn();
     await connecting;
@@ -118,18 +118,18 @@ describe('ConnectionsView', () => {
     const form = view.settings.github;
     await settle();
     expect(form.loaded).toBe(true);
-    expect(form.clientIdMissing).toBe(true);
+    expect(form.missing).toBe('clientId');
 
     form.clientId = '  freshboard-sim ';
     expect(await view.saveSettings('github')).toBe(true);
-    expect(engine.settings.get('github')).toEqual({ clientId: 'freshboard-sim', authUrl: null, tokenUrl: null, apiBaseUrl: null });
-    expect(form.clientIdMissing).toBe(false);
+    expect(engine.saved.at(-1)).toEqual({ provider: 'github', settings: fakeOAuthSettings({ clientId: 'freshboard-sim' }) });
+    expect(form.missing).toBeNull();
     expect(view.flow.state).toBe('idle');
   });
 
   it('settings: loads what is stored, a refused address stays inline and nothing is saved', async () => {
     const { view, engine } = await opened((e) =>
-      e.settings.set('github', { clientId: 'abc', authUrl: null, tokenUrl: null, apiBaseUrl: 'https://ghe.example.com/api/v3' }),
+      e.settings.set('github', fakeOAuthSettings({ clientId: 'abc', apiBaseUrl: 'https://ghe.example.com/api/v3' })),
     );
     view.toggleSettings();
     await settle();
@@ -184,8 +184,199 @@ describe('ConnectionsView', () => {
       e.add({ accountLabel: 'stale', status: 'needs_reauth' });
       e.add({ provider: 'stripe', authKind: 'api_key', accountLabel: 'acct_1' });
       e.add({ accountLabel: 'pat', authKind: 'token' });
+      e.add({ provider: 'google', accountLabel: 'ana@acme.test' });
+      e.add({ provider: 'meta', accountLabel: 'Ana Ads', status: 'expiring' });
+      e.add({ accountLabel: 'ending', status: 'expiring' });
     });
-    expect(view.usable('github').map((c) => c.accountLabel)).toEqual(['octocat']);
+    // An expiring grant still works; a Google or Meta one never reads GitHub.
+    expect(view.usable('github').map((c) => c.accountLabel)).toEqual(['octocat', 'ending']);
+  });
+
+  it('device flow: waits with the code and page the engine handed out, opens nothing, then connects', async () => {
+    const { view, engine } = await opened();
+    const connecting = view.connect('github', null, 'device_code');
+    expect(view.flow).toMatchObject({ state: 'starting', method: 'device_code' });
+    await settle();
+    expect(engine.begun).toEqual([{ provider: 'github', reconnect: null, method: 'device_code' }]);
+    const pending = engine.pending[0];
+    expect(pending.userCode).not.toBeNull();
+    expect(view.flow).toEqual({
+      state: 'waiting', provider: 'github', reconnect: null, method: 'device_code', id: pending.id,
+      url: pending.url, userCode: pending.userCode,
+    });
+    expect(view.busy).toBe(true);
+
+    engine.signIn('hubot');
+    expect((await connecting)?.accountLabel).toBe('hubot');
+    expect(view.flow).toMatchObject({ state: 'done', connection: { provider: 'github', accountLabel: 'hubot' } });
+    expect(view.connections.map((c) => c.accountLabel)).toEqual(['hubot']);
+  });
+
+  it('a Google sign-in refused for want of a client secret opens Google’s settings on that field', async () => {
+    const { view, engine } = await opened((e) => e.settings.set('google', fakeOAuthSettings({ clientId: 'abc.apps.googleusercontent.com' })));
+    expect(await view.connect('google')).toBeNull();
+    expect(view.flow).toMatchObject({ state: 'error', provider: 'google', field: 'clientSecret' });
+    expect(view.settingsOpen).toBe(true);
+    expect(view.settingsProvider).toBe('google');
+    const form = view.settings.google;
+    expect(form.missing).toBe('clientSecret');
+    const ticket = form.focusTicket;
+    await settle();
+    expect(form.clientId).toBe('abc.apps.googleusercontent.com');
+    expect(view.settings.github.missing).toBeNull();
+
+    // Asked again: the field is asked for again (a new focus ticket).
+    await view.connect('google');
+    expect(form.focusTicket).toBeGreaterThan(ticket);
+
+    form.clientSecret = ' GOCSPX-typed ';
+    expect(await view.saveSettings('google')).toBe(true);
+    expect(engine.saved.at(-1)?.settings.clientSecret).toBe('GOCSPX-typed');
+    expect(form.clientSecret).toBe(''); // handed over, not kept
+    expect(form.hasClientSecret).toBe(true);
+    expect(form.missing).toBeNull();
+    expect(view.flow.state).toBe('idle');
+
+    void view.connect('google');
+    await settle();
+    expect(view.flow).toMatchObject({ state: 'waiting', provider: 'google', method: 'browser', userCode: null });
+  });
+
+  it('settings: the secret is never read back; untouched it is kept (null), typed it is replaced, removed it is ""', async () => {
+    const { view, engine } = await opened((e) => {
+      e.settings.set('meta', fakeOAuthSettings({ clientId: '1234', redirectPort: 53682 }));
+      e.secrets.set('meta', 'stored-app-secret');
+    });
+    view.chooseSettings('meta');
+    await settle();
+    const form = view.settings.meta;
+    expect(form.hasClientSecret).toBe(true);
+    expect(form.clientSecret).toBe('');
+    expect(form.redirectPort).toBe('53682');
+
+    expect(await view.saveSettings('meta')).toBe(true);
+    expect(engine.saved.at(-1)?.settings).toMatchObject({ clientId: '1234', clientSecret: null, redirectPort: 53682 });
+    expect(engine.secrets.get('meta')).toBe('stored-app-secret');
+
+    form.clientSecret = 'new-app-secret';
+    form.redirectPort = '';
+    expect(await view.saveSettings('meta')).toBe(true);
+    expect(engine.saved.at(-1)?.settings).toMatchObject({ clientSecret: 'new-app-secret', redirectPort: null });
+    expect(engine.secrets.get('meta')).toBe('new-app-secret');
+    expect(form.clientSecret).toBe('');
+    // Emptied, the port falls back to the engine's default, which it then reports.
+    expect(form.redirectPort).toBe(String(META_DEFAULT_PORT));
+    expect(form.redirectUri).toBe(`http://127.0.0.1:${META_DEFAULT_PORT}/callback`);
+
+    expect(await view.saveSettings('meta', true)).toBe(true);
+    expect(engine.saved.at(-1)?.settings.clientSecret).toBe('');
+    expect(engine.secrets.has('meta')).toBe(false);
+    expect(form.hasClientSecret).toBe(false);
+  });
+
+  it('settings: Meta’s redirect address is always exact: the port in effect, or the one typed once it is usable', async () => {
+    const { view, engine } = await opened();
+    view.chooseSettings('meta');
+    view.chooseSettings('google');
+    await settle();
+    const meta = view.settings.meta;
+    // Nothing saved yet: the engine reports its default port, not null.
+    expect(meta.effectivePort).toBe(META_DEFAULT_PORT);
+    expect(meta.redirectPort).toBe('47620');
+    expect(meta.redirectUri).toBe('http://127.0.0.1:47620/callback');
+
+    meta.redirectPort = '8x';
+    expect(meta.redirectUri).toBe('http://127.0.0.1:47620/callback'); // not a port: still the one in effect
+    meta.redirectPort = '';
+    expect(meta.redirectUri).toBe('http://127.0.0.1:47620/callback');
+    meta.redirectPort = '53682';
+    expect(meta.redirectUri).toBe('http://127.0.0.1:53682/callback');
+    expect(await view.saveSettings('meta')).toBe(true);
+    expect(meta.effectivePort).toBe(53682);
+    expect(engine.count('get_oauth_settings')).toBe(2); // a saved port is known without asking
+
+    // Google and GitHub take any loopback port: no port, no address, whatever the form holds.
+    const google = view.settings.google;
+    expect(google.effectivePort).toBeNull();
+    expect(google.redirectPort).toBe('');
+    expect(google.redirectUri).toBeNull();
+    expect(await view.saveSettings('google')).toBe(true);
+    expect(engine.saved.at(-1)?.settings.redirectPort).toBeNull();
+    expect(engine.count('get_oauth_settings')).toBe(2);
+  });
+
+  it('settings: a redirect port out of range is refused here, by its field, and nothing is sent', async () => {
+    const { view, engine } = await opened();
+    view.chooseSettings('meta');
+    await settle();
+    const form = view.settings.meta;
+    for (const typed of ['80', '65536', '8080x', '-1']) {
+      form.redirectPort = typed;
+      expect(await view.saveSettings('meta'), typed).toBe(false);
+      expect(form.errorField).toBe('redirectPort');
+      expect(form.error).toMatch(/1024 to 65535/);
+    }
+    expect(engine.count('set_oauth_settings')).toBe(0);
+
+    form.redirectPort = ' 1024 ';
+    expect(await view.saveSettings('meta')).toBe(true);
+    expect(engine.saved.at(-1)?.settings.redirectPort).toBe(1024);
+    expect(form.error).toBeNull();
+  });
+
+  it('a pasted Meta token is handed over once, dropped whatever the answer, and its refusal shown', async () => {
+    const { view, engine } = await opened();
+    const form = view.metaToken;
+
+    form.token = 'not-a-meta-token';
+    expect(await form.submit()).toBeNull();
+    expect(engine.tokens).toEqual([{ provider: 'meta', token: 'not-a-meta-token' }]);
+    expect(form.token).toBe('');
+    expect(form.error).toMatch(/did not accept this token/);
+    expect(view.connections).toEqual([]);
+
+    engine.refuse.set('connect_with_token', { kind: 'invalid_input', message: 'That token is for another app.', field: 'token' });
+    form.token = 'EAAother';
+    await form.submit();
+    expect(form.error).toBe('That token is for another app.');
+    expect(form.token).toBe('');
+
+    form.token = '   ';
+    expect(await form.submit()).toBeNull();
+    expect(form.error).toMatch(/Paste the token/);
+    expect(engine.count('connect_with_token')).toBe(2); // nothing to send
+
+    form.token = ' EAAgood ';
+    const connection = await form.submit();
+    expect(engine.tokens.at(-1)).toEqual({ provider: 'meta', token: 'EAAgood' });
+    expect(connection).toMatchObject({ provider: 'meta', authKind: 'token' });
+    expect(form.token).toBe('');
+    expect(form.error).toBeNull();
+    expect(view.flow).toMatchObject({ state: 'done', reconnect: null, connection: { id: connection!.id } });
+    expect(view.connections.map((c) => c.id)).toEqual([connection!.id]);
+  });
+
+  it('a token answer arriving during a sign-in leaves that sign-in on screen', async () => {
+    const { view, engine } = await opened();
+    const held = deferred<void>();
+    const answer = engine.connectWithToken.bind(engine);
+    engine.connectWithToken = async (provider, token) => {
+      await held.promise;
+      return answer(provider, token);
+    };
+    view.metaToken.token = 'EAAgood';
+    const pasting = view.metaToken.submit();
+    void view.connect('github');
+    await settle();
+    expect(view.flow).toMatchObject({ state: 'waiting', provider: 'github' });
+    held.resolve(); // the token's answer comes while the browser sign-in waits
+    await pasting;
+    await settle();
+    expect(view.flow).toMatchObject({ state: 'waiting', provider: 'github' });
+    expect(view.connections.map((c) => c.provider)).toEqual(['meta']);
+    engine.signIn();
+    await settle();
+    expect(view.flow).toMatchObject({ state: 'done', provider: 'github' });
   });
 });
 
@@ -247,6 +438,19 @@ describe('AddSourceForm on a connection', () => {
     await f.submit();
     expect(engine.added).toMatchObject([{ provider: 'github', repo: 'acme/website', secret: 'github_pat_x' }]);
     expect(engine.count('add_source_on_connection')).toBe(0);
+  });
+
+  it('never offers a Google or Meta connection for a GitHub repository', () => {
+    const { form: f } = form([
+      fakeConnection({ id: 5, provider: 'google', accountLabel: 'ana@acme.test' }),
+      fakeConnection({ id: 6, provider: 'meta', accountLabel: 'Ana Ads' }),
+      fakeConnection({ id: 7, accountLabel: 'octocat' }),
+    ]);
+    f.setProvider('github');
+    expect(f.connectionChoices.map((c) => c.id)).toEqual([7]);
+    expect(f.connectionId).toBe(7);
+    f.chooseConnection('5'); // not on offer: falls back to the first that is
+    expect(f.connectionId).toBe(7);
   });
 
   it('without connections GitHub asks for a token as before', () => {

@@ -1,6 +1,7 @@
 // Test doubles shared by the view-logic tests: a clock whose timers fire only when a test
 // says so, and promises a test resolves by hand to play answers out of order.
 import type {
+  AccountProvider,
   ClientApi,
   ClientFreshness,
   CommandError,
@@ -16,17 +17,18 @@ import type {
   NewWidget,
   OAuthSettings,
   PendingConnect,
-  Provider,
   Schedule,
   ScheduleApi,
   SchedulePreview,
   ScheduleSpec,
+  SignInMethod,
   Source,
   Widget,
   WidgetChange,
   WidgetView,
 } from './api';
 import type { Clock } from './clock';
+import { PROVIDER_LABEL } from './format';
 
 interface Timer {
   ms: number;
@@ -359,23 +361,43 @@ export class FakeDashboardEngine implements DashboardsApi {
 /** A connection as the engine would list it; tests override what they look at. */
 export function fakeConnection(over: Partial<Connection> = {}): Connection {
   return {
-    id: 1, provider: 'github', accountLabel: 'octocat', authKind: 'oauth', status: 'ok', expiresAt: null,
+    id: 1, provider: 'github', accountLabel: 'octocat', authKind: 'oauth', status: 'ok', expiresAt: null, renewBy: null,
     scopes: ['repo', 'read:user'], apiBaseUrl: null, demo: false, clients: [], ...over,
+  };
+}
+
+/** The loopback port the engine uses for Meta's redirect when none is saved. */
+export const META_DEFAULT_PORT = 47620;
+/** How long a Meta user token lasts: a reconnect renews the grant for as long again. */
+export const META_GRANT_MS = 60 * 24 * 60 * 60_000;
+
+/** An OAuth app's settings as get_oauth_settings answers them; tests override what they use. */
+export function fakeOAuthSettings(over: Partial<OAuthSettings> = {}): OAuthSettings {
+  return {
+    clientId: null, clientSecret: null, hasClientSecret: false, authUrl: null, tokenUrl: null, apiBaseUrl: null,
+    redirectPort: null, ...over,
   };
 }
 
 /** The connection commands over an in-memory list. Each finish_connect waits in `finishes`
  * until a test calls `signIn` or `fail` (the person in the browser); cancel_connect makes
  * the waiting one answer "cancelled", as the engine does. `refuse` fails the next command
- * of that name. */
+ * of that name. Client secrets live apart in `secrets` (the keyring) and are never read
+ * back; `saved` keeps every set_oauth_settings exactly as it was sent. */
 export class FakeConnectionsEngine implements ConnectionsApi {
   calls: string[] = [];
   connections: Connection[] = [];
-  settings = new Map<Provider, OAuthSettings>();
+  settings = new Map<AccountProvider, OAuthSettings>();
+  secrets = new Map<AccountProvider, string>();
+  saved: { provider: AccountProvider; settings: OAuthSettings }[] = [];
   refuse = new Map<string, CommandError>();
-  begun: { provider: Provider; reconnect: number | null }[] = [];
+  begun: { provider: AccountProvider; reconnect: number | null; method: SignInMethod }[] = [];
+  /** What begin_connect answered, in order. */
+  pending: PendingConnect[] = [];
   finishes: { id: number; answer: ReturnType<typeof deferred<Connection>> }[] = [];
   cancelled: number[] = [];
+  /** The tokens connect_with_token was given. */
+  tokens: { provider: AccountProvider; token: string }[] = [];
   disconnected: { id: number; keepData: boolean }[] = [];
   private handlers = new Set<(e: EngineEvent) => void>();
   private nextId = 1;
@@ -401,6 +423,7 @@ export class FakeConnectionsEngine implements ConnectionsApi {
     if (begun.reconnect !== null) {
       connection = this.connections.find((c) => c.id === begun.reconnect)!;
       connection.status = 'ok';
+      if (connection.renewBy !== null) connection.renewBy += META_GRANT_MS;
     } else {
       connection = this.add({ provider: begun.provider, accountLabel: login });
     }
@@ -424,28 +447,50 @@ export class FakeConnectionsEngine implements ConnectionsApi {
     this.step('list_connections');
     return this.connections.map((c) => ({ ...c, clients: [...c.clients] }));
   }
-  async getOAuthSettings(provider: Provider) {
+  async getOAuthSettings(provider: AccountProvider) {
     this.step('get_oauth_settings');
-    return { ...(this.settings.get(provider) ?? { clientId: null, authUrl: null, tokenUrl: null, apiBaseUrl: null }) };
+    const stored = this.settings.get(provider) ?? fakeOAuthSettings();
+    // The port in effect: Meta's default when none is saved; other apps take any port.
+    const redirectPort = provider === 'meta' ? (stored.redirectPort ?? META_DEFAULT_PORT) : null;
+    return { ...stored, clientSecret: null, hasClientSecret: this.secrets.has(provider), redirectPort };
   }
-  async setOAuthSettings(provider: Provider, settings: OAuthSettings) {
+  async setOAuthSettings(provider: AccountProvider, settings: OAuthSettings) {
     this.step('set_oauth_settings');
+    this.saved.push({ provider, settings: { ...settings } });
     for (const url of [settings.authUrl, settings.tokenUrl, settings.apiBaseUrl]) {
       if (url !== null && !/^https?:\/\/[^/]/.test(url)) {
         throw { kind: 'invalid_input', message: `“${url}” is not a usable OAuth address; check the provider settings.`, field: 'url' };
       }
     }
-    this.settings.set(provider, { ...settings });
+    const port = settings.redirectPort;
+    if (port !== null && (port < 1024 || port > 65535)) {
+      throw { kind: 'invalid_input', message: 'The redirect port must be from 1024 to 65535.', field: 'redirectPort' };
+    }
+    if (settings.clientSecret === '') this.secrets.delete(provider);
+    else if (settings.clientSecret !== null) this.secrets.set(provider, settings.clientSecret);
+    this.settings.set(provider, { ...settings, clientSecret: null, hasClientSecret: this.secrets.has(provider) });
     return null;
   }
-  async beginConnect(provider: Provider, reconnect: number | null): Promise<PendingConnect> {
+  async beginConnect(provider: AccountProvider, reconnect: number | null, method: SignInMethod): Promise<PendingConnect> {
     this.step('begin_connect');
+    const label = PROVIDER_LABEL[provider];
     if (!this.settings.get(provider)?.clientId) {
-      throw { kind: 'invalid_input', message: 'Enter the client id of your GitHub OAuth app in Settings first.', field: 'clientId' };
+      throw { kind: 'invalid_input', message: `Enter the client id of your ${label} OAuth app in Settings first.`, field: 'clientId' };
     }
-    this.begun.push({ provider, reconnect });
+    if (provider !== 'github' && !this.secrets.has(provider)) {
+      throw { kind: 'invalid_input', message: `Enter the client secret of your ${label} OAuth app in Settings first.`, field: 'clientSecret' };
+    }
+    if (method === 'device_code' && provider !== 'github') {
+      throw { kind: 'invalid_input', message: `${label} has no sign-in with a code.`, field: 'method' };
+    }
+    this.begun.push({ provider, reconnect, method });
     const id = this.nextSignIn++;
-    return { id, url: `https://github.test/login/oauth/authorize?client_id=app&state=s${id}` };
+    const pending: PendingConnect =
+      method === 'device_code'
+        ? { id, url: 'https://github.test/login/device', method, userCode: `WDJB-${String(1000 + id * 37)}` }
+        : { id, url: `https://${provider}.test/login/oauth/authorize?client_id=app&state=s${id}`, method, userCode: null };
+    this.pending.push(pending);
+    return { ...pending };
   }
   async finishConnect(id: number) {
     this.step('finish_connect');
@@ -460,6 +505,16 @@ export class FakeConnectionsEngine implements ConnectionsApi {
     if (at < 0) return false;
     this.finishes.splice(at, 1)[0].answer.reject({ kind: 'sign_in_failed', message: 'The sign-in was cancelled.', field: null });
     return true;
+  }
+  /** Meta accepts tokens that look like its own ("EAA…"); the account is named after it. */
+  async connectWithToken(provider: AccountProvider, token: string) {
+    this.tokens.push({ provider, token }); // sent, even when refused below
+    this.step('connect_with_token');
+    if (token.trim() === '') throw { kind: 'invalid_input', message: 'Paste the token.', field: 'token' };
+    if (!token.startsWith('EAA')) {
+      throw { kind: 'sign_in_failed', message: 'Meta did not accept this token (Invalid OAuth access token).', field: null };
+    }
+    return { ...this.add({ provider, authKind: 'token', accountLabel: `System user ${token.slice(3, 7)}`, scopes: ['ads_read'] }) };
   }
   async disconnect(id: number, keepData: boolean) {
     this.step('disconnect');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientFreshness, SourceFreshness } from './api';
-import { FRESHNESS_LABEL, clientSummary, exactTime, timeAgo, updatedText } from './format';
+import { FRESHNESS_LABEL, clientSummary, exactDay, exactTime, renewByText, timeAgo, updatedText } from './format';
 
 const NOW = Date.UTC(2026, 2, 30, 12, 0, 0);
 const MIN = 60_000;
@@ -37,6 +37,36 @@ describe('exactTime', () => {
     const text = exactTime(NOW);
     expect(text).toContain('2026');
     expect(text).toBe(new Date(NOW).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }));
+  });
+});
+
+describe('renewByText', () => {
+  // Noon UTC is 2 or 3 April in every zone, so the test pins the day whatever the machine's zone.
+  const END = Date.UTC(2026, 3, 2, 12);
+
+  it('says until when a grant that cannot renew itself lasts, in the given locale', () => {
+    const line = renewByText({ status: 'ok', renewBy: END }, 'en-GB');
+    expect(line?.text).toMatch(/^Sign-in lasts until [23] Apr 2026$/);
+    expect(line?.title).toBe(exactTime(END, 'en-GB'));
+    expect(renewByText({ status: 'ok', renewBy: END }, 'en-US')?.text).toMatch(/^Sign-in lasts until Apr [23], 2026$/);
+  });
+
+  it('in its last days says it ends and asks for a reconnect', () => {
+    expect(renewByText({ status: 'expiring', renewBy: END }, 'en-GB')?.text).toMatch(
+      /^Ends [23] Apr 2026 — reconnect to keep syncing$/,
+    );
+  });
+
+  it('says nothing when the grant renews itself, never ends, or has already stopped', () => {
+    expect(renewByText({ status: 'ok', renewBy: null })).toBeNull();
+    expect(renewByText({ status: 'expiring', renewBy: null })).toBeNull();
+    expect(renewByText({ status: 'needs_reauth', renewBy: END })).toBeNull();
+    expect(renewByText({ status: 'revoked', renewBy: END })).toBeNull();
+  });
+
+  it('shows the day alone in the runtime’s own locale by default', () => {
+    expect(exactDay(END)).toBe(new Date(END).toLocaleDateString(undefined, { dateStyle: 'medium' }));
+    expect(exactDay(END)).toContain('2026');
   });
 });
 

@@ -1,6 +1,6 @@
 // Pure wording for times and freshness, shared by the client header and the source cards.
 // Pure so it is tested without Svelte; callers pass `now` so relative times age on a tick.
-import type { AuthKind, ClientFreshness, Connection, ConnectionStatus, FreshnessState, Provider } from './api';
+import type { AccountProvider, AuthKind, ClientFreshness, Connection, ConnectionStatus, FreshnessState, Provider } from './api';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -18,8 +18,14 @@ export function timeAgo(thenMs: number, nowMs: number): string {
 }
 
 /** The exact moment in the person's own locale and zone, for tooltips. */
-export function exactTime(ms: number): string {
-  return new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+export function exactTime(ms: number, locale?: string): string {
+  return new Date(ms).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+/** The day alone, in the person's own locale and zone ("2 Apr 2026", "Apr 2, 2026"). `locale`
+ * is for tests; left out, the runtime's own is used, as by `exactTime`. */
+export function exactDay(ms: number, locale?: string): string {
+  return new Date(ms).toLocaleDateString(locale, { dateStyle: 'medium' });
 }
 
 /** Badge words, short enough for a pill. */
@@ -44,7 +50,14 @@ export const FRESHNESS_DESCRIPTION: Record<FreshnessState, string> = {
   fresh: 'Recently refreshed.',
 };
 
-export const PROVIDER_LABEL: Record<Provider, string> = { stripe: 'Stripe', github: 'GitHub' };
+/** One table for both kinds of provider: a source's (what is synced) and a connection's (who
+ * issues the sign-in; one Google sign-in serves several Google sources). */
+export const PROVIDER_LABEL: Record<Provider | AccountProvider, string> = {
+  stripe: 'Stripe',
+  github: 'GitHub',
+  google: 'Google',
+  meta: 'Meta',
+};
 
 /** "GitHub — octocat": how a connection is named everywhere. */
 export function connectionLabel(c: Pick<Connection, 'provider' | 'accountLabel'>): string {
@@ -60,10 +73,31 @@ export const CONNECTION_STATUS_LABEL: Record<ConnectionStatus, string> = {
 
 export const CONNECTION_STATUS_DESCRIPTION: Record<ConnectionStatus, string> = {
   ok: 'Signed in; Freshboard keeps the access fresh by itself.',
-  expiring: 'The access runs out soon and could not be renewed yet.',
+  expiring: 'Ends soon — reconnect to keep syncing',
   needs_reauth: 'The provider no longer accepts this sign-in. Reconnect to resume syncing its sources.',
   revoked: 'The access was withdrawn at the provider.',
 };
+
+/** The line about a grant that cannot renew itself (a Meta user token): until when it lasts,
+ * or, once `expiring` (within 7 days), that it ends and wants a reconnect. Null when there is
+ * nothing to say: it renews itself or never ends (`renewBy` null), or it has already stopped
+ * (the status badge and the reconnect banner say so). `title` is the exact moment. */
+export function renewByText(
+  c: Pick<Connection, 'status' | 'renewBy'>,
+  locale?: string,
+): { text: string; title: string } | null {
+  if (c.renewBy === null) return null;
+  const title = exactTime(c.renewBy, locale);
+  switch (c.status) {
+    case 'ok':
+      return { text: `Sign-in lasts until ${exactDay(c.renewBy, locale)}`, title };
+    case 'expiring':
+      return { text: `Ends ${exactDay(c.renewBy, locale)} — reconnect to keep syncing`, title };
+    case 'needs_reauth':
+    case 'revoked':
+      return null;
+  }
+}
 
 /** The badge colours of a connection status, borrowed from the freshness states they resemble. */
 export const CONNECTION_STATUS_BADGE: Record<ConnectionStatus, FreshnessState> = {

@@ -5,19 +5,22 @@
 //! `Credential` for the keyring; `TokenKeeper` refreshes them ahead of expiry, one refresh
 //! per connection at a time, because providers rotate refresh tokens.
 
+mod device;
 mod loopback;
 mod refresh;
 
 use std::future::Future;
 use std::time::Duration;
 
-use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicTokenResponse};
+use oauth2::basic::{BasicClient, BasicTokenResponse};
 use oauth2::{
-    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse, TokenUrl,
+    AsyncHttpClient, AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
+    ErrorResponseType, HttpClientError, HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardErrorResponse, TokenResponse, TokenUrl,
 };
 use reqwest::Url;
 
+pub use device::DeviceAuthorization;
 pub use loopback::CALLBACK_PATH;
 pub use refresh::TokenKeeper;
 
@@ -90,6 +93,9 @@ pub enum AuthError {
 
     #[error("This connection has no refresh token and its access has expired. Reconnect it.")]
     NoRefreshToken,
+
+    #[error("The code {provider} showed expired before anyone entered it. Click Connect to get a new one.")]
+    CodeExpired { provider: String },
 }
 
 impl AuthError {
@@ -107,6 +113,95 @@ pub fn token_http_client() -> reqwest::Client {
         .timeout(Duration::from_secs(30))
         .build()
         .expect("an HTTP client builds")
+}
+
+/// The HTTP client the `oauth2` crate calls token endpoints with: `token_http_client`,
+/// with providers' error quirks turned into RFC 6749 §5.2 errors so the crate reads them.
+struct TokenHttp(reqwest::Client);
+
+impl<'c> AsyncHttpClient<'c> for TokenHttp {
+    type Error = HttpClientError<reqwest::Error>;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse, Self::Error>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(token_call(&self.0, request))
+    }
+}
+
+async fn token_call(
+    http: &reqwest::Client,
+    request: HttpRequest,
+) -> Result<HttpResponse, HttpClientError<reqwest::Error>> {
+    let mut response = http.call(request).await?;
+    normalise_error(&mut response);
+    Ok(response)
+}
+
+/// GitHub answers errors with HTTP 200 and an `error` field; Meta's Graph API wraps them
+/// as `{"error": {"message", "type", "code"}}`. Both become a 400 with a standard body.
+fn normalise_error(response: &mut HttpResponse) {
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(response.body()) else {
+        return;
+    };
+    let error = &body["error"];
+    if error.is_object() {
+        let normalised = serde_json::json!({
+            "error": error["type"].as_str().unwrap_or("invalid_request"),
+            "error_description": error["message"].as_str().unwrap_or("no description"),
+        });
+        *response.body_mut() = normalised.to_string().into_bytes();
+    }
+    if error.is_string() || error.is_object() {
+        *response.status_mut() = oauth2::http::StatusCode::BAD_REQUEST;
+    }
+}
+
+/// Meta grants no refresh tokens: a sign-in's short-lived token (hours) is traded for a
+/// long-lived one (60 days), after which the person signs in again.
+pub async fn meta_long_lived(
+    app: &OAuthApp,
+    http: &reqwest::Client,
+    short: &Credential,
+    now: Millis,
+) -> Result<Credential, AuthError> {
+    let network = |detail: String| AuthError::Network {
+        provider: app.provider.clone(),
+        detail,
+    };
+    let form = [
+        ("grant_type", "fb_exchange_token"),
+        ("client_id", app.client_id.as_str()),
+        ("client_secret", app.client_secret.as_deref().unwrap_or("")),
+        ("fb_exchange_token", short.access.as_str()),
+    ];
+    let answer = http
+        .post(app.token_url.clone())
+        .header("accept", "application/json")
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| network(e.without_url().to_string()))?;
+    let status = answer.status();
+    let body = answer
+        .bytes()
+        .await
+        .map_err(|e| network(e.without_url().to_string()))?;
+    let mut response = HttpResponse::new(body.to_vec());
+    *response.status_mut() = oauth2::http::StatusCode::from_u16(status.as_u16()).unwrap_or_default();
+    normalise_error(&mut response);
+    let body = response.body();
+    let parsed: Result<BasicTokenResponse, RequestTokenError<HttpClientError<reqwest::Error>, _>> =
+        if response.status().is_success() {
+            serde_json::from_slice(body).map_err(|e| RequestTokenError::Other(e.to_string()))
+        } else {
+            match serde_json::from_slice::<oauth2::basic::BasicErrorResponse>(body) {
+                Ok(error) => Err(RequestTokenError::ServerResponse(error)),
+                Err(_) => Err(RequestTokenError::Other(format!(
+                    "its token endpoint answered {status}"
+                ))),
+            }
+        };
+    credential(app, parsed, None, now)
 }
 
 type Client = BasicClient<
@@ -207,7 +302,7 @@ impl Authorization {
         let response = client(&app, Some(&redirect_uri))?
             .exchange_code(AuthorizationCode::new(code))
             .set_pkce_verifier(verifier)
-            .request_async(http)
+            .request_async(&TokenHttp(http.clone()))
             .await;
         credential(&app, response, None, now())
     }
@@ -224,35 +319,43 @@ pub async fn refresh(
     let token = RefreshToken::new(refresh_token.to_owned());
     let response = client(app, None)?
         .exchange_refresh_token(&token)
-        .request_async(http)
+        .request_async(&TokenHttp(http.clone()))
         .await;
     credential(app, response, Some(refresh_token), now)
 }
 
-fn credential<RE: std::error::Error + 'static>(
+fn credential<RE, T>(
     app: &OAuthApp,
-    response: Result<BasicTokenResponse, RequestTokenError<RE, oauth2::basic::BasicErrorResponse>>,
+    response: Result<BasicTokenResponse, RequestTokenError<RE, StandardErrorResponse<T>>>,
     previous_refresh: Option<&str>,
     now: Millis,
-) -> Result<Credential, AuthError> {
+) -> Result<Credential, AuthError>
+where
+    RE: std::error::Error + 'static,
+    T: ErrorResponseType + std::fmt::Display,
+{
     let provider = app.provider.clone();
     let token = response.map_err(|e| match e {
         RequestTokenError::ServerResponse(err) => {
-            let description = err
-                .error_description()
-                .cloned()
-                .unwrap_or_else(|| err.error().to_string());
-            if *err.error() == BasicErrorResponseType::InvalidGrant {
-                AuthError::InvalidGrant {
+            let error = err.error().to_string();
+            let description = err.error_description().cloned().unwrap_or_else(|| error.clone());
+            match error.as_str() {
+                // GitHub says `bad_refresh_token` for a used, revoked or expired one.
+                "invalid_grant" | "bad_refresh_token" => AuthError::InvalidGrant {
                     provider,
                     description,
-                }
-            } else {
-                AuthError::Refused {
+                },
+                "access_denied" => AuthError::Denied {
                     provider,
-                    error: err.error().to_string(),
+                    error,
                     description,
-                }
+                },
+                "expired_token" => AuthError::CodeExpired { provider },
+                _ => AuthError::Refused {
+                    provider,
+                    error,
+                    description,
+                },
             }
         }
         RequestTokenError::Request(e) => AuthError::Network {

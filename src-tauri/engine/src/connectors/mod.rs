@@ -46,6 +46,15 @@ impl Provider {
         }
     }
 
+    /// Who issues the grant or key its sources use.
+    pub fn account(self) -> crate::connections::AccountProvider {
+        use crate::connections::AccountProvider;
+        match self {
+            Provider::Stripe => AccountProvider::Stripe,
+            Provider::Github => AccountProvider::Github,
+        }
+    }
+
     pub fn default_base_url(self) -> Url {
         let url = match self {
             Provider::Stripe => "https://api.stripe.com",

@@ -5,7 +5,7 @@ use sqlx::FromRow;
 
 use super::Store;
 use crate::clock::Millis;
-use crate::connections::{AuthKind, Connection, ConnectionStatus};
+use crate::connections::{AccountProvider, AuthKind, Connection, ConnectionStatus};
 use crate::connectors::Provider;
 use crate::error::{Error, InputError, Result};
 use crate::sources::Source;
@@ -18,6 +18,7 @@ struct ConnectionRow {
     auth_kind: String,
     status: String,
     expires_at: Option<Millis>,
+    renew_by: Option<Millis>,
     scopes: String,
     api_base_url: Option<String>,
     demo: bool,
@@ -29,11 +30,12 @@ impl TryFrom<ConnectionRow> for Connection {
     fn try_from(r: ConnectionRow) -> Result<Self> {
         Ok(Connection {
             id: r.id,
-            provider: Provider::parse(&r.provider).ok_or(Error::UnsupportedProvider(r.provider))?,
+            provider: AccountProvider::parse(&r.provider).ok_or(Error::UnsupportedProvider(r.provider))?,
             account_label: r.account_label,
             auth_kind: AuthKind::parse(&r.auth_kind),
             status: ConnectionStatus::parse(&r.status),
             expires_at: r.expires_at,
+            renew_by: r.renew_by,
             scopes: r.scopes.split_whitespace().map(str::to_owned).collect(),
             api_base_url: r.api_base_url,
             demo: r.demo,
@@ -47,19 +49,20 @@ impl TryFrom<ConnectionRow> for Connection {
 
 /// The clients using a connection, joined with a separator no name contains.
 const SELECT: &str =
-    "SELECT c.id, c.provider, c.account_label, c.auth_kind, c.status, c.expires_at, c.scopes, \
+    "SELECT c.id, c.provider, c.account_label, c.auth_kind, c.status, c.expires_at, c.renew_by, c.scopes, \
        c.api_base_url, c.demo, \
        (SELECT group_concat(name, char(31)) FROM (SELECT DISTINCT cl.name FROM sources s \
           JOIN clients cl ON cl.id = s.client_id WHERE s.connection_id = c.id ORDER BY cl.name)) AS clients \
      FROM connections c";
 
 pub(crate) struct NewConnection<'a> {
-    pub provider: Provider,
+    pub provider: AccountProvider,
     pub account_label: &'a str,
     pub auth_kind: AuthKind,
     pub keyring_ref: &'a str,
     pub api_base_url: Option<&'a str>,
     pub expires_at: Option<Millis>,
+    pub renew_by: Option<Millis>,
     pub scopes: &'a str,
 }
 
@@ -91,7 +94,7 @@ impl Store {
     pub(crate) async fn insert_connection(&self, new: &NewConnection<'_>, now: Millis) -> Result<i64> {
         let query = sqlx::query_scalar(
             "INSERT INTO connections (provider, account_label, auth_kind, keyring_ref, api_base_url, expires_at, \
-               scopes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+               renew_by, scopes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(new.provider.as_str())
         .bind(new.account_label)
@@ -99,6 +102,7 @@ impl Store {
         .bind(new.keyring_ref)
         .bind(new.api_base_url)
         .bind(new.expires_at)
+        .bind(new.renew_by)
         .bind(new.scopes)
         .bind(now)
         .bind(now);
@@ -113,13 +117,16 @@ impl Store {
         &self,
         id: i64,
         expires_at: Option<Millis>,
+        renew_by: Option<Millis>,
         scopes: &str,
         now: Millis,
     ) -> Result<()> {
         let query = sqlx::query(
-            "UPDATE connections SET status = 'ok', expires_at = ?, scopes = ?, updated_at = ? WHERE id = ?",
+            "UPDATE connections SET status = 'ok', expires_at = ?, renew_by = ?, scopes = ?, updated_at = ? \
+             WHERE id = ?",
         )
         .bind(expires_at)
+        .bind(renew_by)
         .bind(scopes)
         .bind(now)
         .bind(id);
@@ -181,21 +188,18 @@ impl Store {
         &self,
         client_id: i64,
         connection_id: i64,
+        provider: Provider,
         external_id: &str,
         label: &str,
         now: Millis,
     ) -> Result<Source> {
         let mut tx = self.write().await?;
-        let provider: String = sqlx::query_scalar("SELECT provider FROM connections WHERE id = ?")
-            .bind(connection_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(Error::ConnectionNotFound(connection_id))?;
+        let provider = provider.as_str();
         let exists: Option<String> = sqlx::query_scalar(
             "SELECT label FROM sources WHERE client_id = ? AND provider = ? AND external_id = ?",
         )
         .bind(client_id)
-        .bind(&provider)
+        .bind(provider)
         .bind(external_id)
         .fetch_optional(&mut *tx)
         .await?;
@@ -208,7 +212,7 @@ impl Store {
         )
         .bind(client_id)
         .bind(connection_id)
-        .bind(&provider)
+        .bind(provider)
         .bind(external_id)
         .bind(label)
         .bind(now)

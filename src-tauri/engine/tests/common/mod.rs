@@ -238,3 +238,21 @@ pub fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
         .finish();
     (logs, tracing::subscriber::set_default(subscriber))
 }
+
+/// Plays the browser in a sign-in: consent at the provider, then back to the app's
+/// loopback listener, whose page must answer 200.
+pub async fn play_browser(url: &str) {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let consent = browser.get(url).send().await.unwrap();
+    assert_eq!(
+        consent.status(),
+        reqwest::StatusCode::FOUND,
+        "the consent page redirects back"
+    );
+    let back = reqwest::Url::parse(consent.headers()["location"].to_str().unwrap()).unwrap();
+    let page = browser.get(back).send().await.unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+}

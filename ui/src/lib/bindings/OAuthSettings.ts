@@ -4,8 +4,21 @@
  * A provider's OAuth app and endpoints, from Settings. Unset fields fall back to the
  * provider's public endpoints and the client id a packager built in.
  */
-export type OAuthSettings = { clientId: string | null, authUrl: string | null, tokenUrl: string | null, 
+export type OAuthSettings = { clientId: string | null, 
+/**
+ * Write-only: a new client secret for the keyring (`""` removes it, `null` keeps
+ * what is there). Never read back.
+ */
+clientSecret: string | null, 
+/**
+ * Whether a client secret is in the keyring or built in (read-only).
+ */
+hasClientSecret: boolean, authUrl: string | null, tokenUrl: string | null, 
 /**
  * The API behind the grant (GitHub Enterprise, the simulator).
  */
-apiBaseUrl: string | null, };
+apiBaseUrl: string | null, 
+/**
+ * The fixed loopback port registered with the app (Meta demands an exact redirect URI).
+ */
+redirectPort: number | null, };

@@ -2,15 +2,19 @@
 //! clients — reconnecting a shared grant fixes every client at once. OAuth connections are
 //! made in the system browser (`auth`), their tokens kept fresh by `auth::TokenKeeper`.
 
+mod accounts;
+mod apps;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use reqwest::Url;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use ts_rs::TS;
 
-use crate::auth::{AuthError, Authorization, OAuthApp, SIGN_IN_TIMEOUT};
+pub use apps::{OAuthSettings, META_DEFAULT_PORT};
+
+use crate::auth::{self, AuthError, Authorization, DeviceAuthorization, SIGN_IN_TIMEOUT};
 use crate::clock::Millis;
 use crate::connectors::Provider;
 use crate::error::{Error, InputError, Result};
@@ -18,6 +22,57 @@ use crate::secrets::Credential;
 use crate::sources::Source;
 use crate::store::{NewConnection, SourceAccess};
 use crate::Engine;
+
+/// Who issues a connection's grant or key. One Google sign-in serves GA4, Search Console
+/// and Google Ads; one Meta sign-in serves Meta Ads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum AccountProvider {
+    Stripe,
+    Github,
+    Google,
+    Meta,
+}
+
+impl AccountProvider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountProvider::Stripe => "stripe",
+            AccountProvider::Github => "github",
+            AccountProvider::Google => "google",
+            AccountProvider::Meta => "meta",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Stripe, Self::Github, Self::Google, Self::Meta]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+
+    /// The name people know it by.
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountProvider::Stripe => "Stripe",
+            AccountProvider::Github => "GitHub",
+            AccountProvider::Google => "Google",
+            AccountProvider::Meta => "Meta",
+        }
+    }
+}
+
+/// How a sign-in reaches the provider's consent page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SignInMethod {
+    /// The system browser, answering on a loopback listener.
+    #[default]
+    Browser,
+    /// A code the person types on the provider's site from any device (GitHub).
+    DeviceCode,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -84,14 +139,19 @@ impl ConnectionStatus {
 pub struct Connection {
     #[ts(type = "number")]
     pub id: i64,
-    pub provider: Provider,
-    /// Who signed in (a GitHub login), or the account a key belongs to.
+    pub provider: AccountProvider,
+    /// Who signed in (a GitHub login, a Google email, a Meta name), or the account a key
+    /// belongs to.
     pub account_label: String,
     pub auth_kind: AuthKind,
     pub status: ConnectionStatus,
-    /// When the current access token expires (it is refreshed before then).
+    /// When the current access token expires (it is refreshed before then, when it can be).
     #[ts(type = "number | null")]
     pub expires_at: Option<Millis>,
+    /// When a person must sign in again: the end of a grant that cannot renew itself (a
+    /// Meta user token, 60 days). `null` when it renews itself or never ends.
+    #[ts(type = "number | null")]
+    pub renew_by: Option<Millis>,
     pub scopes: Vec<String>,
     pub api_base_url: Option<String>,
     pub demo: bool,
@@ -99,20 +159,21 @@ pub struct Connection {
     pub clients: Vec<String>,
 }
 
-/// A provider's OAuth app and endpoints, from Settings. Unset fields fall back to the
-/// provider's public endpoints and the client id a packager built in.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct OAuthSettings {
-    pub client_id: Option<String>,
-    pub auth_url: Option<String>,
-    pub token_url: Option<String>,
-    /// The API behind the grant (GitHub Enterprise, the simulator).
-    pub api_base_url: Option<String>,
+/// A connection whose grant ends within this long shows as `expiring`.
+const EXPIRING_WITHIN: Millis = 7 * 86_400_000;
+
+impl Connection {
+    /// `ok` becomes `expiring` when the grant ends soon and only a person can renew it.
+    fn at(mut self, now: Millis) -> Self {
+        if self.status == ConnectionStatus::Ok && self.renew_by.is_some_and(|at| at - now < EXPIRING_WITHIN) {
+            self.status = ConnectionStatus::Expiring;
+        }
+        self
+    }
 }
 
-/// A sign-in waiting for the browser: open `url`, then wait on `finish_connect(id)`.
+/// A sign-in waiting for the person: open `url` (for a device code, the page where
+/// `user_code` is typed), then wait on `finish_connect(id)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -120,12 +181,20 @@ pub struct PendingConnect {
     #[ts(type = "number")]
     pub id: u64,
     pub url: String,
+    pub method: SignInMethod,
+    /// The code to type at `url` (device flow only).
+    pub user_code: Option<String>,
+}
+
+enum Waiting {
+    Browser(Authorization),
+    Device(DeviceAuthorization),
 }
 
 pub(crate) struct PendingFlow {
-    flow: Authorization,
-    app: OAuthApp,
-    api_base_url: Option<String>,
+    waiting: Waiting,
+    provider: AccountProvider,
+    app: apps::ResolvedApp,
     reconnect: Option<i64>,
     cancelled: oneshot::Receiver<()>,
 }
@@ -146,99 +215,52 @@ impl std::fmt::Debug for SignIns {
     }
 }
 
-const GITHUB_SCOPES: &[&str] = &["repo", "read:user"];
-
-fn settings_key(provider: Provider) -> String {
-    format!("oauth.{}", provider.as_str())
-}
-
-/// The API behind a GitHub connection: its own address (Enterprise, the simulator) or GitHub's.
-fn github_api(api_base_url: Option<&str>) -> Result<Url> {
-    match api_base_url {
-        Some(url) => parse_url("API URL", url),
-        None => Ok(Provider::Github.default_base_url()),
-    }
-}
-
-fn parse_url(what: &str, url: &str) -> Result<Url> {
-    match Url::parse(url.trim()) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
-        _ => Err(InputError::BadOAuthUrl {
-            what: what.to_owned(),
-            url: url.to_owned(),
-        }
-        .into()),
-    }
+/// A keyring entry name a person can recognise in their keychain app.
+fn keyring_name(provider: AccountProvider, account: &str) -> String {
+    format!(
+        "{} — {account} ({:06x})",
+        provider.label(),
+        fastrand::u32(..0x1000000)
+    )
 }
 
 impl Engine {
-    pub async fn oauth_settings(&self, provider: Provider) -> Result<OAuthSettings> {
-        let stored = self.store.setting(&settings_key(provider)).await?;
-        Ok(stored
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default())
-    }
-
-    /// Saves a provider's OAuth app settings; bad addresses are refused and nothing saved.
-    pub async fn set_oauth_settings(&self, provider: Provider, settings: &OAuthSettings) -> Result<()> {
-        for (what, url) in [
-            ("authorization URL", &settings.auth_url),
-            ("token URL", &settings.token_url),
-            ("API URL", &settings.api_base_url),
-        ] {
-            if let Some(url) = url {
-                parse_url(what, url)?;
-            }
-        }
-        let json = serde_json::to_string(settings).expect("settings serialise");
-        self.store.put_setting(&settings_key(provider), &json).await
-    }
-
-    async fn oauth_app(&self, provider: Provider) -> Result<(OAuthApp, Option<String>)> {
-        let settings = self.oauth_settings(provider).await?;
-        let (auth_url, token_url, built_in, scopes) = match provider {
-            Provider::Github => (
-                "https://github.com/login/oauth/authorize",
-                "https://github.com/login/oauth/access_token",
-                option_env!("FRESHBOARD_GITHUB_CLIENT_ID"),
-                GITHUB_SCOPES,
-            ),
-            Provider::Stripe => return Err(InputError::NoOAuth(provider.label()).into()),
-        };
-        let client_id = settings
-            .client_id
-            .clone()
-            .filter(|c| !c.trim().is_empty())
-            .or(built_in.map(str::to_owned))
-            .ok_or(InputError::NoOAuthClient(provider.label()))?;
-        let app = OAuthApp {
-            provider: provider.label().to_owned(),
-            client_id: client_id.trim().to_owned(),
-            client_secret: None,
-            auth_url: parse_url(
-                "authorization URL",
-                settings.auth_url.as_deref().unwrap_or(auth_url),
-            )?,
-            token_url: parse_url("token URL", settings.token_url.as_deref().unwrap_or(token_url))?,
-            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-            extra: Vec::new(),
-            port: 0,
-        };
-        Ok((app, settings.api_base_url))
-    }
-
-    /// Starts a sign-in: listens on loopback and returns the consent page's address for
-    /// the system browser. `reconnect` renews an existing connection's grant in place.
-    pub async fn begin_connect(&self, provider: Provider, reconnect: Option<i64>) -> Result<PendingConnect> {
+    /// Starts a sign-in. In the browser: listens on loopback and returns the consent page's
+    /// address for the system browser. With a device code (GitHub): returns the code and
+    /// the page to type it on. `reconnect` renews an existing connection's grant in place.
+    pub async fn begin_connect(
+        &self,
+        provider: AccountProvider,
+        reconnect: Option<i64>,
+        method: SignInMethod,
+    ) -> Result<PendingConnect> {
         if let Some(id) = reconnect {
-            let connection = self.store.connection(id).await?;
-            if connection.provider != provider {
+            if self.store.connection(id).await?.provider != provider {
                 return Err(Error::ConnectionNotFound(id));
             }
         }
-        let (app, api_base_url) = self.oauth_app(provider).await?;
-        let flow = Authorization::begin(app.clone()).await?;
-        let url = flow.url.to_string();
+        if method == SignInMethod::DeviceCode && provider != AccountProvider::Github {
+            return Err(InputError::NoDeviceFlow(provider.label()).into());
+        }
+        let app = self.oauth_app(provider).await?;
+        let (waiting, url, user_code) = match method {
+            SignInMethod::Browser => {
+                let flow = Authorization::begin(app.app.clone()).await?;
+                let url = flow.url.to_string();
+                (Waiting::Browser(flow), url, None)
+            }
+            SignInMethod::DeviceCode => {
+                // GitHub serves the device endpoint beside its authorization page.
+                let device_url = app
+                    .app
+                    .auth_url
+                    .join("/login/device/code")
+                    .map_err(|_| AuthError::BadUrl(app.app.auth_url.to_string()))?;
+                let flow = DeviceAuthorization::begin(app.app.clone(), device_url, &self.token_http).await?;
+                let (url, code) = (flow.verification_uri.to_string(), flow.user_code.clone());
+                (Waiting::Device(flow), url, Some(code))
+            }
+        };
         let (cancel, cancelled) = oneshot::channel();
         let mut sign_ins = self.sign_ins.lock().expect("sign-ins");
         sign_ins.next += 1;
@@ -246,15 +268,20 @@ impl Engine {
         sign_ins.flows.insert(
             id,
             PendingFlow {
-                flow,
+                waiting,
+                provider,
                 app,
-                api_base_url,
                 reconnect,
                 cancelled,
             },
         );
         sign_ins.cancels.insert(id, cancel);
-        Ok(PendingConnect { id, url })
+        Ok(PendingConnect {
+            id,
+            url,
+            method,
+            user_code,
+        })
     }
 
     /// Stops a sign-in under way; its `finish_connect` returns `Cancelled`.
@@ -269,63 +296,123 @@ impl Engine {
         sign_ins.flows.remove(&id).is_some() || waiting
     }
 
-    /// Waits for the browser (up to 5 minutes), exchanges the code, asks the provider who
-    /// signed in, and stores the tokens in the keyring and the connection in SQLite — or,
-    /// for a reconnect, replaces the grant of the existing connection. Nothing is stored
-    /// when any step fails.
+    /// Waits for the person (up to 5 minutes in the browser; a device code's own lifetime),
+    /// exchanges the code, asks the provider who signed in, and stores the tokens in the
+    /// keyring and the connection in SQLite — or, for a reconnect, replaces the grant of
+    /// the existing connection. Nothing is stored when any step fails.
     pub async fn finish_connect(&self, id: u64) -> Result<Connection> {
         let pending = self.sign_ins.lock().expect("sign-ins").flows.remove(&id);
         let Some(pending) = pending else {
             return Err(Error::Auth(AuthError::Cancelled));
         };
         let PendingFlow {
-            flow,
+            waiting,
+            provider,
             app,
-            api_base_url,
             reconnect,
             cancelled,
         } = pending;
         let clock = self.clock.clone();
-        let outcome = flow
-            .finish(
-                &self.token_http,
-                move || clock.now_millis(),
-                SIGN_IN_TIMEOUT,
-                async {
-                    let _ = cancelled.await;
-                },
-            )
-            .await;
+        let now = move || clock.now_millis();
+        let cancelled = async {
+            let _ = cancelled.await;
+        };
+        let outcome = match waiting {
+            Waiting::Browser(flow) => {
+                flow.finish(&self.token_http, now, SIGN_IN_TIMEOUT, cancelled)
+                    .await
+            }
+            Waiting::Device(flow) => flow.finish(&self.token_http, now, cancelled).await,
+        };
         self.sign_ins.lock().expect("sign-ins").cancels.remove(&id);
-        let credential = outcome?;
-        let api = github_api(api_base_url.as_deref())?;
-        let login = self
-            .signed_in_login(&api, &credential.access, &app.provider)
-            .await?;
+        let mut credential = outcome?;
+        if provider == AccountProvider::Meta {
+            credential =
+                auth::meta_long_lived(&app.app, &self.token_http, &credential, self.clock.now_millis())
+                    .await?;
+        }
+        let label = self.account_label(provider, &app.api, &credential.access).await?;
+        let grant = Grant {
+            provider,
+            label: &label,
+            auth_kind: AuthKind::Oauth,
+            api_base_url: app.api_override.as_deref(),
+            scopes: app.app.scopes.join(" "),
+        };
+        self.store_grant(grant, &credential, reconnect).await
+    }
+
+    /// Connects with a token the person pastes (a Meta system-user token): checked with
+    /// one call to the provider and never stored when refused.
+    pub async fn connect_with_token(&self, provider: AccountProvider, token: &str) -> Result<Connection> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(InputError::EmptyToken.into());
+        }
+        if provider != AccountProvider::Meta {
+            return Err(InputError::NoPastedToken(provider.label()).into());
+        }
+        // A pasted token needs no OAuth app; only an API address override from Settings.
+        let api_override = self.oauth_settings(provider).await?.api_base_url;
+        let api = apps::connection_api(provider, api_override.as_deref())?;
+        let label = match self.account_label(provider, &api, token).await {
+            Err(Error::Auth(AuthError::Refused { description, .. })) => {
+                return Err(InputError::TokenRejected {
+                    provider: provider.label(),
+                    message: description,
+                }
+                .into())
+            }
+            other => other?,
+        };
+        let grant = Grant {
+            provider,
+            label: &label,
+            auth_kind: AuthKind::Token,
+            api_base_url: api_override.as_deref(),
+            scopes: String::new(),
+        };
+        self.store_grant(grant, &Credential::token(token.to_owned()), None)
+            .await
+    }
+
+    /// Keyring first, then SQLite; a failed insert takes its keyring entry back out.
+    async fn store_grant(
+        &self,
+        grant: Grant<'_>,
+        credential: &Credential,
+        reconnect: Option<i64>,
+    ) -> Result<Connection> {
         let now = self.clock.now_millis();
-        let scopes = app.scopes.join(" ");
+        // Without a refresh token the grant ends with its access token.
+        let renew_by = credential
+            .refresh
+            .is_none()
+            .then_some(credential.expires_at)
+            .flatten();
         let connection_id = match reconnect {
             Some(id) => {
                 let keyring_ref = self.store.connection_keyring_ref(id).await?;
-                self.secrets.set(&keyring_ref, &credential).await?;
+                self.secrets.set(&keyring_ref, credential).await?;
                 self.store
-                    .renew_connection(id, credential.expires_at, &scopes, now)
+                    .renew_connection(id, credential.expires_at, renew_by, &grant.scopes, now)
                     .await?;
                 self.snapshots.clear();
                 tracing::info!(connection = id, "connection renewed");
                 id
             }
             None => {
-                let keyring_ref = format!("{} — {login} ({:06x})", app.provider, fastrand::u32(..0x1000000));
-                self.secrets.set(&keyring_ref, &credential).await?;
+                let keyring_ref = keyring_name(grant.provider, grant.label);
+                self.secrets.set(&keyring_ref, credential).await?;
                 let new = NewConnection {
-                    provider: Provider::Github,
-                    account_label: &login,
-                    auth_kind: AuthKind::Oauth,
+                    provider: grant.provider,
+                    account_label: grant.label,
+                    auth_kind: grant.auth_kind,
                     keyring_ref: &keyring_ref,
-                    api_base_url: api_base_url.as_deref(),
+                    api_base_url: grant.api_base_url,
                     expires_at: credential.expires_at,
-                    scopes: &scopes,
+                    renew_by,
+                    scopes: &grant.scopes,
                 };
                 match self.store.insert_connection(&new, now).await {
                     Ok(id) => id,
@@ -337,87 +424,18 @@ impl Engine {
             }
         };
         self.emit(crate::EngineEvent::ConnectionChanged { connection_id });
-        self.store.connection(connection_id).await
-    }
-
-    /// Who the token belongs to (GitHub's `/user`), for the connection's name.
-    async fn signed_in_login(&self, api: &Url, access: &str, provider: &str) -> Result<String> {
-        let url = api.join("user").map_err(|_| AuthError::BadUrl(api.to_string()))?;
-        let user = self
-            .github_json(url, access, provider, "the account lookup")
-            .await?;
-        Ok(user["login"].as_str().unwrap_or("unknown account").to_owned())
-    }
-
-    /// A GET to GitHub's API with a connection's token; failures are network errors in words.
-    async fn github_json(
-        &self,
-        url: Url,
-        token: &str,
-        provider: &str,
-        what: &str,
-    ) -> Result<serde_json::Value> {
-        let network = |detail: String| AuthError::Network {
-            provider: provider.to_owned(),
-            detail,
-        };
-        let response = self
-            .token_http
-            .get(url)
-            .bearer_auth(token)
-            .header("accept", "application/vnd.github+json")
-            .header("user-agent", "Freshboard")
-            .send()
-            .await
-            .map_err(|e| network(e.without_url().to_string()))?;
-        if !response.status().is_success() {
-            return Err(network(format!("{what} answered {}", response.status())).into());
-        }
-        Ok(response
-            .json()
-            .await
-            .map_err(|e| network(e.without_url().to_string()))?)
-    }
-
-    /// The repositories a GitHub connection can read (`owner/name`, sorted), to pick from
-    /// when adding a source. Reads up to 10 pages of 100.
-    pub async fn connection_repos(&self, connection_id: i64) -> Result<Vec<String>> {
-        let connection = self.store.connection(connection_id).await?;
-        if connection.provider != Provider::Github {
-            return Err(InputError::NoOAuth(connection.provider.label()).into());
-        }
-        let secret = self.connection_secret(connection_id, None).await?;
-        let api = github_api(connection.api_base_url.as_deref())?;
-        let mut repos = Vec::new();
-        for page in 1..=10 {
-            let mut url = api
-                .join("user/repos")
-                .map_err(|_| AuthError::BadUrl(api.to_string()))?;
-            url.query_pairs_mut()
-                .append_pair("per_page", "100")
-                .append_pair("page", &page.to_string())
-                .append_pair("sort", "full_name");
-            let page = self
-                .github_json(url, &secret, connection.provider.label(), "the repository list")
-                .await?;
-            let batch = page.as_array().map(Vec::as_slice).unwrap_or_default();
-            let full = batch.len() == 100;
-            repos.extend(
-                batch
-                    .iter()
-                    .filter_map(|r| r["full_name"].as_str().map(str::to_owned)),
-            );
-            if !full {
-                break;
-            }
-        }
-        repos.sort();
-        repos.dedup();
-        Ok(repos)
+        Ok(self.store.connection(connection_id).await?.at(now))
     }
 
     pub async fn connections(&self) -> Result<Vec<Connection>> {
-        self.store.connections().await
+        let now = self.clock.now_millis();
+        Ok(self
+            .store
+            .connections()
+            .await?
+            .into_iter()
+            .map(|c| c.at(now))
+            .collect())
     }
 
     /// Removes a connection and its keyring entry. With `keep_data`, its sources stay with
@@ -445,14 +463,14 @@ impl Engine {
         let client = self.client(client_id).await?;
         let connection = self.store.connection(connection_id).await?;
         let repo = repo.trim();
-        if connection.provider != Provider::Github {
+        if connection.provider != Provider::Github.account() {
             return Err(InputError::NoOAuth(connection.provider.label()).into());
         }
         if !crate::sources::valid_repo(repo) {
             return Err(InputError::BadRepo(repo.to_owned()).into());
         }
         let secret = self.connection_secret(connection_id, None).await?;
-        let base_url = github_api(connection.api_base_url.as_deref())?;
+        let base_url = apps::connection_api(connection.provider, connection.api_base_url.as_deref())?;
         let ctx = crate::connectors::Context {
             http: &self.http,
             base_url: &base_url,
@@ -470,6 +488,7 @@ impl Engine {
             .insert_source_on(
                 client.id,
                 connection_id,
+                Provider::Github,
                 &account.external_id,
                 &account.label,
                 self.clock.now_millis(),
@@ -510,7 +529,7 @@ impl Engine {
             }
             .into());
         }
-        let (app, _) = self.oauth_app(connection.provider).await?;
+        let app = self.oauth_app(connection.provider).await?.app;
         let now = self.clock.now_millis();
         match self
             .tokens
@@ -532,6 +551,15 @@ impl Engine {
             other => other,
         }
     }
+}
+
+/// What `store_grant` records about a new or renewed grant.
+struct Grant<'a> {
+    provider: AccountProvider,
+    label: &'a str,
+    auth_kind: AuthKind,
+    api_base_url: Option<&'a str>,
+    scopes: String,
 }
 
 pub(crate) type SharedSignIns = Arc<Mutex<SignIns>>;
