@@ -206,7 +206,7 @@ test('a device code and a pasted Meta token connect, and no token ever reaches t
   try {
     await recordWhatReachesTheWebview(app);
     await click(app, '[data-testid="nav-connections"]');
-    await connectionRow(app, 'octocat', 'ok');
+    const octocat = await connectionRow(app, 'octocat', 'ok');
 
     // GitHub with a device code: the window shows the code; the person types it at GitHub.
     await fetch(`${simUrl}/_sim/oauth`, {
@@ -225,7 +225,10 @@ test('a device code and a pasted Meta token connect, and no token ever reaches t
       body: new URLSearchParams({ user_code: code, action: 'authorize' }),
     });
     assert.equal(typed.status, 200, `the simulator knows the code the window showed (${code})`);
-    await app.waitUntil('a second GitHub connection', async () => (await app.findAll('[data-testid="connection"]')).length === 2);
+    // The same account: its connection is renewed in place, not listed twice.
+    await app.find('[data-testid="connect-done"]');
+    assert.equal((await app.findAll('[data-testid="connection"]')).length, 1);
+    assert.equal(await connectionRow(app, 'octocat', 'ok'), octocat);
 
     // Meta with a system-user token pasted into the window; only the API address is set.
     await click(app, '[data-testid="oauth-settings-toggle"]');

@@ -57,6 +57,11 @@ async fn a_github_sign_in_becomes_a_connection_whose_sources_sync() {
     assert!(connection.expires_at.is_some());
     assert!(connection.clients.is_empty());
 
+    // Signing in to the same account again renews that connection; no duplicate appears.
+    let again = connect(&engine, None).await;
+    assert_eq!(again.id, connection.id);
+    assert_eq!(engine.connections().await.unwrap().len(), 1);
+
     assert_eq!(
         engine.connection_repos(connection.id).await.unwrap(),
         vec![REPO.to_owned()]

@@ -328,6 +328,17 @@ async fn a_pasted_meta_system_user_token_is_checked_and_never_stored_when_refuse
     assert_eq!(connection.account_label, "Sim Agency Reporting (system user)");
     assert_eq!(connection.auth_kind, AuthKind::Token);
     assert_eq!(connection.renew_by, None, "system-user tokens do not end");
+    // A new token for the same system user replaces the old one in place.
+    let token2 = sim.control("/_sim/oauth/system_user_token", json!({})).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let again = s
+        .engine
+        .connect_with_token(AccountProvider::Meta, &token2)
+        .await
+        .unwrap();
+    assert_eq!(again.id, connection.id);
     assert_eq!(s.secrets.names().len(), 1);
     assert!(!contains(&database_bytes(s.dir.path()), &token));
 }

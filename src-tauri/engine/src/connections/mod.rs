@@ -164,7 +164,7 @@ const EXPIRING_WITHIN: Millis = 7 * 86_400_000;
 
 impl Connection {
     /// `ok` becomes `expiring` when the grant ends soon and only a person can renew it.
-    fn at(mut self, now: Millis) -> Self {
+    fn seen_at(mut self, now: Millis) -> Self {
         if self.status == ConnectionStatus::Ok && self.renew_by.is_some_and(|at| at - now < EXPIRING_WITHIN) {
             self.status = ConnectionStatus::Expiring;
         }
@@ -390,6 +390,16 @@ impl Engine {
             .is_none()
             .then_some(credential.expires_at)
             .flatten();
+        // Signing in again to an account already connected renews that connection: one
+        // account, one connection, whichever button was clicked.
+        let reconnect = match reconnect {
+            Some(id) => Some(id),
+            None => {
+                self.store
+                    .find_connection(grant.provider, grant.label, grant.auth_kind, grant.api_base_url)
+                    .await?
+            }
+        };
         let connection_id = match reconnect {
             Some(id) => {
                 let keyring_ref = self.store.connection_keyring_ref(id).await?;
@@ -424,7 +434,7 @@ impl Engine {
             }
         };
         self.emit(crate::EngineEvent::ConnectionChanged { connection_id });
-        Ok(self.store.connection(connection_id).await?.at(now))
+        Ok(self.store.connection(connection_id).await?.seen_at(now))
     }
 
     pub async fn connections(&self) -> Result<Vec<Connection>> {
@@ -434,7 +444,7 @@ impl Engine {
             .connections()
             .await?
             .into_iter()
-            .map(|c| c.at(now))
+            .map(|c| c.seen_at(now))
             .collect())
     }
 

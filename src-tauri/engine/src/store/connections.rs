@@ -83,6 +83,26 @@ impl Store {
         row.ok_or(Error::ConnectionNotFound(id))?.try_into()
     }
 
+    /// The connection to this very account (same provider, account, kind and API), if any.
+    pub(crate) async fn find_connection(
+        &self,
+        provider: AccountProvider,
+        account_label: &str,
+        auth_kind: AuthKind,
+        api_base_url: Option<&str>,
+    ) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM connections WHERE provider = ? AND account_label = ? AND auth_kind = ? \
+               AND api_base_url IS ? ORDER BY id LIMIT 1",
+        )
+        .bind(provider.as_str())
+        .bind(account_label)
+        .bind(auth_kind.as_str())
+        .bind(api_base_url)
+        .fetch_optional(self.reader())
+        .await?)
+    }
+
     pub(crate) async fn connection_keyring_ref(&self, id: i64) -> Result<String> {
         sqlx::query_scalar("SELECT keyring_ref FROM connections WHERE id = ?")
             .bind(id)
