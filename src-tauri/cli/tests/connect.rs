@@ -242,3 +242,63 @@ async fn connect_github_with_a_device_code_and_meta_with_a_pasted_token() {
         serde_json::json!([])
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_google_with_its_client_secret_from_stdin() {
+    let sim = provider_sim::start(provider_sim::Config::default())
+        .await
+        .unwrap();
+    let base = sim.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+
+    let mut connect = cli(d)
+        .args(["connect", "google", "--client-id", provider_sim::OAUTH_CLIENT_ID])
+        .arg("--client-secret-stdin")
+        .args(["--auth-url", &format!("{base}/o/oauth2/v2/auth")])
+        .args(["--token-url", &format!("{base}/token")])
+        .args(["--api-base-url", &base])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = connect.stdin.take().unwrap();
+        writeln!(stdin, "{}", provider_sim::OAUTH_CLIENT_SECRET).unwrap();
+    }
+    let mut stdout = BufReader::new(connect.stdout.take().unwrap());
+    let url = read_line(&mut stdout);
+    assert!(
+        url.contains("access_type=offline") && url.contains("prompt=consent"),
+        "{url}"
+    );
+
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let consent = browser.get(&url).send().await.unwrap();
+    let back = consent.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(browser.get(&back).send().await.unwrap().status(), 200);
+    let status = tokio::task::block_in_place(|| connect.wait()).unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert!(status.success(), "connect failed: {rest}");
+    assert!(
+        rest.contains("connected Google — reports@sim-agency.example"),
+        "{rest}"
+    );
+
+    // The secret went to the keyring: not in the database, and the next connect needs no stdin.
+    let bytes = std::fs::read(d.join("freshboard.db")).unwrap();
+    assert!(!String::from_utf8_lossy(&bytes).contains(provider_sim::OAUTH_CLIENT_SECRET));
+    let list: Value = serde_json::from_str(&ok(cli(d)
+        .args(["connections", "list", "--json"])
+        .output()
+        .unwrap()))
+    .unwrap();
+    assert_eq!(list[0]["provider"], "google");
+    ok(cli(d).args(["disconnect", "1"]).output().unwrap());
+}

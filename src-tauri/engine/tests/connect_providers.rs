@@ -257,8 +257,22 @@ async fn meta_signs_in_on_its_registered_port_and_its_sixty_day_grant_shows_when
     assert!(matches!(err, Error::Auth(AuthError::Cancelled)), "{err}");
     assert!(s.secrets.names().iter().all(|n| n.contains("client secret")));
 
-    // On the registered port it works, and the short-lived token is traded for a 60-day one.
+    // With the registered port taken by another program, the person is told which and why.
     point_at_sim(&s.engine, &sim, AccountProvider::Meta, None, Some(port)).await;
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let err = s
+        .engine
+        .begin_connect(AccountProvider::Meta, None, SignInMethod::Browser)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(AuthError::Listen { port: p, .. }) if p == port),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
+    drop(squatter);
+
+    // On the registered port it works, and the short-lived token is traded for a 60-day one.
     let connection = connect_in_browser(&s.engine, AccountProvider::Meta).await;
     assert_eq!(connection.provider, AccountProvider::Meta);
     assert_eq!(connection.account_label, "Sim Agency Ads");
