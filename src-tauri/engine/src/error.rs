@@ -277,7 +277,7 @@ impl Error {
             Error::Auth(e) if e.needs_reauth() => ErrorKind::NeedsReauth,
             Error::Auth(AuthError::Network { .. }) => ErrorKind::Offline,
             Error::Auth(AuthError::Listen { .. }) => ErrorKind::Internal,
-            Error::Auth(AuthError::BadUrl(_)) => ErrorKind::InvalidInput,
+            Error::Auth(AuthError::BadUrl(_) | AuthError::BadClient { .. }) => ErrorKind::InvalidInput,
             Error::Auth(_) => ErrorKind::SignInFailed,
             Error::NewerSchema { .. } => ErrorKind::NewerSchema,
             Error::DataDir { .. } | Error::NotADatabase { .. } => ErrorKind::Storage,
@@ -295,6 +295,7 @@ impl Error {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             Error::Input(e) => Some(e.field()),
+            Error::Auth(AuthError::BadClient { .. }) => Some("clientSecret"),
             Error::Schedule(ScheduleError::UnknownTimeZone(_)) => Some("timeZone"),
             Error::Schedule(_) => Some("schedule"),
             _ => None,

@@ -114,6 +114,26 @@ async fn one_google_sign_in_covers_analytics_search_console_and_ads_offline() {
         .unwrap_err();
     assert_eq!(input_field(&err), Some("clientSecret"));
 
+    // A wrong secret fails at the token exchange and points at the secret's field.
+    point_at_sim(
+        &s.engine,
+        &sim,
+        AccountProvider::Google,
+        Some("not-the-secret"),
+        None,
+    )
+    .await;
+    let pending = s
+        .engine
+        .begin_connect(AccountProvider::Google, None, SignInMethod::Browser)
+        .await
+        .unwrap();
+    let (outcome, ()) = tokio::join!(s.engine.finish_connect(pending.id), play_browser(&pending.url));
+    let err = outcome.unwrap_err();
+    assert_eq!(input_field(&err), Some("clientSecret"));
+    assert!(err.to_string().contains("Settings → OAuth apps"), "{err}");
+    assert!(s.engine.connections().await.unwrap().is_empty());
+
     point_at_sim(
         &s.engine,
         &sim,
@@ -176,10 +196,7 @@ async fn one_google_sign_in_covers_analytics_search_console_and_ads_offline() {
     let err = auth::refresh(&wrong_secret, &http, &refresh, 0)
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, AuthError::Refused { ref error, .. } if error == "invalid_client"),
-        "{err}"
-    );
+    assert!(matches!(err, AuthError::BadClient { .. }), "{err}");
 
     // Neither the client secret nor a token is in SQLite.
     let bytes = database_bytes(s.dir.path());

@@ -388,12 +388,7 @@ export class ConnectionsView {
     try {
       pending = await this.api.beginConnect(provider, reconnect, method);
     } catch (e) {
-      const error = toCommandError(e);
-      if (current()) {
-        this.flow = { state: 'error', provider, reconnect, message: error.message, field: error.field };
-        // The OAuth app is not set up: its settings are opened on the field that is missing.
-        if (isAppField(error.field)) this.showSettings(provider, error.field);
-      }
+      if (current()) this.failed(provider, reconnect, e);
       return null;
     }
     if (!current()) {
@@ -419,10 +414,7 @@ export class ConnectionsView {
       return connection;
     } catch (e) {
       // After a cancel the sign-in answers "cancelled": that is no news to the person.
-      if (current()) {
-        const error = toCommandError(e);
-        this.flow = { state: 'error', provider, reconnect, message: error.message, field: error.field };
-      }
+      if (current()) this.failed(provider, reconnect, e);
       return null;
     }
   }
@@ -484,6 +476,15 @@ export class ConnectionsView {
     } finally {
       this.disconnecting = false;
     }
+  }
+
+  /** A sign-in that ended in an error: its words. When the OAuth app's settings are missing or
+   * refused (at the start, or by the token endpoint for a wrong client secret), they are
+   * opened on that field. */
+  private failed(provider: AccountProvider, reconnect: number | null, e: unknown): void {
+    const error = toCommandError(e);
+    this.flow = { state: 'error', provider, reconnect, message: error.message, field: error.field };
+    if (isAppField(error.field)) this.showSettings(provider, error.field);
   }
 
   private showSettings(provider: AccountProvider, field: AppField): void {

@@ -212,6 +212,22 @@ describe('ConnectionsView', () => {
     expect(view.connections.map((c) => c.accountLabel)).toEqual(['hubot']);
   });
 
+  it('a client secret the token endpoint refuses opens that app’s settings on the secret', async () => {
+    const { view, engine } = await opened((e) => {
+      e.settings.set('meta', fakeOAuthSettings({ clientId: '1234' }));
+      e.secrets.set('meta', 'a-wrong-secret');
+    });
+    const connecting = view.connect('meta');
+    await settle();
+    expect(view.settingsOpen).toBe(false);
+    engine.fail('Meta did not accept the OAuth app’s client id or secret.', 'clientSecret');
+    expect(await connecting).toBeNull();
+    expect(view.flow).toMatchObject({ state: 'error', provider: 'meta', field: 'clientSecret' });
+    expect(view.settingsOpen).toBe(true);
+    expect(view.settingsProvider).toBe('meta');
+    expect(view.settings.meta.missing).toBe('clientSecret');
+  });
+
   it('a Google sign-in refused for want of a client secret opens Google’s settings on that field', async () => {
     const { view, engine } = await opened((e) => e.settings.set('google', fakeOAuthSettings({ clientId: 'abc.apps.googleusercontent.com' })));
     expect(await view.connect('google')).toBeNull();

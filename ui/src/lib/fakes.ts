@@ -429,9 +429,11 @@ export class FakeConnectionsEngine implements ConnectionsApi {
     }
     waiting.answer.resolve({ ...connection });
   }
-  /** The sign-in fails as the engine reports it (declined, timed out…). */
-  fail(message: string) {
-    this.finishes.shift()!.answer.reject({ kind: 'sign_in_failed', message, field: null });
+  /** The sign-in fails as the engine reports it (declined, timed out, or — with `field` — the
+   * token endpoint refused the app's client secret: invalid_input). */
+  fail(message: string, field: string | null = null) {
+    const kind = field === null ? 'sign_in_failed' : 'invalid_input';
+    this.finishes.shift()!.answer.reject({ kind, message, field });
   }
 
   private step(command: string) {

@@ -94,6 +94,10 @@ pub enum AuthError {
     #[error("This connection has no refresh token and its access has expired. Reconnect it.")]
     NoRefreshToken,
 
+    /// The provider does not know the app's client id, or its secret is wrong or missing.
+    #[error("{provider} did not accept the OAuth app's client id or secret ({description}). Check them in Settings → OAuth apps, then connect again.")]
+    BadClient { provider: String, description: String },
+
     #[error("The code {provider} showed expired before anyone entered it. Click Connect to get a new one.")]
     CodeExpired { provider: String },
 }
@@ -351,6 +355,13 @@ where
                     description,
                 },
                 "expired_token" => AuthError::CodeExpired { provider },
+                // GitHub says `incorrect_client_credentials`.
+                "invalid_client" | "unauthorized_client" | "incorrect_client_credentials" => {
+                    AuthError::BadClient {
+                        provider,
+                        description,
+                    }
+                }
                 _ => AuthError::Refused {
                     provider,
                     error,
