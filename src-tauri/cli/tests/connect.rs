@@ -31,6 +31,28 @@ fn connect_github_on_sim(data_dir: &Path, base: &str, extra: &[&str]) -> Command
     command
 }
 
+/// Plays the person's browser: the consent page redirects back to the CLI's loopback
+/// listener, whose answer (status and page) is returned.
+async fn play_browser(url: &str) -> (reqwest::StatusCode, String) {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let consent = browser.get(url).send().await.unwrap();
+    let back = consent.headers()["location"].to_str().unwrap().to_owned();
+    let answer = browser.get(&back).send().await.unwrap();
+    (answer.status(), answer.text().await.unwrap())
+}
+
+/// Waits for `connect` to succeed and returns the rest of its output.
+fn finish(mut connect: std::process::Child, mut stdout: impl std::io::Read) -> String {
+    let status = tokio::task::block_in_place(|| connect.wait()).unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(status.success(), "connect failed: {rest}");
+    rest
+}
+
 fn ok(out: Output) -> String {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
@@ -52,27 +74,16 @@ async fn connect_github_in_the_browser_then_sync_a_repository_on_the_connection(
         .unwrap();
     // The first line on stdout is the address to open.
     let mut stdout = BufReader::new(connect.stdout.take().unwrap());
-    let mut url = String::new();
-    tokio::task::block_in_place(|| stdout.read_line(&mut url)).unwrap();
-    let url = url.trim().to_owned();
+    let url = read_line(&mut stdout);
     assert!(
         url.starts_with(&format!("{base}/login/oauth/authorize?")),
         "{url}"
     );
 
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let consent = browser.get(&url).send().await.unwrap();
-    let back = consent.headers()["location"].to_str().unwrap().to_owned();
-    let page = browser.get(&back).send().await.unwrap().text().await.unwrap();
+    let (_, page) = play_browser(&url).await;
     assert!(page.contains("You can close this tab"), "{page}");
 
-    let status = tokio::task::block_in_place(|| connect.wait()).unwrap();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
-    assert!(status.success(), "connect failed: {rest}");
+    let rest = finish(connect, stdout);
     assert!(
         rest.contains("connected GitHub — octocat as connection 1"),
         "{rest}"
@@ -174,10 +185,7 @@ async fn connect_github_with_a_device_code_and_meta_with_a_pasted_token() {
         .await
         .unwrap();
     assert!(typed.status().is_success(), "the simulator knows code {code}");
-    let status = tokio::task::block_in_place(|| connect.wait()).unwrap();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
-    assert!(status.success(), "connect failed: {rest}");
+    let rest = finish(connect, stdout);
     assert!(rest.contains("connected GitHub — octocat"), "{rest}");
 
     // A refused Meta token: a field error, exit code 2, nothing saved.
@@ -275,17 +283,8 @@ async fn connect_google_with_its_client_secret_from_stdin() {
         "{url}"
     );
 
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let consent = browser.get(&url).send().await.unwrap();
-    let back = consent.headers()["location"].to_str().unwrap().to_owned();
-    assert_eq!(browser.get(&back).send().await.unwrap().status(), 200);
-    let status = tokio::task::block_in_place(|| connect.wait()).unwrap();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
-    assert!(status.success(), "connect failed: {rest}");
+    assert_eq!(play_browser(&url).await.0, 200);
+    let rest = finish(connect, stdout);
     assert!(
         rest.contains("connected Google — reports@sim-agency.example"),
         "{rest}"
