@@ -5,8 +5,8 @@ use freshboard_engine::connections::{
 };
 use freshboard_engine::schedule::system_time_zone;
 use freshboard_engine::{
-    Client, ClientFreshness, Dashboard, DashboardView, Engine, JobReason, MetricInfo, NewSource, NewWidget,
-    Provider, Schedule, SchedulePreview, ScheduleSpec, Source, Widget, WidgetChange,
+    Account, Client, ClientFreshness, Dashboard, DashboardView, Engine, JobReason, MetricInfo, NewSource,
+    NewWidget, Provider, ProviderInfo, Schedule, SchedulePreview, ScheduleSpec, Source, Widget, WidgetChange,
 };
 use serde::Serialize;
 use tauri::{AppHandle, State};
@@ -67,23 +67,30 @@ pub async fn list_sources(state: State<'_, AppState>, client_id: i64) -> Reply<V
     Ok(state.engine()?.sources(Some(client_id)).await?)
 }
 
+/// Every provider a source can come from, and how each is added.
 #[tauri::command]
-pub async fn add_source(
+pub fn list_providers(state: State<'_, AppState>) -> Reply<Vec<ProviderInfo>> {
+    Ok(state.engine()?.providers())
+}
+
+/// Checks the account with the provider, then adds it (a key or token goes to the keyring).
+#[tauri::command]
+pub async fn add_source(state: State<'_, AppState>, source: NewSource) -> Reply<Source> {
+    Ok(state.engine()?.add_source(source).await?)
+}
+
+/// The days a source re-reads every sync and its first sync's history (`null`: the default).
+#[tauri::command]
+pub async fn set_source_window(
     state: State<'_, AppState>,
-    client_id: i64,
-    provider: Provider,
-    secret: String,
-    repo: Option<String>,
-    base_url: Option<String>,
+    source_id: i64,
+    lookback_days: Option<u32>,
+    history_days: Option<u32>,
 ) -> Reply<Source> {
-    let new = NewSource {
-        client_id,
-        provider,
-        secret,
-        repo,
-        base_url,
-    };
-    Ok(state.engine()?.add_source(new).await?)
+    Ok(state
+        .engine()?
+        .set_source_window(source_id, lookback_days, history_days)
+        .await?)
 }
 
 #[tauri::command]
@@ -183,22 +190,17 @@ pub async fn disconnect(state: State<'_, AppState>, id: i64, keep_data: bool) ->
     Ok(state.engine()?.disconnect(id, keep_data).await?)
 }
 
-/// The repositories a GitHub connection can read, to pick one for a new source.
+/// What a connection can see for a provider (repositories, properties, sites, customers),
+/// to pick one for a new source.
 #[tauri::command]
-pub async fn connection_repos(state: State<'_, AppState>, connection_id: i64) -> Reply<Vec<String>> {
-    Ok(state.engine()?.connection_repos(connection_id).await?)
-}
-
-#[tauri::command]
-pub async fn add_source_on_connection(
+pub async fn connection_accounts(
     state: State<'_, AppState>,
-    client_id: i64,
     connection_id: i64,
-    repo: String,
-) -> Reply<Source> {
+    provider: Provider,
+) -> Reply<Vec<Account>> {
     Ok(state
         .engine()?
-        .add_source_on_connection(client_id, connection_id, &repo)
+        .connection_accounts(connection_id, provider)
         .await?)
 }
 

@@ -66,11 +66,11 @@ async fn open_engine(dir: &std::path::Path) -> Result<Engine> {
     Engine::open_with(dir, options).await
 }
 
-async fn sync(records: u64, provider: BenchProvider) -> Result<()> {
+async fn sync(records: u64, bench_provider: BenchProvider) -> Result<()> {
     let mut config = provider_sim::Config::default();
     config.stripe.rate_limit_per_sec = 0;
     config.github.quota_per_hour = u32::MAX;
-    match provider {
+    match bench_provider {
         BenchProvider::Stripe => {
             config.stripe.charges = records;
             config.stripe.customers = (records / 100).max(10);
@@ -86,18 +86,18 @@ async fn sync(records: u64, provider: BenchProvider) -> Result<()> {
     let dir = tempfile::tempdir().expect("temp dir");
     let engine = open_engine(dir.path()).await?;
     let client = engine.create_client("Bench").await?;
-    let (provider, secret, repo) = match provider {
+    let (provider, secret, repo) = match bench_provider {
         BenchProvider::Stripe => (Provider::Stripe, "rk_test_bench", None),
         BenchProvider::Github => (Provider::Github, "ghp_bench", Some("acme/website".to_owned())),
     };
     let source = engine
-        .add_source(NewSource {
-            client_id: client.id,
+        .add_source(NewSource::with_secret(
+            client.id,
             provider,
-            secret: secret.into(),
-            repo,
-            base_url: Some(sim.base_url()),
-        })
+            secret,
+            repo.as_deref(),
+            Some(&sim.base_url()),
+        ))
         .await?;
 
     println!(
@@ -122,7 +122,7 @@ async fn sync(records: u64, provider: BenchProvider) -> Result<()> {
     let initial = measured(&engine, source.id).await?;
     print_row("initial", &initial);
 
-    let changed = change_one_percent(&sim.base_url(), provider, records).await;
+    let changed = change_one_percent(&sim.base_url(), bench_provider, records).await;
     let incremental = measured(&engine, source.id).await?;
     print_row(&format!("incr ({changed} chg)"), &incremental);
     let db_bytes = std::fs::metadata(engine.database_path())
@@ -156,13 +156,13 @@ async fn dashboard(stripe_charges: u64, github_rows: u64, widgets: usize) -> Res
         (Provider::Github, "ghp_bench", Some("acme/website".to_owned())),
     ] {
         let source = engine
-            .add_source(NewSource {
-                client_id: client.id,
+            .add_source(NewSource::with_secret(
+                client.id,
                 provider,
-                secret: secret.into(),
-                repo,
-                base_url: Some(sim.base_url()),
-            })
+                secret,
+                repo.as_deref(),
+                Some(&sim.base_url()),
+            ))
             .await?;
         let started = Instant::now();
         let report = engine.sync_source(source.id, JobReason::Manual, None).await?;
@@ -292,7 +292,7 @@ fn print_row(phase: &str, m: &Measured) {
 
 /// Refunds 1% of the charges (Stripe) or closes 1% of the issues (GitHub) through the
 /// simulator's control API.
-async fn change_one_percent(base: &str, provider: Provider, records: u64) -> u64 {
+async fn change_one_percent(base: &str, provider: BenchProvider, records: u64) -> u64 {
     let http = reqwest::Client::new();
     let post = |path: String, body: serde_json::Value| {
         let http = http.clone();
@@ -309,11 +309,11 @@ async fn change_one_percent(base: &str, provider: Provider, records: u64) -> u64
         }
     };
     let ids: Vec<String> = match provider {
-        Provider::Stripe => (0..records)
+        BenchProvider::Stripe => (0..records)
             .step_by(100)
             .map(provider_sim::stripe_charge_id)
             .collect(),
-        Provider::Github => http
+        BenchProvider::Github => http
             .get(format!("{base}/_sim/truth/ids?entity=github.acme/website.issues"))
             .send()
             .await
@@ -329,8 +329,8 @@ async fn change_one_percent(base: &str, provider: Provider, records: u64) -> u64
     let mut changed = 0;
     for id in ids.iter().step_by(step) {
         let ok = match provider {
-            Provider::Stripe => post(format!("/_sim/stripe/charges/{id}/refund"), json!({})).await,
-            Provider::Github => {
+            BenchProvider::Stripe => post(format!("/_sim/stripe/charges/{id}/refund"), json!({})).await,
+            BenchProvider::Github => {
                 post(
                     format!("/_sim/github/acme/website/issues/{id}"),
                     json!({"state": "closed"}),

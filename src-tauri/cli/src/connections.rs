@@ -18,6 +18,10 @@ pub struct ConnectArgs {
     /// keyring; Google and Meta need one)
     #[arg(long)]
     client_secret_stdin: bool,
+    /// Read Google Ads' developer token from stdin (the line after the client secret when
+    /// both are given; kept in the keyring)
+    #[arg(long)]
+    developer_token_stdin: bool,
     /// The fixed loopback port registered with the app (Meta; saved)
     #[arg(long, value_name = "PORT")]
     redirect_port: Option<u16>,
@@ -58,6 +62,16 @@ pub enum ConnectionsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The accounts of a provider a connection can see, to add as sources (repositories,
+    /// GA4 properties, Search Console sites, Google Ads accounts)
+    Accounts {
+        /// The connection (see `connections list`)
+        id: i64,
+        /// The provider whose accounts to list (see `source providers`)
+        provider: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The first line of stdin: secrets never go on the command line, where `ps` shows them.
@@ -76,16 +90,18 @@ pub async fn connect(engine: &Engine, args: ConnectArgs) -> Result<()> {
     let given = OAuthSettings {
         client_id: args.client_id,
         client_secret: args.client_secret_stdin.then(stdin_line),
-        has_client_secret: false,
+        app_token: args.developer_token_stdin.then(stdin_line),
         auth_url: args.auth_url,
         token_url: args.token_url,
         api_base_url: args.api_base_url,
         redirect_port: args.redirect_port,
+        ..OAuthSettings::default()
     };
     if given != OAuthSettings::default() {
         let mut settings = engine.oauth_settings(provider).await?;
         settings.client_id = given.client_id.or(settings.client_id);
         settings.client_secret = given.client_secret;
+        settings.app_token = given.app_token;
         settings.auth_url = given.auth_url.or(settings.auth_url);
         settings.token_url = given.token_url.or(settings.token_url);
         settings.api_base_url = given.api_base_url.or(settings.api_base_url);
@@ -172,7 +188,28 @@ fn open_browser(url: &str) {
 }
 
 pub async fn run(engine: &Engine, command: ConnectionsCommand) -> Result<()> {
-    let ConnectionsCommand::List { json } = command;
+    let json = match command {
+        ConnectionsCommand::List { json } => json,
+        ConnectionsCommand::Accounts { id, provider, json } => {
+            let provider = crate::sources::provider(engine, &provider)?;
+            let accounts = engine.connection_accounts(id, provider).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&accounts).expect("accounts serialise")
+                );
+            } else if accounts.is_empty() {
+                println!("connection {id} sees no {} accounts", provider.label());
+            } else {
+                for a in accounts {
+                    let zone = a.time_zone.map(|z| format!("  ({z})")).unwrap_or_default();
+                    let via = a.parent.map(|p| format!("  via {p}")).unwrap_or_default();
+                    println!("{:<34} {}{zone}{via}", a.id, a.label);
+                }
+            }
+            return Ok(());
+        }
+    };
     let connections = engine.connections().await?;
     if json {
         println!(

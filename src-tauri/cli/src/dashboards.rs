@@ -2,6 +2,7 @@
 //! JSON for scripts.
 
 use clap::Args;
+use freshboard_engine::connector::minor_digits;
 use freshboard_engine::metrics::{MetricInfo, Series, Unit};
 use freshboard_engine::{DashboardView, Engine, Result};
 
@@ -143,20 +144,18 @@ pub fn metrics(engine: &Engine) {
     }
 }
 
-/// Currencies without a minor unit (Stripe's list of zero-decimal currencies, in part).
-const ZERO_DECIMAL: &[&str] = &[
-    "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof",
-    "xpf",
-];
-
 fn format_value(metric: &MetricInfo, dim: &str, value: Option<f64>) -> String {
     let Some(v) = value else {
         return "—".into();
     };
     match metric.unit {
-        Unit::Money if ZERO_DECIMAL.contains(&dim) => format!("{} {:.0}", dim.to_uppercase(), v),
-        Unit::Money => format!("{} {:.2}", dim.to_uppercase(), v / 100.0),
+        Unit::Money => {
+            let digits = minor_digits(dim);
+            let major = v / 10f64.powi(digits as i32);
+            format!("{} {major:.*}", dim.to_uppercase(), digits as usize)
+        }
         Unit::Count => format!("{v:.0}"),
+        Unit::Number => format!("{v:.2}"),
         Unit::Percent => format!("{:.1}%", v * 100.0),
         Unit::Duration => {
             let secs = v.round() as i64;

@@ -2,17 +2,22 @@
 
 use std::io::IsTerminal;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
+use freshboard_engine::connector::Access;
 use freshboard_engine::{
-    Engine, Error, InputError, JobReason, NewSource, Provider, Result, Source, SyncProgress, SyncReport,
+    Engine, Error, InputError, JobReason, NewAccess, NewSource, Provider, Result, Source, SyncProgress,
+    SyncReport,
 };
 
 #[derive(Subcommand)]
 pub enum SourceCommand {
-    /// Add a source: the key or token is checked with one call, then kept in the OS keyring
-    Add {
-        #[command(subcommand)]
-        provider: AddSource,
+    /// Add a source: the account is checked with the provider first; a key or token is kept
+    /// only in the OS keyring
+    Add(AddArgs),
+    /// The providers a source can come from, and how each is added
+    Providers {
+        #[arg(long)]
+        json: bool,
     },
     /// List sources
     List {
@@ -21,91 +26,148 @@ pub enum SourceCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Change the days re-read every sync and how far back a first sync reads
+    Window {
+        id: i64,
+        /// Days before today re-read every sync (`default` for the provider's)
+        #[arg(long, value_name = "DAYS|default")]
+        lookback_days: Option<String>,
+        /// Days a first sync reads back (`default` for the provider's)
+        #[arg(long, value_name = "DAYS|default")]
+        history_days: Option<String>,
+    },
     /// Remove a source, its synced data and (if unused elsewhere) its keyring entry
     Remove { id: i64 },
 }
 
-#[derive(Subcommand)]
-pub enum AddSource {
-    /// A Stripe account, through a restricted (read-only) API key
-    Stripe {
-        #[arg(long)]
-        client: String,
-        /// Name of the environment variable holding the key (keys never go on a command line)
-        #[arg(long, value_name = "VAR")]
-        api_key_env: String,
-        #[arg(long, value_name = "URL")]
-        base_url: Option<String>,
-    },
-    /// A GitHub repository, through a connection made with `connect github` or a token
-    #[command(group(clap::ArgGroup::new("access").required(true).args(["token_env", "connection"])))]
-    Github {
-        #[arg(long)]
-        client: String,
-        #[arg(long, value_name = "OWNER/NAME")]
-        repo: String,
-        /// Name of the environment variable holding a token that can read the repository
-        #[arg(long, value_name = "VAR")]
-        token_env: Option<String>,
-        /// An OAuth connection (see `connections list`)
-        #[arg(long, value_name = "ID")]
-        connection: Option<i64>,
-        #[arg(long, value_name = "URL", conflicts_with = "connection")]
-        base_url: Option<String>,
-    },
+/// `source add <provider>`: one form for every provider.
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("access").args(["secret_env", "connection"])))]
+pub struct AddArgs {
+    /// stripe, github, ga4, search_console, google_ads… (see `source providers`)
+    provider: String,
+    #[arg(long)]
+    client: String,
+    /// The account: a repository (owner/name), a GA4 property id, a Search Console site, a
+    /// Google Ads customer id (see `connections accounts`); Stripe's key names its own
+    #[arg(long, alias = "repo", value_name = "ID")]
+    account: Option<String>,
+    /// A connection to use (see `connections list`)
+    #[arg(long, value_name = "ID")]
+    connection: Option<i64>,
+    /// Name of the environment variable holding the key or token (secrets never go on a
+    /// command line)
+    #[arg(long, aliases = ["api-key-env", "token-env"], value_name = "VAR")]
+    secret_env: Option<String>,
+    /// Another API address for a key or token (GitHub Enterprise, the simulator)
+    #[arg(long, value_name = "URL", conflicts_with = "connection")]
+    base_url: Option<String>,
+    /// Days before today re-read every sync [default: the provider's]
+    #[arg(long, value_name = "DAYS")]
+    lookback_days: Option<u32>,
+    /// Days a first sync reads back [default: the provider's]
+    #[arg(long, value_name = "DAYS")]
+    history_days: Option<u32>,
+}
+
+/// A provider by its name, or a list of the names there are.
+pub fn provider(engine: &Engine, name: &str) -> Result<Provider> {
+    Provider::parse(name.trim()).ok_or_else(|| {
+        let names: Vec<&str> = engine.providers().iter().map(|p| p.provider.as_str()).collect();
+        Error::Input(InputError::BadAccount {
+            message: format!(
+                "There is no provider “{}”: use one of {}.",
+                name.trim(),
+                names.join(", ")
+            ),
+        })
+    })
+}
+
+fn days(value: Option<String>, current: u32) -> Result<Option<u32>> {
+    match value.as_deref().map(str::trim) {
+        None => Ok(Some(current)),
+        Some("default") => Ok(None),
+        Some(n) => n.parse().map(Some).map_err(|_| {
+            Error::Input(InputError::BadAccount {
+                message: format!("“{n}” is not a number of days (or `default`)."),
+            })
+        }),
+    }
 }
 
 pub async fn run(engine: &Engine, command: SourceCommand) -> Result<()> {
     match command {
-        SourceCommand::Add { provider } => {
-            let (client, provider, var, repo, base_url) = match provider {
-                AddSource::Stripe {
-                    client,
-                    api_key_env,
-                    base_url,
-                } => (client, Provider::Stripe, api_key_env, None, base_url),
-                AddSource::Github {
-                    client,
-                    repo,
-                    connection: Some(connection),
-                    ..
-                } => {
-                    let client = engine.find_client(&client).await?;
-                    let source = engine
-                        .add_source_on_connection(client.id, connection, &repo)
-                        .await?;
-                    println!("added source {} “{}” to {}", source.id, source.label, client.name);
-                    return Ok(());
+        SourceCommand::Add(args) => {
+            let provider = provider(engine, &args.provider)?;
+            let client = engine.find_client(&args.client).await?;
+            let access = match (args.connection, args.secret_env) {
+                (Some(connection_id), _) => NewAccess::Connection { connection_id },
+                (None, Some(var)) => NewAccess::Secret {
+                    secret: std::env::var(&var).map_err(|_| {
+                        eprintln!("note: the environment variable {var} is not set");
+                        Error::Input(InputError::EmptySecret)
+                    })?,
+                    base_url: args.base_url,
+                },
+                (None, None) => {
+                    return Err(match provider.connector().access {
+                        Access::Connection => InputError::NeedsConnection {
+                            provider: provider.label(),
+                            account_provider: provider.account().label(),
+                        },
+                        Access::Secret { .. } => InputError::EmptySecret,
+                    }
+                    .into())
                 }
-                AddSource::Github {
-                    client,
-                    repo,
-                    token_env,
-                    base_url,
-                    ..
-                } => (
-                    client,
-                    Provider::Github,
-                    token_env.unwrap_or_default(),
-                    Some(repo),
-                    base_url,
-                ),
             };
-            let client = engine.find_client(&client).await?;
-            let secret = std::env::var(&var).map_err(|_| {
-                eprintln!("note: the environment variable {var} is not set");
-                Error::Input(InputError::EmptySecret)
-            })?;
             let source = engine
                 .add_source(NewSource {
                     client_id: client.id,
                     provider,
-                    secret,
-                    repo,
-                    base_url,
+                    access,
+                    account: args.account,
+                    lookback_days: args.lookback_days,
+                    history_days: args.history_days,
                 })
                 .await?;
             println!("added source {} “{}” to {}", source.id, source.label, client.name);
+        }
+        SourceCommand::Providers { json } => {
+            let providers = engine.providers();
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&providers).expect("providers serialise")
+                );
+            } else {
+                for p in providers {
+                    let how = match p.access {
+                        Access::Secret {
+                            secret_label,
+                            connections: true,
+                            ..
+                        } => {
+                            format!(
+                                "{secret_label} (--secret-env) or a {} connection",
+                                p.account_provider.label()
+                            )
+                        }
+                        Access::Secret { secret_label, .. } => format!("{secret_label} (--secret-env)"),
+                        Access::Connection => {
+                            format!("a {} connection (--connection)", p.account_provider.label())
+                        }
+                    };
+                    println!(
+                        "{:<16} {:<20} {}, re-reads {} days, first sync {} days",
+                        p.provider.as_str(),
+                        p.label,
+                        how,
+                        p.lookback_days,
+                        p.history_days
+                    );
+                }
+            }
         }
         SourceCommand::List { client, json } => {
             let client_id = match client {
@@ -122,6 +184,24 @@ pub async fn run(engine: &Engine, command: SourceCommand) -> Result<()> {
                 print_sources(&sources);
             }
         }
+        SourceCommand::Window {
+            id,
+            lookback_days,
+            history_days,
+        } => {
+            let source = engine.source_status(id).await?.source;
+            let source = engine
+                .set_source_window(
+                    id,
+                    days(lookback_days, source.lookback_days)?,
+                    days(history_days, source.history_days)?,
+                )
+                .await?;
+            println!(
+                "source {id} re-reads {} days every sync; a first sync reads {} days",
+                source.lookback_days, source.history_days
+            );
+        }
         SourceCommand::Remove { id } => {
             engine.remove_source(id).await?;
             println!("removed source {id}");
@@ -132,13 +212,15 @@ pub async fn run(engine: &Engine, command: SourceCommand) -> Result<()> {
 
 fn print_sources(sources: &[Source]) {
     if sources.is_empty() {
-        println!("no sources yet: add one with `freshboard-cli source add stripe|github …`");
+        println!(
+            "no sources yet: add one with `freshboard-cli source add <provider> …` (see `source providers`)"
+        );
         return;
     }
-    println!("{:>5}  {:>6}  {:<8}  LABEL", "ID", "CLIENT", "PROVIDER");
+    println!("{:>5}  {:>6}  {:<14}  LABEL", "ID", "CLIENT", "PROVIDER");
     for s in sources {
         println!(
-            "{:>5}  {:>6}  {:<8}  {}",
+            "{:>5}  {:>6}  {:<14}  {}",
             s.id,
             s.client_id,
             s.provider.as_str(),

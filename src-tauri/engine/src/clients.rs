@@ -4,7 +4,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::clock::Millis;
-use crate::error::InputError;
+use crate::error::{Error, InputError, Result};
 
 pub const MAX_CLIENT_NAME_CHARS: usize = 120;
 
@@ -81,5 +81,51 @@ mod tests {
             ClientName::parse(&format!("{exactly}x")),
             Err(InputError::ClientNameTooLong { max: 120, len: 121 })
         );
+    }
+}
+
+impl crate::Engine {
+    /// Active clients by name, then (if asked) archived ones.
+    pub async fn list_clients(&self, include_archived: bool) -> Result<Vec<Client>> {
+        self.store.list_clients(include_archived).await
+    }
+
+    pub async fn client(&self, id: i64) -> Result<Client> {
+        self.store.client(id).await
+    }
+
+    /// Finds an active client by name (case-insensitive), or any client by numeric id.
+    /// A name wins over an id, so a client called "2024" is still found by its name.
+    pub async fn find_client(&self, name_or_id: &str) -> Result<Client> {
+        if let Some(client) = self.store.client_named(name_or_id).await? {
+            return Ok(client);
+        }
+        match name_or_id.trim().parse::<i64>() {
+            Ok(id) => self.store.client(id).await,
+            Err(_) => Err(Error::NoClientNamed(name_or_id.trim().to_owned())),
+        }
+    }
+
+    pub async fn create_client(&self, name: &str) -> Result<Client> {
+        let name = ClientName::parse(name)?;
+        let client = self.store.insert_client(&name, self.clock.now_millis()).await?;
+        tracing::info!(client = client.id, "client created");
+        Ok(client)
+    }
+
+    pub async fn rename_client(&self, id: i64, name: &str) -> Result<Client> {
+        let name = ClientName::parse(name)?;
+        self.store.rename_client(id, &name, self.clock.now_millis()).await
+    }
+
+    pub async fn archive_client(&self, id: i64) -> Result<Client> {
+        let now = self.clock.now_millis();
+        self.store.set_client_archived(id, Some(now), now).await
+    }
+
+    pub async fn unarchive_client(&self, id: i64) -> Result<Client> {
+        self.store
+            .set_client_archived(id, None, self.clock.now_millis())
+            .await
     }
 }

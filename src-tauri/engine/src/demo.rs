@@ -33,13 +33,7 @@ impl Engine {
             ),
         ];
         for (provider, secret, repo, preset) in sources {
-            let new = NewSource {
-                client_id: client.id,
-                provider,
-                secret: secret.into(),
-                repo,
-                base_url: Some(base_url.into()),
-            };
+            let new = NewSource::with_secret(client.id, provider, secret, repo.as_deref(), Some(base_url));
             let source = self.add_source(new).await?;
             self.store.mark_demo_connection(source.connection_id).await?;
             self.set_schedule(

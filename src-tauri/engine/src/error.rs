@@ -7,7 +7,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::auth::AuthError;
-use crate::connectors::ConnectorError;
+use crate::connector::ConnectorError;
 use crate::http::HttpError;
 use crate::schedule::ScheduleError;
 use crate::secrets::SecretError;
@@ -86,6 +86,15 @@ pub enum Error {
 
     #[error("No connection with id {0}. It may have been removed; reload the list.")]
     ConnectionNotFound(i64),
+
+    /// The person did not grant this product on the consent screen (Google lets them untick
+    /// products one by one).
+    #[error("The {issuer} sign-in for {account} did not grant access to {product}. Reconnect it and leave {product} ticked on {issuer}'s consent screen.")]
+    MissingScope {
+        product: &'static str,
+        account: String,
+        issuer: &'static str,
+    },
 }
 
 /// Bad input from a person. Each names the field it concerns, so forms can show it inline.
@@ -103,8 +112,25 @@ pub enum InputError {
     #[error("Enter the API key or token.")]
     EmptySecret,
 
-    #[error("“{0}” is not a GitHub repository name: use owner/name, e.g. octocat/hello-world.")]
-    BadRepo(String),
+    /// The account as typed cannot be used: malformed, or the provider does not show it to
+    /// this key or sign-in. The message says which and what to do.
+    #[error("{message}")]
+    BadAccount { message: String },
+
+    #[error("{provider} sources are added on a {account_provider} connection: connect {account_provider} first (Connections), then pick the account there.")]
+    NeedsConnection {
+        provider: &'static str,
+        account_provider: &'static str,
+    },
+
+    #[error("{provider} sources need a {account_provider} connection; pick one of those.")]
+    WrongConnection {
+        provider: &'static str,
+        account_provider: &'static str,
+    },
+
+    #[error("{what} can be at most {max} days (got {got}).")]
+    BadWindow { what: &'static str, max: u32, got: u32 },
 
     #[error("“{0}” is not a valid API address: use a full URL such as http://127.0.0.1:8080.")]
     BadBaseUrl(String),
@@ -114,9 +140,6 @@ pub enum InputError {
 
     #[error("{provider} rejected the key or token: {message}. Check that you copied it whole and that it is not revoked.")]
     CredentialRejected { provider: &'static str, message: String },
-
-    #[error("GitHub has no repository {0} that this token can read. Check the name and the token's access.")]
-    RepoNotFound(String),
 
     #[error("“{0}” is not a date: use YYYY-MM-DD, e.g. 2026-03-31.")]
     BadDate(String),
@@ -187,7 +210,9 @@ impl InputError {
             | InputError::ClientNameTooLong { .. }
             | InputError::DuplicateClientName(_) => "name",
             InputError::EmptySecret | InputError::CredentialRejected { .. } => "secret",
-            InputError::BadRepo(_) | InputError::RepoNotFound(_) | InputError::DuplicateSource(_) => "repo",
+            InputError::BadAccount { .. } | InputError::DuplicateSource(_) => "account",
+            InputError::NeedsConnection { .. } | InputError::WrongConnection { .. } => "connection",
+            InputError::BadWindow { .. } => "window",
             InputError::BadBaseUrl(_) => "baseUrl",
             InputError::MinutesOutOfRange { .. } => "minutes",
             InputError::BadDate(_) | InputError::ReversedRange | InputError::BadRangeLength { .. } => "range",
@@ -275,6 +300,7 @@ impl Error {
             Error::Connector(_) => ErrorKind::Provider,
             Error::Schedule(_) => ErrorKind::InvalidInput,
             Error::Auth(e) if e.needs_reauth() => ErrorKind::NeedsReauth,
+            Error::MissingScope { .. } => ErrorKind::NeedsReauth,
             Error::Auth(AuthError::Network { .. }) => ErrorKind::Offline,
             Error::Auth(AuthError::Listen { .. }) => ErrorKind::Internal,
             Error::Auth(AuthError::BadUrl(_) | AuthError::BadClient { .. }) => ErrorKind::InvalidInput,

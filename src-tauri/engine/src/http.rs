@@ -1,12 +1,14 @@
-//! The one HTTP client every connector uses: timeouts, retries with exponential backoff and
-//! full jitter that honour `Retry-After`, provider rate-limit headers read on every response
-//! (errors too), per-connection pacing and concurrency caps, and errors that never carry a
-//! secret. Connectors only build URLs and parse bodies.
+//! The one HTTP client every connector uses: GET and POST with a JSON body and extra headers,
+//! timeouts, retries with exponential backoff and full jitter that honour what the provider
+//! says, per-connection pacing, concurrency caps and pauses, and errors that never carry a
+//! secret. How to read a provider's answer — which failures are rate limits, quotas, fatal or
+//! worth a retry — belongs to the provider: each request carries its connector's `Classify`.
+//! Every wait is a sleep on the engine's `Clock`, so tests sleep through them.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, IF_NONE_MATCH, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
@@ -14,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 use tokio::sync::Semaphore;
 
-use crate::clock::Millis;
+use crate::clock::{Clock, Millis};
 
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
@@ -23,8 +25,8 @@ pub struct HttpConfig {
     pub max_attempts: u32,
     pub base_backoff: Duration,
     pub max_backoff: Duration,
-    /// The longest a request waits in place for a rate limit to lift; past it the job fails
-    /// as rate-limited and the scheduler retries it later instead of holding a worker.
+    /// The longest a request waits in place for a rate limit to lift; past it the job ends
+    /// as rate-limited and the scheduler comes back later instead of holding a worker.
     pub max_wait: Duration,
     /// Concurrent requests per connection.
     pub per_connection_concurrency: usize,
@@ -44,14 +46,39 @@ impl Default for HttpConfig {
     }
 }
 
+/// What a rate limit or an exhausted quota holds back: the one account (a GA4 property's
+/// tokens), everything on the connection, or every account of the provider (Google Ads'
+/// developer-token limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseScope {
+    Source,
+    Connection,
+    Provider,
+}
+
+impl PauseScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PauseScope::Source => "source",
+            PauseScope::Connection => "connection",
+            PauseScope::Provider => "provider",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HttpError {
     #[error("cannot reach {host} ({detail}); check the network connection")]
     Offline { host: String, detail: String },
     #[error("{host} did not answer within {secs} s, {attempts} times")]
     Timeout { host: String, secs: u64, attempts: u32 },
-    #[error("{host} is rate limiting requests; Freshboard will try again later")]
-    RateLimited { host: String, retry_at: Option<Millis> },
+    #[error("{host} is rate limiting requests ({message}); Freshboard will try again later")]
+    RateLimited {
+        host: String,
+        retry_at: Option<Millis>,
+        scope: PauseScope,
+        message: String,
+    },
     #[error("{host} rejected the credentials: {message}")]
     Unauthorized { host: String, message: String },
     #[error("{host} refused the request ({status}): {message}")]
@@ -71,12 +98,6 @@ pub enum HttpError {
     BadBody { host: String, detail: String },
 }
 
-impl HttpError {
-    pub fn is_rate_limited(&self) -> bool {
-        matches!(self, HttpError::RateLimited { .. })
-    }
-}
-
 /// A response: its parsed body, or "not modified" for a conditional request.
 #[derive(Debug)]
 pub enum Fetched<T> {
@@ -84,40 +105,85 @@ pub enum Fetched<T> {
     NotModified,
 }
 
-/// One GET. `secret` goes into the Authorization header and nowhere else.
-pub struct Get<'a> {
-    pub url: Url,
-    pub connection: i64,
-    pub auth: Auth<'a>,
-    pub headers: Vec<(HeaderName, HeaderValue)>,
-    pub if_none_match: Option<&'a str>,
-    /// Pacing for this connection, requests per second (0 = none).
-    pub requests_per_sec: u32,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
 }
 
-#[derive(Clone, Copy)]
-pub enum Auth<'a> {
-    Bearer(&'a str),
+/// How many requests a second a connection may send; 0 = no pacing.
+pub type Pacing = u32;
+
+/// A provider's reading of an answer.
+pub type Classify = fn(&Answer<'_>) -> Verdict;
+
+/// What `Classify` sees of an answer.
+pub struct Answer<'a> {
+    pub status: StatusCode,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+    /// The engine's clock, for times the provider gives as dates or resets.
+    pub now: Millis,
+}
+
+/// What an answer means for the request that got it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Success. `hold` pauses the connection before its next request: the provider said its
+    /// budget is (nearly) spent until then.
+    Ok { hold: Option<Duration> },
+    /// Worth another attempt: after `after` when the provider said, else after a backoff.
+    Retry { after: Option<Duration> },
+    /// Rate limited: come back after `wait` (the provider's time, when it gave one). Short
+    /// waits are waited out in place; long ones end the job until then.
+    RateLimited {
+        wait: Option<Duration>,
+        scope: PauseScope,
+    },
+    /// The credentials were refused.
+    Unauthorized,
+    /// Refused for good (a bad request, no access): retrying would fail the same way.
+    Rejected,
+}
+
+/// One request. `bearer` goes into the Authorization header and nowhere else: every message
+/// made from an answer has it removed.
+pub struct Request<'a> {
+    pub method: Method,
+    pub url: Url,
+    pub json: Option<&'a serde_json::Value>,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub bearer: &'a str,
+    /// Other secrets the request carries (a developer token), removed from messages too.
+    pub also_secret: Option<&'a str>,
+    pub if_none_match: Option<&'a str>,
+    /// Whose pacing, concurrency cap and pauses apply: a connection (its id), or one
+    /// source's own budget (minus its id: a GA4 property's tokens).
+    pub gate: i64,
+    pub pacing: Pacing,
+    pub classify: Classify,
 }
 
 #[derive(Debug)]
 pub struct Http {
     client: reqwest::Client,
     config: HttpConfig,
-    connections: Mutex<HashMap<i64, Arc<ConnectionGate>>>,
+    clock: Arc<dyn Clock>,
+    gates: Mutex<HashMap<i64, Arc<Gate>>>,
     requests: AtomicU64,
 }
 
-/// Per-connection state: a concurrency cap, pacing, and a pause set by rate-limit headers.
+/// Per-connection state: a concurrency cap, pacing, and a pause set by the provider.
 #[derive(Debug)]
-struct ConnectionGate {
+struct Gate {
     permits: Semaphore,
-    next_slot: Mutex<Instant>,
-    paused_until: Mutex<Option<Instant>>,
+    /// Milliseconds (engine clock, fractional so 100/s paces 10 ms apart) of the next slot.
+    next_slot: Mutex<f64>,
+    paused_until: Mutex<Option<Millis>>,
 }
 
 impl Http {
-    pub fn new(config: HttpConfig) -> Self {
+    pub fn new(config: HttpConfig, clock: Arc<dyn Clock>) -> Self {
         let client = reqwest::Client::builder()
             .user_agent(concat!("Freshboard/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(config.connect_timeout)
@@ -129,7 +195,8 @@ impl Http {
         Self {
             client,
             config,
-            connections: Mutex::default(),
+            clock,
+            gates: Mutex::default(),
             requests: AtomicU64::new(0),
         }
     }
@@ -139,18 +206,26 @@ impl Http {
         self.requests.load(Ordering::Relaxed)
     }
 
-    fn gate(&self, connection: i64) -> Arc<ConnectionGate> {
-        let mut gates = self.connections.lock().expect("gates");
+    fn gate(&self, gate: i64) -> Arc<Gate> {
+        let mut gates = self.gates.lock().expect("gates");
+        let now = self.clock.now_millis() as f64;
         gates
-            .entry(connection)
+            .entry(gate)
             .or_insert_with(|| {
-                Arc::new(ConnectionGate {
+                Arc::new(Gate {
                     permits: Semaphore::new(self.config.per_connection_concurrency),
-                    next_slot: Mutex::new(Instant::now()),
+                    next_slot: Mutex::new(now),
                     paused_until: Mutex::new(None),
                 })
             })
             .clone()
+    }
+
+    /// Holds a gate's requests until `until` (engine time).
+    pub fn hold(&self, gate: i64, until: Millis) {
+        let gate = self.gate(gate);
+        let mut paused = gate.paused_until.lock().expect("pause");
+        *paused = Some(paused.map_or(until, |p| p.max(until)));
     }
 
     /// Whether the host answers HTTP at all (any status): the offline probe.
@@ -163,22 +238,25 @@ impl Http {
             .is_ok()
     }
 
-    /// GETs and parses JSON, retrying what can succeed on a retry.
-    pub async fn get_json<T: DeserializeOwned>(&self, get: &Get<'_>) -> Result<Fetched<T>, HttpError> {
-        let host = host_of(&get.url);
-        let gate = self.gate(get.connection);
+    /// Sends a request and parses its JSON answer, retrying what can succeed on a retry.
+    pub async fn send_json<T: DeserializeOwned>(
+        &self,
+        request: &Request<'_>,
+    ) -> Result<Fetched<T>, HttpError> {
+        let host = host_of(&request.url);
+        let gate = self.gate(request.gate);
         let _permit = gate.permits.acquire().await.expect("semaphore open");
         let mut attempt = 0;
         loop {
             attempt += 1;
-            self.wait_turn(&gate, get.requests_per_sec, &host).await?;
-            let (wait, error) = match self.attempt(get, &host).await {
+            self.wait_turn(&gate, request, &host).await?;
+            let (wait, error) = match self.attempt(request, &host, &gate).await {
                 Attempt::Done(Ok((Some(bytes), headers))) => match serde_json::from_slice::<T>(&bytes) {
                     Ok(body) => return Ok(Fetched::Body { body, headers }),
                     // Truncated or malformed JSON is retried like a network hiccup; a body
                     // that parses but lacks what we need is not (it would fail again).
                     Err(e) if matches!(e.classify(), Category::Syntax | Category::Eof) => (
-                        Wait::default(),
+                        None,
                         HttpError::BadBody {
                             host: host.clone(),
                             detail: e.to_string(),
@@ -193,157 +271,185 @@ impl Http {
                 },
                 Attempt::Done(Ok((None, _))) => return Ok(Fetched::NotModified),
                 Attempt::Done(Err(e)) => return Err(e),
-                Attempt::Retry { wait, error } => (wait, error),
+                Attempt::Retry { after, error } => (after, error),
             };
-            if let Some(pause) = wait.pause_connection {
-                *gate.paused_until.lock().expect("pause") = Some(Instant::now() + pause);
-            }
             if attempt >= self.config.max_attempts {
                 return Err(error);
             }
-            let delay = wait.at_least.unwrap_or_default().max(self.backoff(attempt));
+            let delay = wait.unwrap_or_default().max(self.backoff(attempt));
             if delay > self.config.max_wait {
-                return Err(HttpError::RateLimited {
-                    host,
-                    retry_at: Some(millis_from_now(delay)),
-                });
+                return Err(self.rate_limited(error, delay));
             }
             tracing::debug!(%host, attempt, delay_ms = delay.as_millis() as u64, %error, "retrying");
-            tokio::time::sleep(delay).await;
+            self.clock.sleep(delay).await;
         }
     }
 
-    async fn wait_turn(
-        &self,
-        gate: &ConnectionGate,
-        requests_per_sec: u32,
-        host: &str,
-    ) -> Result<(), HttpError> {
-        let paused = gate.paused_until.lock().expect("pause").take();
-        if let Some(until) = paused {
-            let wait = until.saturating_duration_since(Instant::now());
+    /// A wait too long to sit through: the job ends, to come back at that time.
+    fn rate_limited(&self, error: HttpError, wait: Duration) -> HttpError {
+        let retry_at = Some(self.millis_from_now(wait));
+        match error {
+            HttpError::RateLimited {
+                host, scope, message, ..
+            } => HttpError::RateLimited {
+                host,
+                retry_at,
+                scope,
+                message,
+            },
+            // A server that asks to come back later (503 with Retry-After) is waited out the
+            // same way, for the connection.
+            other => HttpError::RateLimited {
+                host: host_of_error(&other),
+                retry_at,
+                scope: PauseScope::Connection,
+                message: other.to_string(),
+            },
+        }
+    }
+
+    async fn wait_turn(&self, gate: &Gate, request: &Request<'_>, host: &str) -> Result<(), HttpError> {
+        let now = self.clock.now_millis();
+        let paused = *gate.paused_until.lock().expect("pause");
+        if let Some(until) = paused.filter(|until| *until > now) {
+            let wait = Duration::from_millis((until - now) as u64);
             if wait > self.config.max_wait {
-                *gate.paused_until.lock().expect("pause") = Some(until);
                 return Err(HttpError::RateLimited {
                     host: host.to_owned(),
-                    retry_at: Some(millis_from_now(wait)),
+                    retry_at: Some(until),
+                    scope: if request.gate < 0 {
+                        PauseScope::Source
+                    } else {
+                        PauseScope::Connection
+                    },
+                    message: "the request budget is spent until then".into(),
                 });
             }
-            tokio::time::sleep(wait).await;
+            self.clock.sleep(wait).await;
         }
-        if requests_per_sec > 0 {
-            let interval = Duration::from_secs(1) / requests_per_sec;
+        if request.pacing > 0 {
+            let interval = 1000.0 / f64::from(request.pacing);
             let slot = {
                 let mut next = gate.next_slot.lock().expect("pacing");
-                let slot = (*next).max(Instant::now());
+                let slot = next.max(self.clock.now_millis() as f64);
                 *next = slot + interval;
                 slot
             };
-            tokio::time::sleep_until(slot.into()).await;
+            let wait = slot - self.clock.now_millis() as f64;
+            if wait > 0.0 {
+                self.clock.sleep(Duration::from_secs_f64(wait / 1000.0)).await;
+            }
         }
         Ok(())
     }
 
-    async fn attempt(&self, get: &Get<'_>, host: &str) -> Attempt {
-        let mut request = self.client.get(get.url.clone());
-        let Auth::Bearer(secret) = get.auth;
-        let mut auth =
-            HeaderValue::from_str(&format!("Bearer {secret}")).unwrap_or(HeaderValue::from_static(""));
-        auth.set_sensitive(true);
-        request = request.header(AUTHORIZATION, auth);
-        for (name, value) in &get.headers {
-            request = request.header(name, value);
+    async fn attempt(&self, request: &Request<'_>, host: &str, gate: &Gate) -> Attempt {
+        let mut builder = match request.method {
+            Method::Get => self.client.get(request.url.clone()),
+            Method::Post => self.client.post(request.url.clone()),
+        };
+        if let Some(json) = request.json {
+            builder = builder.json(json);
         }
-        if let Some(etag) = get.if_none_match {
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", request.bearer))
+            .unwrap_or(HeaderValue::from_static(""));
+        auth.set_sensitive(true);
+        builder = builder.header(AUTHORIZATION, auth);
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(etag) = request.if_none_match {
             if let Ok(value) = HeaderValue::from_str(etag) {
-                request = request.header(IF_NONE_MATCH, value);
+                builder = builder.header(IF_NONE_MATCH, value);
             }
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = match request.send().await {
+        let response = match builder.send().await {
             Ok(response) => response,
-            Err(e) => return self.transport_error(e, host, get),
+            Err(e) => return self.transport_error(e, host, request),
         };
         let status = response.status();
         let headers = response.headers().clone();
-        let limits = RateLimitHeaders::read(&headers);
         if status == StatusCode::NOT_MODIFIED {
             return Attempt::Done(Ok((None, headers)));
         }
         let bytes = match response.bytes().await {
             Ok(bytes) => bytes,
-            Err(e) => return self.transport_error(e, host, get),
+            Err(e) => return self.transport_error(e, host, request),
         };
-        if status.is_success() {
-            // Spent the last request of the window: the next one waits for the reset.
-            let pause = (limits.remaining == Some(0))
-                .then(|| limits.until_reset())
-                .flatten();
-            if let Some(pause) = pause {
-                let gate = self.gate(get.connection);
-                *gate.paused_until.lock().expect("pause") = Some(Instant::now() + pause);
+        let now = self.clock.now_millis();
+        let answer = Answer {
+            status,
+            headers: &headers,
+            body: &bytes,
+            now,
+        };
+        let verdict = if status.is_success() {
+            (request.classify)(&answer)
+        } else {
+            match (request.classify)(&answer) {
+                // A classifier that calls a failure success would hide it.
+                Verdict::Ok { .. } => default_failure(status),
+                other => other,
             }
-            return Attempt::Done(Ok((Some(bytes), headers)));
-        }
-        let message = redact(&error_message(&bytes), get);
+        };
+        let message = || redact(&error_message(&bytes, status), request);
         let host = host.to_owned();
         let code = status.as_u16();
-        let retry_after = limits.retry_after;
-        match status {
-            StatusCode::TOO_MANY_REQUESTS => Attempt::Retry {
-                wait: Wait {
-                    at_least: retry_after,
-                    pause_connection: retry_after,
-                },
-                error: HttpError::RateLimited {
+        match verdict {
+            Verdict::Ok { hold } => {
+                if let Some(hold) = hold {
+                    *gate.paused_until.lock().expect("pause") = Some(now + hold.as_millis() as i64);
+                }
+                Attempt::Done(Ok((Some(bytes), headers)))
+            }
+            Verdict::RateLimited { wait, scope } => {
+                // Only a connection-wide limit holds the connection's other requests back; an
+                // account's quota (one GA4 property) must not stop its siblings.
+                if let (Some(wait), PauseScope::Connection) = (wait, scope) {
+                    *gate.paused_until.lock().expect("pause") = Some(now + wait.as_millis() as i64);
+                }
+                let message = message();
+                let error = HttpError::RateLimited {
                     host,
-                    retry_at: retry_after.map(millis_from_now),
-                },
-            },
-            // GitHub: secondary limits send retry-after; an exhausted primary quota sends
-            // remaining 0 and the reset time.
-            StatusCode::FORBIDDEN if retry_after.is_some() || limits.remaining == Some(0) => {
-                let wait = retry_after
-                    .or_else(|| limits.until_reset())
-                    .unwrap_or(self.config.max_backoff);
-                Attempt::Retry {
-                    wait: Wait {
-                        at_least: Some(wait),
-                        pause_connection: Some(wait),
-                    },
-                    error: HttpError::RateLimited {
-                        host,
-                        retry_at: Some(millis_from_now(wait)),
-                    },
+                    retry_at: wait.map(|w| now + w.as_millis() as i64),
+                    scope,
+                    message,
+                };
+                match (wait, scope) {
+                    // A quota spent until a set time is not retried in place: the job ends and
+                    // comes back then, and other accounts go on meanwhile.
+                    (Some(_), PauseScope::Source | PauseScope::Provider) => Attempt::Done(Err(error)),
+                    _ => Attempt::Retry { after: wait, error },
                 }
             }
-            StatusCode::UNAUTHORIZED => Attempt::Done(Err(HttpError::Unauthorized { host, message })),
-            s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => Attempt::Retry {
-                wait: Wait {
-                    at_least: retry_after,
-                    pause_connection: None,
-                },
+            Verdict::Unauthorized => Attempt::Done(Err(HttpError::Unauthorized {
+                host,
+                message: message(),
+            })),
+            Verdict::Retry { after } => Attempt::Retry {
+                after,
                 error: HttpError::Server {
                     host,
                     status: code,
                     attempts: self.config.max_attempts,
-                    message,
+                    message: message(),
                 },
             },
-            _ => Attempt::Done(Err(HttpError::Rejected {
+            Verdict::Rejected => Attempt::Done(Err(HttpError::Rejected {
                 host,
                 status: code,
-                message,
+                message: message(),
             })),
         }
     }
 
-    fn transport_error(&self, e: reqwest::Error, host: &str, get: &Get<'_>) -> Attempt {
+    fn transport_error(&self, e: reqwest::Error, host: &str, request: &Request<'_>) -> Attempt {
         let host = host.to_owned();
-        let detail = redact(&without_url(&e), get);
+        let detail = redact(&without_url(&e), request);
         if e.is_connect() {
-            // Refused or unreachable: retrying at once will not help; the scheduler's
-            // offline probe decides when to try again.
+            // Refused, unreachable, or a name that does not resolve: retrying at once will
+            // not help; the scheduler's offline probe decides when to try again.
             return Attempt::Done(Err(HttpError::Offline { host, detail }));
         }
         let error = if e.is_timeout() {
@@ -355,78 +461,91 @@ impl Http {
         } else {
             HttpError::BadBody { host, detail }
         };
-        Attempt::Retry {
-            wait: Wait::default(),
-            error,
-        }
+        Attempt::Retry { after: None, error }
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .config
-            .base_backoff
-            .saturating_mul(1 << attempt.min(16))
-            .min(self.config.max_backoff);
-        // Full jitter: clients that failed together do not retry together.
-        ceiling.mul_f64(fastrand::f64())
+        backoff(&self.config, attempt, fastrand::f64())
     }
+
+    fn millis_from_now(&self, d: Duration) -> Millis {
+        self.clock.now_millis() + d.as_millis() as i64
+    }
+}
+
+/// Exponential, capped, with full jitter (`jitter` in 0..1): clients that failed together do
+/// not retry together.
+fn backoff(config: &HttpConfig, attempt: u32, jitter: f64) -> Duration {
+    let ceiling = config
+        .base_backoff
+        .saturating_mul(1 << attempt.min(16))
+        .min(config.max_backoff);
+    ceiling.mul_f64(jitter)
 }
 
 enum Attempt {
     Done(Result<(Option<bytes::Bytes>, HeaderMap), HttpError>),
-    Retry { wait: Wait, error: HttpError },
+    Retry {
+        after: Option<Duration>,
+        error: HttpError,
+    },
 }
 
-#[derive(Default)]
-struct Wait {
-    at_least: Option<Duration>,
-    pause_connection: Option<Duration>,
-}
-
-#[derive(Debug, Default)]
-struct RateLimitHeaders {
-    remaining: Option<u64>,
-    reset_unix: Option<u64>,
-    retry_after: Option<Duration>,
-}
-
-impl RateLimitHeaders {
-    fn read(headers: &HeaderMap) -> Self {
-        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
-        Self {
-            remaining: number("x-ratelimit-remaining"),
-            reset_unix: number("x-ratelimit-reset"),
-            retry_after: headers
-                .get(RETRY_AFTER)
-                .and_then(|v| parse_retry_after(v.to_str().ok()?)),
-        }
-    }
-
-    fn until_reset(&self) -> Option<Duration> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
-        Some(Duration::from_secs(self.reset_unix?.saturating_sub(now) + 1))
+/// How an HTTP failure reads when the provider says nothing more specific.
+fn default_failure(status: StatusCode) -> Verdict {
+    match status {
+        StatusCode::TOO_MANY_REQUESTS => Verdict::RateLimited {
+            wait: None,
+            scope: PauseScope::Connection,
+        },
+        StatusCode::UNAUTHORIZED => Verdict::Unauthorized,
+        s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => Verdict::Retry { after: None },
+        _ => Verdict::Rejected,
     }
 }
 
-/// `Retry-After` is either delay-seconds or an HTTP date.
-fn parse_retry_after(value: &str) -> Option<Duration> {
+/// The reading every provider starts from: 429 (with `Retry-After`) is a rate limit of the
+/// connection, 401 refused credentials, 5xx and 408 worth a retry, other 4xx final.
+pub fn classify_status(answer: &Answer<'_>) -> Verdict {
+    if answer.status.is_success() {
+        return Verdict::Ok { hold: None };
+    }
+    let retry_after = retry_after(answer);
+    match default_failure(answer.status) {
+        Verdict::RateLimited { scope, .. } => Verdict::RateLimited {
+            wait: retry_after,
+            scope,
+        },
+        Verdict::Retry { .. } => Verdict::Retry { after: retry_after },
+        other => other,
+    }
+}
+
+/// `Retry-After`: delay-seconds or an HTTP date (against the engine's clock).
+pub fn retry_after(answer: &Answer<'_>) -> Option<Duration> {
+    let value = answer.headers.get(RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(value, answer.now)
+}
+
+fn parse_retry_after(value: &str, now: Millis) -> Option<Duration> {
     if let Ok(secs) = value.trim().parse::<f64>() {
         return (secs >= 0.0 && secs.is_finite()).then(|| Duration::from_secs_f64(secs));
     }
     let at = chrono::DateTime::parse_from_rfc2822(value.trim()).ok()?;
-    let wait = at.timestamp_millis() - chrono::Utc::now().timestamp_millis();
-    Some(Duration::from_millis(wait.max(0) as u64))
+    Some(Duration::from_millis((at.timestamp_millis() - now).max(0) as u64))
 }
 
-/// The provider's own words: Stripe's `error.message`, GitHub's `message`, else the status.
-fn error_message(body: &[u8]) -> String {
+/// The provider's own words: `error.message` (Stripe, Google, Meta), `message` (GitHub), else
+/// the status.
+fn error_message(body: &[u8], status: StatusCode) -> String {
     let json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     let message = json["error"]["message"]
         .as_str()
-        .or_else(|| json["message"].as_str());
+        .or_else(|| json["message"].as_str())
+        .or_else(|| json[0]["error"]["message"].as_str());
     match message {
         Some(m) => m.chars().take(300).collect(),
-        None => "no details given".to_owned(),
+        None => format!("HTTP {status}, no details given"),
     }
 }
 
@@ -438,7 +557,19 @@ fn host_of(url: &Url) -> String {
     }
 }
 
-/// reqwest's Display includes the URL; ours carry no secrets, but keep messages short.
+fn host_of_error(e: &HttpError) -> String {
+    match e {
+        HttpError::Offline { host, .. }
+        | HttpError::Timeout { host, .. }
+        | HttpError::RateLimited { host, .. }
+        | HttpError::Unauthorized { host, .. }
+        | HttpError::Rejected { host, .. }
+        | HttpError::Server { host, .. }
+        | HttpError::BadBody { host, .. } => host.clone(),
+    }
+}
+
+/// reqwest's Display includes the URL; keep messages short, and free of any query string.
 fn without_url(e: &reqwest::Error) -> String {
     let mut source: Option<&dyn std::error::Error> = Some(e);
     let mut innermost = e.to_string();
@@ -449,18 +580,16 @@ fn without_url(e: &reqwest::Error) -> String {
     innermost
 }
 
-/// Removes the secret from a text that may echo it (some providers quote the key back).
-fn redact(text: &str, get: &Get<'_>) -> String {
-    let Auth::Bearer(secret) = get.auth;
-    if secret.len() >= 8 {
-        text.replace(secret, "[redacted]")
-    } else {
-        text.to_owned()
+/// Removes the request's secrets from a text that may echo them (some providers quote the key
+/// back, in an error or a redirect address).
+fn redact(text: &str, request: &Request<'_>) -> String {
+    let mut text = text.to_owned();
+    for secret in [Some(request.bearer), request.also_secret].into_iter().flatten() {
+        if secret.len() >= 8 {
+            text = text.replace(secret, "[redacted]");
+        }
     }
-}
-
-fn millis_from_now(d: Duration) -> Millis {
-    chrono::Utc::now().timestamp_millis() + d.as_millis() as i64
+    text
 }
 
 #[cfg(test)]
@@ -468,33 +597,78 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retry_after_takes_seconds_or_a_date() {
-        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+    fn retry_after_takes_seconds_or_a_date_against_the_engine_clock() {
+        let now = chrono::DateTime::parse_from_rfc2822("Wed, 21 Oct 2015 07:28:00 GMT")
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
         assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now),
             Some(Duration::ZERO)
         );
-        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("soon", now), None);
     }
 
     #[test]
     fn error_messages_come_from_the_provider_body() {
+        let s = StatusCode::BAD_REQUEST;
         assert_eq!(
-            error_message(br#"{"error":{"message":"No such charge"}}"#),
+            error_message(br#"{"error":{"message":"No such charge"}}"#, s),
             "No such charge"
         );
         assert_eq!(
-            error_message(br#"{"message":"Bad credentials"}"#),
+            error_message(br#"{"message":"Bad credentials"}"#, s),
             "Bad credentials"
         );
-        assert_eq!(error_message(b"<html>502</html>"), "no details given");
+        assert_eq!(
+            error_message(br#"[{"error":{"code":429,"message":"Too many"}}]"#, s),
+            "Too many"
+        );
+        assert_eq!(
+            error_message(b"<html>502</html>", StatusCode::BAD_GATEWAY),
+            "HTTP 502 Bad Gateway, no details given"
+        );
     }
 
     #[test]
-    fn backoff_stays_under_its_ceiling() {
-        let http = Http::new(HttpConfig::default());
-        for attempt in 1..10 {
-            assert!(http.backoff(attempt) <= Duration::from_secs(30));
-        }
+    fn backoff_grows_exponentially_up_to_its_ceiling_with_full_jitter() {
+        let config = HttpConfig::default();
+        // The ceiling doubles per attempt from the base (500 ms), then stops at 30 s.
+        let ceilings: Vec<Duration> = (1..=8).map(|a| backoff(&config, a, 1.0)).collect();
+        assert_eq!(ceilings[0], Duration::from_secs(1));
+        assert_eq!(ceilings[1], Duration::from_secs(2));
+        assert_eq!(ceilings[2], Duration::from_secs(4));
+        assert_eq!(ceilings[5], Duration::from_secs(30));
+        assert_eq!(ceilings[7], Duration::from_secs(30));
+        // Full jitter spreads a retry anywhere below the ceiling, down to no wait at all.
+        assert_eq!(backoff(&config, 3, 0.0), Duration::ZERO);
+        assert_eq!(backoff(&config, 3, 0.5), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn redaction_removes_every_secret_a_request_carries() {
+        let request = Request {
+            method: Method::Get,
+            url: Url::parse("http://127.0.0.1/").unwrap(),
+            json: None,
+            headers: vec![],
+            bearer: "rk_live_supersecret",
+            also_secret: Some("dev-token-12345"),
+            if_none_match: None,
+            gate: 1,
+            pacing: 0,
+            classify: classify_status,
+        };
+        assert_eq!(
+            redact(
+                "Invalid key rk_live_supersecret (dev dev-token-12345) at /x?key=rk_live_supersecret",
+                &request
+            ),
+            "Invalid key [redacted] (dev [redacted]) at /x?key=[redacted]"
+        );
     }
 }

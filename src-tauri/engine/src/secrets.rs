@@ -161,6 +161,10 @@ pub struct Credential {
     /// Expiry of the access token, UTC milliseconds.
     #[serde(rename = "e", default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
+    /// The scopes the token endpoint said it granted, when it said. Not a secret and not kept
+    /// here: the connection records them in SQLite.
+    #[serde(skip)]
+    pub granted_scopes: Option<String>,
 }
 
 impl Credential {
@@ -169,6 +173,7 @@ impl Credential {
             access: access.into(),
             refresh: None,
             expires_at: None,
+            granted_scopes: None,
         }
     }
 
@@ -185,6 +190,7 @@ impl std::fmt::Debug for Credential {
             .field("access", &"[redacted]")
             .field("refresh", &self.refresh.as_ref().map(|_| "[redacted]"))
             .field("expires_at", &self.expires_at)
+            .field("granted_scopes", &self.granted_scopes)
             .finish()
     }
 }

@@ -4,16 +4,18 @@
 //! unless the failure is one they would all meet (offline, credentials rejected).
 
 use std::fs::{File, TryLockError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 use ts_rs::TS;
 
-use crate::connectors::{self, ConnectorError, Context, Page, Provider};
+use crate::connector::{ConnectorError, Context, Page};
 use crate::error::{Error, Result};
 use crate::http::HttpError;
-use crate::store::{JobEnd, Rows, SourceAccess};
+use crate::models::Source;
+use crate::providers::Provider;
+use crate::store::{JobEnd, Segment, SourceAccess};
 use crate::Engine;
 
 /// Why a job runs.
@@ -29,7 +31,7 @@ pub enum JobReason {
 }
 
 impl JobReason {
-    const ALL: [JobReason; 5] = [
+    pub const ALL: [JobReason; 5] = [
         JobReason::Schedule,
         JobReason::Stale,
         JobReason::Manual,
@@ -49,6 +51,89 @@ impl JobReason {
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// Why a job (or a stream) failed, in the few kinds that call for different handling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum JobErrorKind {
+    /// The provider could not be reached: the queue pauses until the network is back.
+    Offline,
+    /// The provider did not answer in time, on every attempt.
+    Timeout,
+    /// A rate limit or spent quota: the job comes back when the provider said.
+    RateLimited,
+    /// The key or token was refused.
+    Unauthorized,
+    /// The grant is gone, or does not cover this product: a person must reconnect.
+    NeedsReauth,
+    /// The secret could not be read (no keyring, or its entry is gone).
+    Credentials,
+    /// The provider refused the request for good (no access, a bad request).
+    Rejected,
+    /// The provider kept failing (5xx).
+    Server,
+    /// A page could not be read (malformed, truncated, missing what the provider documents).
+    BadPage,
+    /// The local database could not be written.
+    Storage,
+}
+
+impl JobErrorKind {
+    pub const ALL: [JobErrorKind; 10] = [
+        Self::Offline,
+        Self::Timeout,
+        Self::RateLimited,
+        Self::Unauthorized,
+        Self::NeedsReauth,
+        Self::Credentials,
+        Self::Rejected,
+        Self::Server,
+        Self::BadPage,
+        Self::Storage,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Offline => "offline",
+            Self::Timeout => "timeout",
+            Self::RateLimited => "rate_limited",
+            Self::Unauthorized => "unauthorized",
+            Self::NeedsReauth => "needs_reauth",
+            Self::Credentials => "credentials",
+            Self::Rejected => "rejected",
+            Self::Server => "server",
+            Self::BadPage => "bad_page",
+            Self::Storage => "storage",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Worth another attempt later, with backoff. (Offline and rate limits come back too,
+    /// but without spending an attempt: see the workers.)
+    pub fn retryable(self) -> bool {
+        matches!(self, Self::Server | Self::Timeout | Self::BadPage | Self::Storage)
+    }
+
+    fn of(error: &ConnectorError) -> Self {
+        match error {
+            ConnectorError::BadData(_) => Self::BadPage,
+            ConnectorError::Account(_) => Self::Rejected,
+            ConnectorError::Http(e) => match e {
+                HttpError::Offline { .. } => Self::Offline,
+                HttpError::Timeout { .. } => Self::Timeout,
+                HttpError::RateLimited { .. } => Self::RateLimited,
+                HttpError::Unauthorized { .. } => Self::Unauthorized,
+                HttpError::Rejected { .. } => Self::Rejected,
+                HttpError::Server { .. } => Self::Server,
+                HttpError::BadBody { .. } => Self::BadPage,
+            },
+        }
     }
 }
 
@@ -73,7 +158,7 @@ pub struct StreamReport {
     pub stream: String,
     pub records: u64,
     pub pages: u64,
-    pub error_kind: Option<String>,
+    pub error_kind: Option<JobErrorKind>,
     pub error: Option<String>,
 }
 
@@ -114,25 +199,14 @@ pub struct StreamError {
 }
 
 impl StreamError {
-    pub fn kind(&self) -> &'static str {
-        match &self.error {
-            ConnectorError::BadData(_) => "bad_page",
-            ConnectorError::Http(e) => match e {
-                HttpError::Offline { .. } => "offline",
-                HttpError::Timeout { .. } => "timeout",
-                HttpError::RateLimited { .. } => "rate_limited",
-                HttpError::Unauthorized { .. } => "unauthorized",
-                HttpError::Rejected { .. } => "rejected",
-                HttpError::Server { .. } => "server",
-                HttpError::BadBody { .. } => "bad_page",
-            },
-        }
+    pub fn kind(&self) -> JobErrorKind {
+        JobErrorKind::of(&self.error)
     }
 
-    /// When the provider said to come back, for a rate limit.
-    pub fn retry_at(&self) -> Option<crate::clock::Millis> {
+    /// When the provider said to come back, for a rate limit, and what it holds back.
+    pub fn rate_limit(&self) -> Option<(Option<crate::clock::Millis>, crate::http::PauseScope)> {
         match &self.error {
-            ConnectorError::Http(HttpError::RateLimited { retry_at, .. }) => *retry_at,
+            ConnectorError::Http(HttpError::RateLimited { retry_at, scope, .. }) => Some((*retry_at, *scope)),
             _ => None,
         }
     }
@@ -141,19 +215,27 @@ impl StreamError {
     fn stops_job(&self) -> bool {
         matches!(
             self.error,
-            ConnectorError::Http(HttpError::Offline { .. } | HttpError::Unauthorized { .. })
+            ConnectorError::Http(
+                HttpError::Offline { .. } | HttpError::Unauthorized { .. } | HttpError::RateLimited { .. }
+            )
         )
     }
+}
+
+/// How a source's requests reach its provider for one job.
+pub(crate) struct Reach {
+    pub base_url: reqwest::Url,
+    pub secret: String,
+    pub app_token: Option<String>,
 }
 
 /// What every page of one job needs.
 struct Job<'a> {
     engine: &'a Engine,
     job_id: i64,
-    source: &'a crate::sources::Source,
-    base_url: &'a reqwest::Url,
-    secret: String,
-    requests_per_sec: u32,
+    source: &'a Source,
+    reach: Reach,
+    pacing: u32,
     progress: Option<&'a UnboundedSender<SyncProgress>>,
 }
 
@@ -164,41 +246,41 @@ impl Job<'_> {
         cursor: Option<serde_json::Value>,
         spent: &mut Duration,
     ) -> Result<Page, ConnectorError> {
-        let started = Instant::now();
-        let ctx = Context {
-            http: &self.engine.http,
-            base_url: self.base_url,
-            secret: &self.secret,
-            connection_id: self.source.connection_id.unwrap_or(-self.source.id),
-            external_id: &self.source.external_id,
-            now: self.engine.clock.now_millis(),
-            requests_per_sec: self.requests_per_sec,
-        };
-        let page = connectors::next_page(self.source.provider, &ctx, stream, cursor).await;
-        *spent += started.elapsed();
+        let clock = &self.engine.clock;
+        let started = clock.monotonic();
+        let ctx = self.engine.context(self.source, &self.reach, self.pacing);
+        let page = self
+            .source
+            .provider
+            .connector()
+            .api
+            .next_page(&ctx, stream, cursor)
+            .await;
+        *spent += clock.elapsed(started);
         page
     }
 
     /// Commits a batch on its own task, so fetching goes on meanwhile.
     fn spawn_commit(&self, stream: &str, batch: Batch) -> InFlight {
         let store = self.engine.store.clone();
+        let clock = self.engine.clock.clone();
         let (job_id, source_id, stream) = (self.job_id, self.source.id, stream.to_owned());
-        let now = self.engine.clock.now_millis();
-        let (records, pages) = (batch.rows.len() as u64, batch.pages);
+        let now = clock.now_millis();
+        let (records, pages) = (batch.records(), batch.pages);
         let task = tokio::spawn(async move {
-            let started = Instant::now();
+            let started = clock.monotonic();
             store
                 .commit_pages(
                     job_id,
                     source_id,
                     &stream,
-                    &batch.rows,
+                    &batch.segments,
                     &batch.cursor,
                     batch.pages,
                     now,
                 )
                 .await?;
-            Ok(started.elapsed())
+            Ok(clock.elapsed(started))
         });
         InFlight { task, records, pages }
     }
@@ -252,11 +334,10 @@ impl Job<'_> {
             let page = match self.fetch(stream, cursor.take(), &mut fetch_time).await {
                 Ok(page) => page,
                 Err(error) => {
-                    let page = pages_fetched + 1;
                     break StreamEnd::Failed(StreamError {
                         provider: self.source.provider,
                         stream: stream.to_owned(),
-                        page,
+                        page: pages_fetched + 1,
                         error,
                     });
                 }
@@ -264,20 +345,11 @@ impl Job<'_> {
             pages_fetched += 1;
             let done = page.done;
             cursor = Some(page.cursor.clone());
-            match &mut batch {
-                Some(b) => b.add(page),
-                None => {
-                    batch = Some(Batch {
-                        rows: page.rows,
-                        cursor: page.cursor,
-                        pages: 1,
-                    })
-                }
-            }
+            batch.get_or_insert_with(Batch::default).add(page);
             if done {
                 break StreamEnd::Done;
             }
-            if batch.as_ref().is_some_and(|b| b.rows.len() >= BATCH_ROWS) {
+            if batch.as_ref().is_some_and(|b| b.records() >= BATCH_ROWS as u64) {
                 if let Some(previous) = in_flight.take() {
                     self.land(stream, previous, counts, report).await?;
                 }
@@ -309,18 +381,32 @@ struct InFlight {
     pages: u64,
 }
 
-/// Rows of a stream fetched but not yet committed, with the cursor that follows them.
+/// Pages of a stream fetched but not yet committed, with the cursor that follows them.
+#[derive(Default)]
 struct Batch {
-    rows: Rows,
+    segments: Vec<Segment>,
     cursor: serde_json::Value,
     pages: u64,
 }
 
 impl Batch {
     fn add(&mut self, page: Page) {
-        self.rows.rows.extend(page.rows.rows);
+        match self.segments.last_mut() {
+            // Rows that replace nothing join the previous page's rows.
+            Some(last) if page.replace.is_none() && std::ptr::eq(last.rows.table, page.rows.table) => {
+                last.rows.rows.extend(page.rows.rows)
+            }
+            _ => self.segments.push(Segment {
+                replace: page.replace,
+                rows: page.rows,
+            }),
+        }
         self.cursor = page.cursor;
         self.pages += 1;
+    }
+
+    fn records(&self) -> u64 {
+        self.segments.iter().map(|s| s.rows.len() as u64).sum()
     }
 }
 
@@ -355,7 +441,7 @@ pub(crate) async fn run(
     reason: JobReason,
     progress: Option<UnboundedSender<SyncProgress>>,
 ) -> Result<SyncReport> {
-    let started = Instant::now();
+    let started = engine.clock.monotonic();
     let requests_before = engine.http.requests_sent();
     let access = engine.store.source_access(source_id).await?;
     let _lock = SourceLock::acquire(engine, source_id)?;
@@ -374,35 +460,20 @@ pub(crate) async fn run(
     let outcome = run_streams(engine, &access, job_id, progress).await;
     // Whatever stopped the job, the rows it committed count: roll their days up before
     // the job is recorded as finished, so a dashboard read after it sees them.
-    let rollup_started = Instant::now();
+    let rollup_started = engine.clock.monotonic();
     let rolled_up = engine
         .apply_rollups(source_id, access.source.client_id, access.source.provider)
         .await;
-    let rollup_ms = rollup_started.elapsed().as_millis() as u64;
+    let rollup_ms = engine.clock.elapsed(rollup_started).as_millis() as u64;
     // Every job ends recorded, whatever stopped it.
     let (state, kind, message) = match &outcome {
         Ok((report, _)) if report.cancelled => ("cancelled", None, None),
         Ok((_, None)) => ("succeeded", None, None),
         Ok((_, Some(error))) => ("failed", Some(error.kind()), Some(error.to_string())),
-        Err(Error::Secret(_) | Error::MissingSecret(_)) => (
-            "failed",
-            Some("credentials"),
-            outcome.as_ref().err().map(ToString::to_string),
-        ),
-        Err(Error::Auth(e)) => (
-            "failed",
-            // A token endpoint that could not be reached is retried like any server failure.
-            Some(match e {
-                e if e.needs_reauth() => "needs_reauth",
-                crate::auth::AuthError::Network { .. } => "server",
-                _ => "credentials",
-            }),
-            Some(e.to_string()),
-        ),
-        Err(e) => ("failed", Some("storage"), Some(e.to_string())),
+        Err(e) => ("failed", Some(job_error_kind(e)), Some(e.to_string())),
     };
-    let retry_at = match &outcome {
-        Ok((_, Some(error))) => error.retry_at(),
+    let rate_limit = match &outcome {
+        Ok((_, Some(error))) => error.rate_limit(),
         _ => None,
     };
     engine.forget_cancel(job_id);
@@ -410,12 +481,15 @@ pub(crate) async fn run(
         state,
         error_kind: kind,
         error_message: message.as_deref(),
-        retry_at,
+        retry_at: rate_limit.and_then(|(at, _)| at),
     };
     engine
         .store
         .finish_job(job_id, end, engine.clock.now_millis())
         .await?;
+    if let Some((Some(until), scope)) = rate_limit {
+        engine.pause(&access.source, scope, until).await?;
+    }
     engine.emit(crate::EngineEvent::JobFinished {
         source_id,
         succeeded: matches!(outcome, Ok((_, None))),
@@ -424,7 +498,7 @@ pub(crate) async fn run(
 
     let (mut report, _) = outcome?;
     report.requests = engine.http.requests_sent() - requests_before;
-    report.duration_ms = started.elapsed().as_millis() as u64;
+    report.duration_ms = engine.clock.elapsed(started).as_millis() as u64;
     report.rollup_ms = rollup_ms;
     tracing::info!(
         source = source_id,
@@ -437,6 +511,20 @@ pub(crate) async fn run(
     Ok(report)
 }
 
+/// The kind of a failure outside any stream (the job could not start walking).
+fn job_error_kind(e: &Error) -> JobErrorKind {
+    match e {
+        Error::Secret(_) | Error::MissingSecret(_) => JobErrorKind::Credentials,
+        Error::Auth(e) if e.needs_reauth() => JobErrorKind::NeedsReauth,
+        // A token endpoint that could not be reached is retried like any server failure.
+        Error::Auth(crate::auth::AuthError::Network { .. }) => JobErrorKind::Server,
+        Error::Auth(_) => JobErrorKind::Credentials,
+        Error::MissingScope { .. } => JobErrorKind::NeedsReauth,
+        Error::Connector(e) => JobErrorKind::of(e),
+        _ => JobErrorKind::Storage,
+    }
+}
+
 /// Walks every stream of the source; returns the report and the first stream error.
 async fn run_streams(
     engine: &Engine,
@@ -445,16 +533,14 @@ async fn run_streams(
     progress: Option<UnboundedSender<SyncProgress>>,
 ) -> Result<(SyncReport, Option<StreamError>)> {
     let source = &access.source;
-    let secret = engine.source_secret(access, None).await?;
-    let base_url = engine.base_url(access)?;
-    let requests_per_sec = engine.pacing_for(source.provider, &secret);
+    let reach = engine.reach(access, None).await?;
+    let pacing = engine.pacing_for(source.provider, &reach.secret);
     let mut job = Job {
         engine,
         job_id,
         source,
-        base_url: &base_url,
-        secret,
-        requests_per_sec,
+        reach,
+        pacing,
         progress: progress.as_ref(),
     };
     let mut report = SyncReport {
@@ -477,8 +563,11 @@ async fn run_streams(
     let mut refreshed_for: Option<&str> = None;
     // A stream retried after a refresh keeps counting what it already stored.
     let mut carried: Option<StreamReport> = None;
-    let mut streams = source.provider.streams().iter().peekable();
-    while let Some(stream) = streams.peek().copied() {
+    // An index, not an iterator with a closure: that would be held across the awaits and
+    // keep the job's future from being `Send` for every lifetime.
+    let streams = source.provider.connector().streams;
+    let mut next = 0;
+    while let Some(stream) = streams.get(next).map(|s| s.name) {
         if first_error.as_ref().is_some_and(StreamError::stops_job) {
             break;
         }
@@ -487,7 +576,7 @@ async fn run_streams(
             .start_stream(source.id, stream, engine.clock.now_millis())
             .await?;
         let mut counts = carried.take().unwrap_or_else(|| StreamReport {
-            stream: (*stream).to_owned(),
+            stream: stream.to_owned(),
             records: 0,
             pages: 0,
             error_kind: None,
@@ -502,13 +591,13 @@ async fn run_streams(
             ..
         }) = &outcome
         {
-            if !refreshed && access.auth_kind == Some(crate::connections::AuthKind::Oauth) {
-                job.secret = engine.source_secret(access, Some(&job.secret)).await?;
+            if !refreshed && access.auth_kind == Some(crate::connector::AuthKind::Oauth) {
+                job.reach.secret = engine.source_secret(access, Some(&job.reach.secret)).await?;
                 carried = Some(counts);
                 continue;
             }
         }
-        streams.next();
+        next += 1;
         let now = engine.clock.now_millis();
         match outcome {
             StreamEnd::Done => engine.store.finish_stream(source.id, stream, None, now).await?,
@@ -517,9 +606,9 @@ async fn run_streams(
                 tracing::warn!(source = source.id, %error, "stream failed");
                 engine
                     .store
-                    .finish_stream(source.id, stream, Some((error.kind(), &message)), now)
+                    .finish_stream(source.id, stream, Some((error.kind().as_str(), &message)), now)
                     .await?;
-                counts.error_kind = Some(error.kind().to_owned());
+                counts.error_kind = Some(error.kind());
                 counts.error = Some(message);
                 first_error.get_or_insert(error);
             }
@@ -533,4 +622,26 @@ async fn run_streams(
         report.streams.push(counts);
     }
     Ok((report, first_error))
+}
+
+impl Engine {
+    /// The context a connector call for `source` runs in.
+    pub(crate) fn context<'a>(&'a self, source: &'a Source, reach: &'a Reach, pacing: u32) -> Context<'a> {
+        let connector = source.provider.connector();
+        Context {
+            http: &self.http,
+            base_url: &reach.base_url,
+            secret: &reach.secret,
+            app_token: reach.app_token.as_deref(),
+            account: &source.external_id,
+            parent: source.parent_account.as_deref(),
+            time_zone: source.time_zone.as_deref(),
+            lookback_days: source.lookback_days,
+            history_days: source.history_days,
+            gate: source.gate(),
+            now: self.clock.now_millis(),
+            pacing,
+            classify: connector.api.classify(),
+        }
+    }
 }

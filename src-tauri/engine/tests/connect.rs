@@ -10,7 +10,9 @@ use common::*;
 use freshboard_engine::connections::{
     AccountProvider, AuthKind, ConnectionStatus, OAuthSettings, SignInMethod,
 };
-use freshboard_engine::{Engine, EngineOptions, ErrorKind, FreshnessState, JobReason, MemoryStore};
+use freshboard_engine::{
+    Engine, EngineOptions, ErrorKind, FreshnessState, JobReason, MemoryStore, NewSource, Provider,
+};
 use serde_json::json;
 
 async fn engine_for(dir: &std::path::Path, sim: &Sim) -> Engine {
@@ -62,28 +64,40 @@ async fn a_github_sign_in_becomes_a_connection_whose_sources_sync() {
     assert_eq!(again.id, connection.id);
     assert_eq!(engine.connections().await.unwrap().len(), 1);
 
-    assert_eq!(
-        engine.connection_repos(connection.id).await.unwrap(),
-        vec![REPO.to_owned()]
-    );
+    assert_eq!(repos(&engine, connection.id).await, vec![REPO.to_owned()]);
 
     // One grant, two clients.
     let acme = engine.create_client("Acme").await.unwrap();
     let globex = engine.create_client("Globex").await.unwrap();
     let a = engine
-        .add_source_on_connection(acme.id, connection.id, REPO)
+        .add_source(NewSource::on_connection(
+            acme.id,
+            Provider::Github,
+            connection.id,
+            REPO,
+        ))
         .await
         .unwrap();
     let b = engine
-        .add_source_on_connection(globex.id, connection.id, REPO)
+        .add_source(NewSource::on_connection(
+            globex.id,
+            Provider::Github,
+            connection.id,
+            REPO,
+        ))
         .await
         .unwrap();
     let err = engine
-        .add_source_on_connection(acme.id, connection.id, "acme/nope")
+        .add_source(NewSource::on_connection(
+            acme.id,
+            Provider::Github,
+            connection.id,
+            "acme/nope",
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
-    assert_eq!(err.field(), Some("repo"));
+    assert_eq!(err.field(), Some("account"));
     let listed = engine.connections().await.unwrap();
     assert_eq!(listed[0].clients, vec!["Acme".to_owned(), "Globex".to_owned()]);
 
@@ -121,7 +135,12 @@ async fn a_token_that_expires_mid_sync_is_refreshed_and_the_sync_completes() {
     let connection = connect(&engine, None).await;
     let client = engine.create_client("Acme").await.unwrap();
     let source = engine
-        .add_source_on_connection(client.id, connection.id, REPO)
+        .add_source(NewSource::on_connection(
+            client.id,
+            Provider::Github,
+            connection.id,
+            REPO,
+        ))
         .await
         .unwrap();
     let refreshes_before = sim.get("/_sim/oauth").await["refreshes"].as_u64().unwrap();
@@ -152,11 +171,21 @@ async fn a_revoked_grant_needs_a_reconnect_which_fixes_every_client_sharing_it()
     let acme = engine.create_client("Acme").await.unwrap();
     let globex = engine.create_client("Globex").await.unwrap();
     let a = engine
-        .add_source_on_connection(acme.id, connection.id, REPO)
+        .add_source(NewSource::on_connection(
+            acme.id,
+            Provider::Github,
+            connection.id,
+            REPO,
+        ))
         .await
         .unwrap();
     let b = engine
-        .add_source_on_connection(globex.id, connection.id, REPO)
+        .add_source(NewSource::on_connection(
+            globex.id,
+            Provider::Github,
+            connection.id,
+            REPO,
+        ))
         .await
         .unwrap();
     assert!(sync(&engine, &a).await.succeeded());
@@ -219,21 +248,28 @@ async fn cancelling_or_disconnecting_leaves_nothing_behind() {
     let connection = connect(&engine, None).await;
     let client = engine.create_client("Initech").await.unwrap();
     let source = engine
-        .add_source_on_connection(client.id, connection.id, REPO)
+        .add_source(NewSource::on_connection(
+            client.id,
+            Provider::Github,
+            connection.id,
+            REPO,
+        ))
         .await
         .unwrap();
     engine.remove_source(source.id).await.unwrap();
-    assert_eq!(
-        engine.connection_repos(connection.id).await.unwrap(),
-        vec![REPO.to_owned()]
-    );
+    assert_eq!(repos(&engine, connection.id).await, vec![REPO.to_owned()]);
     engine.disconnect(connection.id, false).await.unwrap();
 
     // Keep the data: the source stays, disabled, with its rows.
     let connection = connect(&engine, None).await;
     let client = engine.create_client("Acme").await.unwrap();
     let source = engine
-        .add_source_on_connection(client.id, connection.id, REPO)
+        .add_source(NewSource::on_connection(
+            client.id,
+            Provider::Github,
+            connection.id,
+            REPO,
+        ))
         .await
         .unwrap();
     assert!(sync(&engine, &source).await.succeeded());
@@ -248,7 +284,12 @@ async fn cancelling_or_disconnecting_leaves_nothing_behind() {
     let connection = connect(&engine, None).await;
     let other = engine.create_client("Globex").await.unwrap();
     engine
-        .add_source_on_connection(other.id, connection.id, REPO)
+        .add_source(NewSource::on_connection(
+            other.id,
+            Provider::Github,
+            connection.id,
+            REPO,
+        ))
         .await
         .unwrap();
     engine.disconnect(connection.id, false).await.unwrap();
@@ -274,7 +315,12 @@ async fn oauth_codes_and_tokens_stay_out_of_the_logs() {
     let connection = connect(&engine, None).await;
     let client = engine.create_client("Acme").await.unwrap();
     let source = engine
-        .add_source_on_connection(client.id, connection.id, REPO)
+        .add_source(NewSource::on_connection(
+            client.id,
+            Provider::Github,
+            connection.id,
+            REPO,
+        ))
         .await
         .unwrap();
     sim.fault(
@@ -318,7 +364,12 @@ async fn a_failing_token_endpoint_fails_the_step_cleanly_and_nothing_is_lost() {
     let connection = connect(&engine, None).await;
     let client = engine.create_client("Acme").await.unwrap();
     let source = engine
-        .add_source_on_connection(client.id, connection.id, REPO)
+        .add_source(NewSource::on_connection(
+            client.id,
+            Provider::Github,
+            connection.id,
+            REPO,
+        ))
         .await
         .unwrap();
     sim.fault(json!({"route": "/login/oauth/access_token", "kind": "server_error", "count": 1}))

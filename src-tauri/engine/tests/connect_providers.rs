@@ -413,10 +413,7 @@ async fn github_device_codes_connect_when_approved_and_end_cleanly_otherwise() {
         connection.renew_by, None,
         "GitHub's device grant refreshes itself"
     );
-    assert_eq!(
-        s.engine.connection_repos(connection.id).await.unwrap(),
-        vec![REPO.to_owned()]
-    );
+    assert_eq!(repos(&s.engine, connection.id).await, vec![REPO.to_owned()]);
 
     // Declined: the provider's words, nothing stored.
     let pending = s

@@ -13,6 +13,7 @@ async fn stores_reads_back_from_a_new_handle_and_deletes() {
         access: "rk_test_keyring_roundtrip".into(),
         refresh: Some("r1".into()),
         expires_at: Some(42),
+        granted_scopes: None,
     };
 
     Secrets::new(Arc::new(KeyringStore))

@@ -233,13 +233,13 @@ async fn viewing_a_stale_client_refreshes_each_stale_source_once() {
     let stripe = add_stripe(&engine, &sim).await;
     let client = stripe.client_id;
     let github = engine
-        .add_source(freshboard_engine::NewSource {
-            client_id: client,
-            provider: freshboard_engine::Provider::Github,
-            secret: GITHUB_TOKEN.into(),
-            repo: Some(REPO.into()),
-            base_url: Some(sim.url()),
-        })
+        .add_source(freshboard_engine::NewSource::with_secret(
+            client,
+            freshboard_engine::Provider::Github,
+            GITHUB_TOKEN,
+            Some(REPO),
+            Some(&sim.url()),
+        ))
         .await
         .unwrap();
     let other = engine.create_client("Nobody looks at me").await.unwrap();

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use freshboard_engine::JobErrorKind;
 use serde_json::json;
 
 async fn stored_charges(engine: &freshboard_engine::Engine) -> Vec<String> {
@@ -61,7 +62,7 @@ async fn a_bad_page_ends_the_stream_at_the_last_good_page_and_the_next_sync_resu
     let report = sync(&engine, &source).await;
     assert!(!report.succeeded());
     let charges = report.streams.iter().find(|s| s.stream == "charges").unwrap();
-    assert_eq!(charges.error_kind.as_deref(), Some("bad_page"));
+    assert_eq!(charges.error_kind, Some(JobErrorKind::BadPage));
     let message = charges.error.as_deref().unwrap();
     assert!(message.starts_with("Stripe charges, page 3:"), "{message}");
     assert_eq!(charges.pages, 2);
@@ -102,7 +103,7 @@ async fn a_server_that_keeps_failing_fails_the_stream_cleanly() {
         .await;
     let report = sync(&engine, &source).await;
     let charges = report.streams.iter().find(|s| s.stream == "charges").unwrap();
-    assert_eq!(charges.error_kind.as_deref(), Some("server"), "{charges:?}");
+    assert_eq!(charges.error_kind, Some(JobErrorKind::Server), "{charges:?}");
     assert_eq!(stored_charges(&engine).await.len(), 100);
     sim.clear_faults().await;
     assert!(sync(&engine, &source).await.succeeded());
@@ -123,7 +124,7 @@ async fn an_expired_token_stops_the_job_without_retrying() {
         "later streams would fail the same way: {:?}",
         report.streams
     );
-    assert_eq!(report.streams[0].error_kind.as_deref(), Some("unauthorized"));
+    assert_eq!(report.streams[0].error_kind, Some(JobErrorKind::Unauthorized));
     assert!(!report.streams[0].error.as_deref().unwrap().contains(STRIPE_KEY));
     let faults = sim.get("/_sim/faults").await;
     let fired = faults.to_string();

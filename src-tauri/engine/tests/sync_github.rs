@@ -154,8 +154,8 @@ async fn rate_limits_are_waits_or_a_later_retry_never_a_lost_page() {
     let report = sync(&engine, &source).await;
     let stream = report.streams.iter().find(|s| s.stream == "issues").unwrap();
     assert_eq!(
-        stream.error_kind.as_deref(),
-        Some("rate_limited"),
+        stream.error_kind,
+        Some(freshboard_engine::JobErrorKind::RateLimited),
         "{:?}",
         report.streams
     );

@@ -167,13 +167,13 @@ async fn a_rejected_key_is_never_stored() {
     let engine = engine(dir.path()).await;
     let client = engine.create_client("Acme").await.unwrap();
     let err = engine
-        .add_source(freshboard_engine::NewSource {
-            client_id: client.id,
-            provider: freshboard_engine::Provider::Stripe,
-            secret: "not_a_stripe_key".into(),
-            repo: None,
-            base_url: Some(sim.url()),
-        })
+        .add_source(freshboard_engine::NewSource::with_secret(
+            client.id,
+            freshboard_engine::Provider::Stripe,
+            "not_a_stripe_key",
+            None,
+            Some(&sim.url()),
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), freshboard_engine::ErrorKind::InvalidInput, "{err}");

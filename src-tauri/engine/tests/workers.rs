@@ -62,36 +62,53 @@ async fn a_failing_source_is_retried_with_backoff_five_times_then_left_failed() 
 }
 
 #[tokio::test]
-async fn the_pool_respects_the_per_provider_cap() {
-    let sim = Sim::start(small_config()).await;
+async fn the_pool_caps_the_jobs_of_one_connection() {
+    let mut config = small_config();
+    config.github.repos = vec!["acme/a".into(), "acme/b".into(), "acme/c".into()];
+    let sim = Sim::start(config).await;
     let dir = tempfile::tempdir().unwrap();
     let engine = engine_at(dir.path(), manual_clock()).await;
-    let mut sources = Vec::new();
-    for name in ["A", "B", "C"] {
-        let client = engine.create_client(name).await.unwrap();
-        let source = engine
-            .add_source(NewSource {
-                client_id: client.id,
-                provider: Provider::Stripe,
-                secret: STRIPE_KEY.into(),
-                repo: None,
-                base_url: Some(sim.url()),
-            })
-            .await
-            .unwrap();
+    let client = engine.create_client("A").await.unwrap();
+    // One token, three repositories: one connection whose budget they share.
+    let first = engine
+        .add_source(NewSource::with_secret(
+            client.id,
+            Provider::Github,
+            GITHUB_TOKEN,
+            Some("acme/a"),
+            Some(&sim.url()),
+        ))
+        .await
+        .unwrap();
+    let connection = first.connection_id.unwrap();
+    let mut sources = vec![first];
+    for repo in ["acme/b", "acme/c"] {
+        sources.push(
+            engine
+                .add_source(NewSource::on_connection(
+                    client.id,
+                    Provider::Github,
+                    connection,
+                    repo,
+                ))
+                .await
+                .unwrap(),
+        );
+    }
+    for source in &sources {
+        assert_eq!(source.connection_id, Some(connection));
         engine
             .enqueue(source.id, JobReason::Manual)
             .await
             .unwrap()
             .unwrap();
-        sources.push(source);
     }
     let config = WorkerConfig {
-        per_provider: 2,
+        per_connection: 2,
         ..WorkerConfig::default()
     };
     let first = engine.run_due_jobs(&config).await.unwrap();
-    assert_eq!(first.len(), 2, "two Stripe jobs at once at most");
+    assert_eq!(first.len(), 2, "two jobs of one connection at once at most");
     let second = engine.run_due_jobs(&config).await.unwrap();
     assert_eq!(second.len(), 1, "the third ran on the next pass");
     assert!(first.iter().chain(&second).all(|o| o.state == "succeeded"));

@@ -394,5 +394,8 @@ where
             .map(|r| r.secret().clone())
             .or_else(|| previous_refresh.map(str::to_owned)),
         expires_at: token.expires_in().map(|d| now + d.as_millis() as Millis),
+        granted_scopes: token
+            .scopes()
+            .map(|scopes| scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
     })
 }

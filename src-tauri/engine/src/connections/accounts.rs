@@ -1,11 +1,10 @@
-//! What a connection's grant can see, asked of the provider's API with its token: who
-//! signed in (for the connection's name) and, for GitHub, the repositories to pick from.
+//! Who signed in, asked of the provider's API with the new token: the connection's name.
+//! (What a connection can see for each product is the provider's `accounts`.)
 
 use reqwest::Url;
 
-use super::{apps, AccountProvider};
+use super::AccountProvider;
 use crate::auth::AuthError;
-use crate::connectors::Provider;
 use crate::error::{InputError, Result};
 use crate::Engine;
 
@@ -67,42 +66,5 @@ impl Engine {
             .json()
             .await
             .map_err(|e| network(e.without_url().to_string()))?)
-    }
-
-    /// The repositories a GitHub connection can read (`owner/name`, sorted), to pick from
-    /// when adding a source. Reads up to 10 pages of 100.
-    pub async fn connection_repos(&self, connection_id: i64) -> Result<Vec<String>> {
-        let connection = self.store.connection(connection_id).await?;
-        if connection.provider != Provider::Github.account() {
-            return Err(InputError::NoOAuth(connection.provider.label()).into());
-        }
-        let secret = self.connection_secret(connection_id, None).await?;
-        let api = apps::connection_api(connection.provider, connection.api_base_url.as_deref())?;
-        let mut repos = Vec::new();
-        for page in 1..=10 {
-            let mut url = api
-                .join("user/repos")
-                .map_err(|_| AuthError::BadUrl(api.to_string()))?;
-            url.query_pairs_mut()
-                .append_pair("per_page", "100")
-                .append_pair("page", &page.to_string())
-                .append_pair("sort", "full_name");
-            let page = self
-                .api_json(url, &secret, connection.provider, "the repository list")
-                .await?;
-            let batch = page.as_array().map(Vec::as_slice).unwrap_or_default();
-            let full = batch.len() == 100;
-            repos.extend(
-                batch
-                    .iter()
-                    .filter_map(|r| r["full_name"].as_str().map(str::to_owned)),
-            );
-            if !full {
-                break;
-            }
-        }
-        repos.sort();
-        repos.dedup();
-        Ok(repos)
     }
 }

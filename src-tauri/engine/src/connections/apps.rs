@@ -10,6 +10,7 @@ use ts_rs::TS;
 use super::AccountProvider;
 use crate::auth::OAuthApp;
 use crate::error::{InputError, Result};
+use crate::providers::Provider;
 use crate::secrets::Credential;
 use crate::Engine;
 
@@ -32,6 +33,16 @@ pub struct OAuthSettings {
     pub api_base_url: Option<String>,
     /// The fixed loopback port registered with the app (Meta demands an exact redirect URI).
     pub redirect_port: Option<u16>,
+    /// Write-only, like the client secret: a key every call of one of this issuer's products
+    /// carries (Google Ads' developer token), for the keyring.
+    #[serde(default)]
+    pub app_token: Option<String>,
+    /// Which product's token that is ("Google Ads developer token"), when there is one
+    /// (read-only), and whether one is stored.
+    #[serde(default)]
+    pub app_token_label: Option<String>,
+    #[serde(default)]
+    pub has_app_token: bool,
 }
 
 /// What is fixed about a provider's OAuth.
@@ -108,6 +119,14 @@ pub(crate) struct ResolvedApp {
     pub api_override: Option<String>,
 }
 
+/// The app token of the issuer's products, if one has one (its keyring name).
+fn app_token_of(provider: AccountProvider) -> Option<&'static str> {
+    Provider::ALL
+        .into_iter()
+        .filter(|p| p.account() == provider)
+        .find_map(|p| p.connector().app_token)
+}
+
 fn settings_key(provider: AccountProvider) -> String {
     format!("oauth.{}", provider.as_str())
 }
@@ -138,7 +157,7 @@ pub(super) fn api_base(url: &str) -> Result<Url> {
 }
 
 /// The API behind a connection: its own address, or the provider's public one.
-pub(super) fn connection_api(provider: AccountProvider, api_base_url: Option<&str>) -> Result<Url> {
+pub(crate) fn connection_api(provider: AccountProvider, api_base_url: Option<&str>) -> Result<Url> {
     let default = facts(provider).map_or("https://api.stripe.com/", |f| f.api_base_url);
     api_base(api_base_url.unwrap_or(default))
 }
@@ -151,6 +170,12 @@ impl Engine {
             .unwrap_or_default();
         settings.client_secret = None;
         settings.has_client_secret = self.client_secret(provider).await?.is_some();
+        settings.app_token = None;
+        settings.app_token_label = app_token_of(provider).map(str::to_owned);
+        settings.has_app_token = match app_token_of(provider) {
+            Some(name) => self.secrets.get(name).await?.is_some(),
+            None => false,
+        };
         // Show the port a fixed-port provider will use, so the redirect URI to register is
         // on screen before anything is saved.
         let default_port = facts(provider).map_or(0, |f| f.port);
@@ -191,6 +216,19 @@ impl Engine {
             }
             None => {}
         }
+        if let (Some(token), Some(name)) = (
+            settings.app_token.as_deref().map(str::trim),
+            app_token_of(provider),
+        ) {
+            match token {
+                "" => self.secrets.delete(name).await?,
+                token => {
+                    self.secrets
+                        .set(name, &Credential::token(token.to_owned()))
+                        .await?
+                }
+            }
+        }
         let blank = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
         let stored = OAuthSettings {
             client_id: blank(&settings.client_id),
@@ -200,9 +238,20 @@ impl Engine {
             token_url: blank(&settings.token_url),
             api_base_url: blank(&settings.api_base_url),
             redirect_port: settings.redirect_port,
+            app_token: None,
+            app_token_label: None,
+            has_app_token: false,
         };
         let json = serde_json::to_string(&stored).expect("settings serialise");
         self.store.put_setting(&settings_key(provider), &json).await
+    }
+
+    /// The app token `provider`'s calls carry (Google Ads' developer token), from the keyring.
+    pub(crate) async fn app_token(&self, provider: Provider) -> Result<Option<String>> {
+        match provider.connector().app_token {
+            Some(name) => Ok(self.secrets.get(name).await?.map(|c| c.access)),
+            None => Ok(None),
+        }
     }
 
     async fn client_secret(&self, provider: AccountProvider) -> Result<Option<String>> {

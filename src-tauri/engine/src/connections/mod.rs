@@ -12,55 +12,15 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use ts_rs::TS;
 
+pub use crate::connector::{AccountProvider, AuthKind};
+pub use crate::models::{Connection, ConnectionStatus};
 pub use apps::{OAuthSettings, META_DEFAULT_PORT};
 
 use crate::auth::{self, AuthError, Authorization, DeviceAuthorization, SIGN_IN_TIMEOUT};
-use crate::clock::Millis;
-use crate::connectors::Provider;
 use crate::error::{Error, InputError, Result};
 use crate::secrets::Credential;
-use crate::sources::Source;
 use crate::store::{NewConnection, SourceAccess};
 use crate::Engine;
-
-/// Who issues a connection's grant or key. One Google sign-in serves GA4, Search Console
-/// and Google Ads; one Meta sign-in serves Meta Ads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum AccountProvider {
-    Stripe,
-    Github,
-    Google,
-    Meta,
-}
-
-impl AccountProvider {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccountProvider::Stripe => "stripe",
-            AccountProvider::Github => "github",
-            AccountProvider::Google => "google",
-            AccountProvider::Meta => "meta",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Stripe, Self::Github, Self::Google, Self::Meta]
-            .into_iter()
-            .find(|p| p.as_str() == s)
-    }
-
-    /// The name people know it by.
-    pub fn label(self) -> &'static str {
-        match self {
-            AccountProvider::Stripe => "Stripe",
-            AccountProvider::Github => "GitHub",
-            AccountProvider::Google => "Google",
-            AccountProvider::Meta => "Meta",
-        }
-    }
-}
 
 /// How a sign-in reaches the provider's consent page.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -72,104 +32,6 @@ pub enum SignInMethod {
     Browser,
     /// A code the person types on the provider's site from any device (GitHub).
     DeviceCode,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum AuthKind {
-    Oauth,
-    ApiKey,
-    Token,
-}
-
-impl AuthKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthKind::Oauth => "oauth",
-            AuthKind::ApiKey => "api_key",
-            AuthKind::Token => "token",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Self {
-        match s {
-            "oauth" => AuthKind::Oauth,
-            "api_key" => AuthKind::ApiKey,
-            _ => AuthKind::Token,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum ConnectionStatus {
-    Ok,
-    Expiring,
-    /// The provider no longer accepts the grant: its sources wait for a reconnect.
-    NeedsReauth,
-    Revoked,
-}
-
-impl ConnectionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConnectionStatus::Ok => "ok",
-            ConnectionStatus::Expiring => "expiring",
-            ConnectionStatus::NeedsReauth => "needs_reauth",
-            ConnectionStatus::Revoked => "revoked",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Self {
-        match s {
-            "expiring" => ConnectionStatus::Expiring,
-            "needs_reauth" => ConnectionStatus::NeedsReauth,
-            "revoked" => ConnectionStatus::Revoked,
-            _ => ConnectionStatus::Ok,
-        }
-    }
-}
-
-/// A connection as the UI and CLI see it: never its token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct Connection {
-    #[ts(type = "number")]
-    pub id: i64,
-    pub provider: AccountProvider,
-    /// Who signed in (a GitHub login, a Google email, a Meta name), or the account a key
-    /// belongs to.
-    pub account_label: String,
-    pub auth_kind: AuthKind,
-    pub status: ConnectionStatus,
-    /// When the current access token expires (it is refreshed before then, when it can be).
-    #[ts(type = "number | null")]
-    pub expires_at: Option<Millis>,
-    /// When a person must sign in again: the end of a grant that cannot renew itself (a
-    /// Meta user token, 60 days). `null` when it renews itself or never ends.
-    #[ts(type = "number | null")]
-    pub renew_by: Option<Millis>,
-    pub scopes: Vec<String>,
-    pub api_base_url: Option<String>,
-    pub demo: bool,
-    /// The names of the clients whose sources use it.
-    pub clients: Vec<String>,
-}
-
-/// A connection whose grant ends within this long shows as `expiring`.
-const EXPIRING_WITHIN: Millis = 7 * 86_400_000;
-
-impl Connection {
-    /// `ok` becomes `expiring` when the grant ends soon and only a person can renew it.
-    fn seen_at(mut self, now: Millis) -> Self {
-        if self.status == ConnectionStatus::Ok && self.renew_by.is_some_and(|at| at - now < EXPIRING_WITHIN) {
-            self.status = ConnectionStatus::Expiring;
-        }
-        self
-    }
 }
 
 /// A sign-in waiting for the person: open `url` (for a device code, the page where
@@ -337,7 +199,12 @@ impl Engine {
             label: &label,
             auth_kind: AuthKind::Oauth,
             api_base_url: app.api_override.as_deref(),
-            scopes: app.app.scopes.join(" "),
+            // What the person granted, which can be less than what was asked (Google lets
+            // them untick products); a provider that does not say granted what was asked.
+            scopes: credential
+                .granted_scopes
+                .clone()
+                .unwrap_or_else(|| app.app.scopes.join(" ")),
         };
         self.store_grant(grant, &credential, reconnect).await
     }
@@ -462,52 +329,6 @@ impl Engine {
         Ok(())
     }
 
-    /// Adds a GitHub repository to a client on an existing OAuth connection; the repository
-    /// is checked with the connection's token first.
-    pub async fn add_source_on_connection(
-        &self,
-        client_id: i64,
-        connection_id: i64,
-        repo: &str,
-    ) -> Result<Source> {
-        let client = self.client(client_id).await?;
-        let connection = self.store.connection(connection_id).await?;
-        let repo = repo.trim();
-        if connection.provider != Provider::Github.account() {
-            return Err(InputError::NoOAuth(connection.provider.label()).into());
-        }
-        if !crate::sources::valid_repo(repo) {
-            return Err(InputError::BadRepo(repo.to_owned()).into());
-        }
-        let secret = self.connection_secret(connection_id, None).await?;
-        let base_url = apps::connection_api(connection.provider, connection.api_base_url.as_deref())?;
-        let ctx = crate::connectors::Context {
-            http: &self.http,
-            base_url: &base_url,
-            secret: &secret,
-            connection_id,
-            external_id: repo,
-            now: self.clock.now_millis(),
-            requests_per_sec: 0,
-        };
-        let account = crate::connectors::validate(Provider::Github, &ctx)
-            .await
-            .map_err(|e| self.validation_error(Provider::Github, repo, e))?;
-        let source = self
-            .store
-            .insert_source_on(
-                client.id,
-                connection_id,
-                Provider::Github,
-                &account.external_id,
-                &account.label,
-                self.clock.now_millis(),
-            )
-            .await?;
-        self.add_default_widgets(client.id, Provider::Github).await?;
-        Ok(source)
-    }
-
     /// The secret a source's requests carry: a key or token as stored, or an OAuth access
     /// token kept fresh. `rejected` is a token the provider just refused with a 401.
     pub(crate) async fn source_secret(
@@ -521,7 +342,7 @@ impl Engine {
         }
     }
 
-    async fn connection_secret(&self, id: i64, rejected: Option<&str>) -> Result<String> {
+    pub(crate) async fn connection_secret(&self, id: i64, rejected: Option<&str>) -> Result<String> {
         let connection = self.store.connection(id).await?;
         let keyring_ref = self.store.connection_keyring_ref(id).await?;
         if connection.auth_kind != AuthKind::Oauth {

@@ -9,17 +9,28 @@ use std::sync::{Arc, Mutex};
 use chrono::NaiveDate;
 
 use super::DashboardView;
-use crate::connectors::Provider;
+use crate::clock::Millis;
+use crate::connector::daily::Window;
+use crate::models::Source;
 
 #[derive(Debug)]
 pub(crate) struct Snapshot {
     pub client_id: i64,
-    /// Ranges are relative to today: a snapshot from yesterday is not used today.
-    pub today: NaiveDate,
+    /// Ranges are relative to today in each widget's zone: a snapshot is not used once any
+    /// of those days has ended.
+    pub todays: Vec<(Option<String>, NaiveDate)>,
     /// Everything but freshness, which is added at each read (it moves with the clock).
     pub view: DashboardView,
-    /// The client's sources per provider when the snapshot was computed.
-    pub sources: Vec<(i64, Provider)>,
+    /// The client's sources when the snapshot was computed.
+    pub sources: Vec<Source>,
+}
+
+impl Snapshot {
+    fn current(&self, now: Millis) -> bool {
+        self.todays
+            .iter()
+            .all(|(zone, today)| Window::today_in(zone.as_deref(), now) == *today)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -34,12 +45,12 @@ struct Inner {
 }
 
 impl SnapshotCache {
-    /// The cached snapshot of a dashboard, if it is still valid today, and the generation
+    /// The cached snapshot of a dashboard, if its days have not ended, and the generation
     /// to pass to `put` otherwise.
-    pub fn get(&self, dashboard_id: i64, today: NaiveDate) -> Result<Arc<Snapshot>, u64> {
+    pub fn get(&self, dashboard_id: i64, now: Millis) -> Result<Arc<Snapshot>, u64> {
         let inner = self.inner.lock().expect("snapshot cache");
         match inner.snapshots.get(&dashboard_id) {
-            Some(s) if s.today == today => Ok(Arc::clone(s)),
+            Some(s) if s.current(now) => Ok(Arc::clone(s)),
             _ => Err(inner.generation),
         }
     }

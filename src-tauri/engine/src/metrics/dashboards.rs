@@ -6,8 +6,9 @@ use ts_rs::TS;
 
 use super::catalog;
 use super::range::DateRange;
-use crate::connectors::Provider;
+pub use crate::connector::Visual;
 use crate::error::{Error, InputError, Result};
+use crate::providers::Provider;
 use crate::Engine;
 
 pub const MAX_DASHBOARD_NAME_CHARS: usize = 80;
@@ -25,36 +26,6 @@ pub struct Dashboard {
     pub name: String,
     #[ts(type = "number")]
     pub position: i64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum Visual {
-    /// A number tile with its change and a sparkline.
-    Number,
-    /// A chart of the daily values.
-    Timeseries,
-    /// A top-N table (parts of a breakdown, currencies, or the best days).
-    Table,
-}
-
-impl Visual {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Visual::Number => "number",
-            Visual::Timeseries => "timeseries",
-            Visual::Table => "table",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Self {
-        match s {
-            "timeseries" => Visual::Timeseries,
-            "table" => Visual::Table,
-            _ => Visual::Number,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -150,15 +121,17 @@ impl NewWidget {
 }
 
 fn default_widgets(provider: Provider) -> Vec<NewWidget> {
-    catalog::default_widgets(provider)
+    provider
+        .connector()
+        .default_widgets
         .iter()
-        .map(|(metric, visual, width)| NewWidget {
-            metric: (*metric).to_owned(),
+        .map(|w| NewWidget {
+            metric: w.metric.to_owned(),
             range: DateRange::LastDays { days: 30 },
             comparison: Comparison::PreviousPeriod,
-            visual: Visual::parse(visual),
-            width: *width,
-            height: if *visual == "number" { 1 } else { 2 },
+            visual: w.visual,
+            width: w.width,
+            height: if w.visual == Visual::Number { 1 } else { 2 },
         })
         .collect()
 }
@@ -201,7 +174,7 @@ impl Engine {
             let widgets = self.store.widgets(dashboard.id).await?;
             if widgets
                 .iter()
-                .any(|w| catalog::find(&w.metric).is_some_and(|m| m.provider == provider))
+                .any(|w| catalog::find(&w.metric).is_some_and(|(p, _)| p == provider))
             {
                 return Ok(());
             }

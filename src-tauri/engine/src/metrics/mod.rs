@@ -18,10 +18,10 @@ pub use dashboards::{
 };
 pub use query::{BreakdownRow, Series};
 pub use range::{DateRange, Span};
-pub use read::{DashboardView, EmptyReason, MetricReport, WidgetView};
+pub use read::{DashboardView, DataQuality, EmptyReason, MetricReport, WidgetView};
 
-use crate::connectors::Provider;
 use crate::error::Result;
+use crate::providers::Provider;
 use crate::Engine;
 
 const CATALOG_VERSION_SETTING: &str = "metrics.catalog_version";
@@ -30,7 +30,7 @@ impl Engine {
     // --- catalog and rollups -------------------------------------------------------------
 
     pub fn metrics_catalog(&self) -> Vec<MetricInfo> {
-        catalog::CATALOG.iter().map(catalog::Metric::info).collect()
+        catalog::shown().map(|(p, m)| catalog::info(p, m)).collect()
     }
 
     /// Recomputes the days the last writes touched for one source, then drops the

@@ -157,6 +157,27 @@ pub(crate) async fn compute(
     })
 }
 
+/// The union of the quality flags (`QUALITY_*` bits) that the metrics `keys` hold for
+/// `sources` over `span`; 0 when there are none.
+pub(crate) async fn quality(pool: &SqlitePool, sources: &[i64], keys: &[&str], span: Span) -> Result<i64> {
+    if sources.is_empty() || keys.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<String> = sources.iter().map(i64::to_string).collect();
+    let keys: Vec<String> = keys.iter().map(|k| format!("'{k}'")).collect();
+    let bits: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT MAX(CAST(value AS INTEGER) & 1) + MAX(CAST(value AS INTEGER) & 2) + MAX(CAST(value AS INTEGER) & 4) \
+         FROM metric_daily WHERE source_id IN ({}) AND metric IN ({}) AND day BETWEEN ? AND ?",
+        ids.join(","),
+        keys.join(",")
+    ))
+    .bind(fmt(span.from))
+    .bind(fmt(span.to))
+    .fetch_one(pool)
+    .await?;
+    Ok(bits.unwrap_or(0))
+}
+
 fn series(dim: String, total: Option<f64>, previous: Option<f64>, points: Vec<Option<f64>>) -> Series {
     let change = match (total, previous) {
         (Some(t), Some(p)) if p != 0.0 => Some((t - p) / p.abs()),

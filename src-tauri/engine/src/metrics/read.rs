@@ -13,10 +13,13 @@ use super::catalog::{self, MetricInfo};
 use super::dashboards::{Comparison, Dashboard, Visual, Widget};
 use super::query::{self, BreakdownRow, Series};
 use super::range::DateRange;
-use super::rollup::{self, day_number, day_text, DAY_MS};
+use super::rollup::{day_number, day_text};
 use crate::clock::Millis;
-use crate::connectors::Provider;
+use crate::connector::daily::Window;
+use crate::connector::{Day, Metric, Rollup, QUALITY_OTHER_ROW, QUALITY_SAMPLED, QUALITY_THRESHOLDED};
 use crate::error::{InputError, Result};
+use crate::models::Source;
+use crate::providers::Provider;
 use crate::schedule::{ClientFreshness, FreshnessState};
 use crate::Engine;
 
@@ -33,6 +36,33 @@ pub enum EmptyReason {
     NoData,
 }
 
+/// What a provider said about a widget's numbers (GA4's sampling and thresholding).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DataQuality {
+    /// Computed from a sample of the data.
+    Sampled,
+    /// Rows were withheld to protect privacy (few users).
+    Thresholded,
+    /// Rows past the provider's limit were folded into "(other)".
+    OtherRow,
+}
+
+impl DataQuality {
+    fn of(flags: i64) -> Vec<DataQuality> {
+        [
+            (QUALITY_SAMPLED, DataQuality::Sampled),
+            (QUALITY_THRESHOLDED, DataQuality::Thresholded),
+            (QUALITY_OTHER_ROW, DataQuality::OtherRow),
+        ]
+        .into_iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|(_, q)| q)
+        .collect()
+    }
+}
+
 /// A widget with its numbers, as of the last sync of its sources.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -40,9 +70,14 @@ pub enum EmptyReason {
 pub struct WidgetView {
     pub widget: Widget,
     pub metric: MetricInfo,
-    /// The range's first and last day (`YYYY-MM-DD`, UTC days).
+    /// The range's first and last day (`YYYY-MM-DD`), in `time_zone`.
     pub from: String,
     pub to: String,
+    /// The zone the metric's days are in: `UTC` for timestamped data (Stripe, GitHub); the
+    /// account's own for date-keyed reports (a GA4 property's, Search Console's Pacific).
+    pub time_zone: String,
+    /// What the provider said about these numbers, for the hover.
+    pub quality: Vec<DataQuality>,
     /// The comparison period, when the widget compares.
     pub previous_from: Option<String>,
     pub previous_to: Option<String>,
@@ -96,18 +131,18 @@ impl Engine {
     }
 
     fn today(&self) -> NaiveDate {
-        rollup::epoch_day(self.clock.now_millis().div_euclid(DAY_MS))
+        Window::today_in(None, self.clock.now_millis())
     }
 
     /// Every widget's numbers from the local rollups, with each one's freshness. Served
     /// from the snapshot cache when nothing changed since the last read; never calls a
     /// provider and never starts work.
     pub async fn get_dashboard(&self, id: i64) -> Result<DashboardView> {
-        let today = self.today();
-        let snapshot = match self.snapshots.get(id, today) {
+        let now = self.clock.now_millis();
+        let snapshot = match self.snapshots.get(id, now) {
             Ok(snapshot) => snapshot,
             Err(generation) => {
-                let snapshot = Arc::new(self.compute_dashboard(id, today).await?);
+                let snapshot = Arc::new(self.compute_dashboard(id, now).await?);
                 self.snapshots.put(id, generation, Arc::clone(&snapshot));
                 snapshot
             }
@@ -116,36 +151,34 @@ impl Engine {
         let mut view = snapshot.view.clone();
         view.offline = self.is_offline();
         for widget in &mut view.widgets {
-            let sources: Vec<i64> = snapshot
+            let sources: Vec<&Source> = snapshot
                 .sources
                 .iter()
-                .filter(|(_, p)| *p == widget.metric.provider)
-                .map(|(id, _)| *id)
+                .filter(|s| s.provider == widget.metric.provider)
                 .collect();
             apply_freshness(widget, &sources, &freshness);
         }
         Ok(view)
     }
 
-    async fn compute_dashboard(&self, id: i64, today: NaiveDate) -> Result<Snapshot> {
+    async fn compute_dashboard(&self, id: i64, now: Millis) -> Result<Snapshot> {
         let dashboard = self.store.dashboard(id).await?;
-        let sources: Vec<(i64, Provider)> = self
+        let sources: Vec<Source> = self
             .store
             .sources(Some(dashboard.client_id))
             .await?
             .into_iter()
             .filter(|s| s.enabled)
-            .map(|s| (s.id, s.provider))
             .collect();
         // Widgets are computed concurrently, as many at a time as there are readers: each
         // query runs on its own SQLite connection thread.
-        let known: Vec<(Widget, &'static catalog::Metric)> = self
+        let known: Vec<(Widget, Provider, &'static Metric)> = self
             .store
             .widgets(id)
             .await?
             .into_iter()
             .filter_map(|widget| match catalog::find(&widget.metric) {
-                Some(metric) => Some((widget, metric)),
+                Some((provider, metric)) => Some((widget, provider, metric)),
                 None => {
                     // A widget whose metric this version no longer knows is left out, not fatal.
                     tracing::warn!(widget = widget.id, metric = %widget.metric, "unknown metric; widget skipped");
@@ -153,19 +186,33 @@ impl Engine {
                 }
             })
             .collect();
+        let mut todays: Vec<(Option<String>, NaiveDate)> = Vec::new();
         // The futures are built first: a closure inside the stream would make the command's
         // future fail to prove it is `Send` for every lifetime.
         let pending: Vec<_> = known
             .into_iter()
-            .map(|(widget, metric)| self.compute_widget(widget, metric, &sources, today))
+            .map(|(widget, provider, metric)| {
+                let of: Vec<&Source> = sources.iter().filter(|s| s.provider == provider).collect();
+                let zone = zone_of(metric, &of);
+                let today = Window::today_in(zone.as_deref(), now);
+                if !todays.iter().any(|(z, _)| *z == zone) {
+                    todays.push((zone.clone(), today));
+                }
+                let ids = of.iter().map(|s| s.id).collect();
+                self.compute_widget(widget, provider, metric, ids, zone, today)
+            })
             .collect();
         let widgets: Vec<WidgetView> = futures_util::stream::iter(pending)
             .buffered(crate::store::READERS as usize)
             .try_collect()
             .await?;
+        let today = Window::today_in(None, now);
+        if !todays.iter().any(|(z, _)| z.is_none()) {
+            todays.push((None, today));
+        }
         Ok(Snapshot {
             client_id: dashboard.client_id,
-            today,
+            todays,
             view: DashboardView {
                 dashboard,
                 today: fmt_day(today),
@@ -179,24 +226,30 @@ impl Engine {
     async fn compute_widget(
         &self,
         widget: Widget,
-        metric: &'static catalog::Metric,
-        sources: &[(i64, Provider)],
+        provider: Provider,
+        metric: &'static Metric,
+        ids: Vec<i64>,
+        zone: Option<String>,
         today: NaiveDate,
     ) -> Result<WidgetView> {
-        let ids: Vec<i64> = sources
-            .iter()
-            .filter(|(_, p)| *p == metric.provider)
-            .map(|(id, _)| *id)
-            .collect();
         let span = widget.range.span(today);
         let previous =
             (widget.comparison == Comparison::PreviousPeriod).then(|| widget.range.previous(today));
         let table = widget.visual == Visual::Table;
         let computed = query::compute(self.store.reader(), &ids, metric, span, previous, table).await?;
+        let flags = query::quality(
+            self.store.reader(),
+            &ids,
+            provider.connector().quality_metrics,
+            span,
+        )
+        .await?;
         Ok(WidgetView {
-            metric: metric.info(),
+            metric: catalog::info(provider, metric),
             from: fmt_day(span.from),
             to: fmt_day(span.to),
+            time_zone: zone.unwrap_or_else(|| "UTC".to_owned()),
+            quality: DataQuality::of(flags),
             previous_from: previous.map(|p| fmt_day(p.from)),
             previous_to: previous.map(|p| fmt_day(p.to)),
             state: None,
@@ -223,7 +276,8 @@ impl Engine {
         from: &str,
         to: &str,
     ) -> Result<MetricReport> {
-        let metric = catalog::find(key).ok_or_else(|| InputError::UnknownMetric(key.to_owned()))?;
+        let (provider, metric) =
+            catalog::find(key).ok_or_else(|| InputError::UnknownMetric(key.to_owned()))?;
         let range = DateRange::Custom {
             from: from.to_owned(),
             to: to.to_owned(),
@@ -235,14 +289,14 @@ impl Engine {
             .sources(Some(client_id))
             .await?
             .into_iter()
-            .filter(|s| s.enabled && s.provider == metric.provider)
+            .filter(|s| s.enabled && s.provider == provider)
             .map(|s| s.id)
             .collect();
         let computed = query::compute(self.store.reader(), &ids, metric, span, None, true).await?;
         let freshness = self.client_freshness(client_id).await?;
         let (state, as_of) = oldest(&ids, &freshness);
         Ok(MetricReport {
-            metric: metric.info(),
+            metric: catalog::info(provider, metric),
             from: fmt_day(span.from),
             to: fmt_day(span.to),
             days: (0..span.days())
@@ -258,6 +312,18 @@ impl Engine {
 
 fn fmt_day(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
+}
+
+/// The zone a metric's days are in: the account's own for a date-keyed report (the first
+/// source's, when a client has several), UTC (`None`) for timestamped rows.
+fn zone_of(metric: &Metric, sources: &[&Source]) -> Option<String> {
+    let date_keyed = match &metric.rollup {
+        Rollup::Flow { time, .. } | Rollup::Items { time, .. } => matches!(time, Day::Date(_)),
+        Rollup::Stock { .. } => false,
+    };
+    date_keyed
+        .then(|| sources.iter().find_map(|s| s.time_zone.clone()))
+        .flatten()
 }
 
 /// The worst state and oldest success among `sources`.
@@ -277,17 +343,20 @@ fn oldest(sources: &[i64], freshness: &ClientFreshness) -> (Option<FreshnessStat
     (state, as_of)
 }
 
-fn apply_freshness(widget: &mut WidgetView, sources: &[i64], freshness: &ClientFreshness) {
-    let (state, as_of) = oldest(sources, freshness);
+fn apply_freshness(widget: &mut WidgetView, sources: &[&Source], freshness: &ClientFreshness) {
+    let ids: Vec<i64> = sources.iter().map(|s| s.id).collect();
+    let (state, as_of) = oldest(&ids, freshness);
     widget.state = state;
     widget.as_of = as_of;
     if widget.empty == Some(EmptyReason::NoData) && as_of.is_none() {
         widget.empty = Some(EmptyReason::NeverSynced);
     }
-    // Days from the last sync's day (minus the provider's restatement window) may change.
+    // Days from the last sync's day (in the widget's zone), minus the longest restatement
+    // window of its sources, may still change.
+    let zone = (widget.time_zone != "UTC").then_some(widget.time_zone.as_str());
+    let lookback = sources.iter().map(|s| s.lookback_days).max().unwrap_or(0);
     widget.provisional_from = as_of.and_then(|as_of| {
-        let lookback = i64::from(widget.metric.provider.lookback_days());
-        let first = day_text(as_of.div_euclid(DAY_MS) - lookback);
+        let first = day_text(day_number(Window::today_in(zone, as_of)) - i64::from(lookback));
         (widget.to >= first).then(|| first.max(widget.from.clone()))
     });
 }

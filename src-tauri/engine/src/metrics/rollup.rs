@@ -1,21 +1,22 @@
 //! Daily rollups: `metric_daily` recomputed from replicated rows for the days a sync touched.
 //!
-//! Triggers (migration `…_rollups.sql`) mark the touched days of every write in
-//! `rollup_dirty`, inside the transaction that wrote the rows, so no change is missed even
-//! across a crash. `apply` recomputes the marked days of one source and clears the marks in
-//! one write transaction: readers see the old rollups or the new, never half.
+//! Triggers (generated from each table's declared day columns, `store::entities`) mark the
+//! touched days of every write in `rollup_dirty`, inside the transaction that wrote the rows,
+//! so no change is missed even across a crash. `apply` recomputes the marked days of one
+//! source and clears the marks in one write transaction: readers see the old rollups or the
+//! new, never half. A day is a UTC day for timestamped rows (Stripe, GitHub) and the
+//! provider's own calendar date for date-keyed reports (GA4, Search Console, Ads).
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use sqlx::{Sqlite, Transaction};
 
-use super::catalog::{self, Metric, Rollup};
 use crate::clock::Millis;
-use crate::connectors::Provider;
+pub(crate) use crate::connector::DAY_MS;
+use crate::connector::{parts_key, Day, Metric, Rollup};
 use crate::error::Result;
-
-pub(crate) const DAY_MS: i64 = 86_400_000;
+use crate::providers::Provider;
 
 /// Runs of dirty days closer than this are recomputed as one range: fewer statements, and
 /// the days in between cost little to recompute.
@@ -61,9 +62,19 @@ pub(crate) async fn apply(
         by_table.entry(table.as_str()).or_default().push(*day);
     }
     let mut recomputed = marks.len();
-    for metric in catalog::for_provider(provider) {
-        if let Some(days) = by_table.get(metric.rollup.table()) {
-            recompute(tx, source_id, metric, Days::Some(days), now).await?;
+    for metric in provider.connector().metrics {
+        // A metric reading two tables (totals and parts) recomputes the days of either.
+        let mut days: Vec<i64> = metric
+            .rollup
+            .tables()
+            .filter_map(|t| by_table.get(t))
+            .flatten()
+            .copied()
+            .collect();
+        days.sort_unstable();
+        days.dedup();
+        if !days.is_empty() {
+            recompute(tx, source_id, metric, Days::Some(&days), now).await?;
         } else if let Rollup::Stock { .. } = metric.rollup {
             // Nothing changed, but a stock has a value every day up to today: carry its
             // last day forward, so rollups stay what a recomputation would write.
@@ -96,7 +107,7 @@ pub(crate) async fn rebuild(
     provider: Provider,
     now: Millis,
 ) -> Result<()> {
-    for metric in catalog::for_provider(provider) {
+    for metric in provider.connector().metrics {
         recompute(tx, source_id, metric, Days::All, now).await?;
     }
     sqlx::query("DELETE FROM rollup_dirty WHERE source_id = ?")
@@ -123,36 +134,35 @@ async fn recompute(
             filter,
             parts,
         } => {
-            let select = |dim: &str| {
+            let select = |table: &str, dim: &str| {
                 format!(
-                    "SELECT source_id, ?1, date(({time}) / {DAY_MS} * 86400, 'unixepoch'), {dim}, {value}, {weight}, ?2 \
-                     FROM {table} WHERE source_id = ?3 AND ({filter})"
+                    "SELECT source_id, ?1, {}, {dim}, {value}, {weight}, ?2 \
+                     FROM {table} WHERE source_id = ?3 AND ({filter})",
+                    time.text_sql()
                 )
             };
-            // Grouped by the day number, not its text: formatting a date for every row
-            // would cost more than the whole aggregation.
-            let group = |dim: &str| format!(" GROUP BY ({time}) / {DAY_MS}, {dim}");
             recompute_ranges(
                 tx,
                 source_id,
                 metric.key,
                 days,
-                time,
-                &select(dim),
-                &group(dim),
+                *time,
+                &select(table, dim),
+                dim,
                 now,
             )
             .await?;
             if let Some(parts) = parts {
-                let key = catalog::parts_key(metric.key);
+                let table = parts.table.unwrap_or(table);
+                let key = parts_key(metric.key);
                 recompute_ranges(
                     tx,
                     source_id,
                     &key,
                     days,
-                    time,
-                    &select(parts),
-                    &group(parts),
+                    *time,
+                    &select(table, parts.dim),
+                    parts.dim,
                     now,
                 )
                 .await?;
@@ -167,28 +177,38 @@ async fn recompute(
             filter,
         } => {
             let select = format!(
-                "SELECT source_id, ?1, date(({time}) / {DAY_MS} * 86400, 'unixepoch'), {dim}, {value}, 0, ?2 \
-                 FROM {table} WHERE source_id = ?3 AND ({filter})"
+                "SELECT source_id, ?1, {}, {dim}, {value}, 0, ?2 \
+                 FROM {table} WHERE source_id = ?3 AND ({filter})",
+                time.text_sql()
             );
-            recompute_ranges(tx, source_id, metric.key, days, time, &select, "", now).await
+            recompute_ranges(tx, source_id, metric.key, days, *time, &select, "", now).await
         }
         Rollup::Stock { .. } => recompute_stock(tx, source_id, metric, days, now).await,
     }
 }
 
 /// Flow and item metrics: each day depends only on the rows dated that day, so the dirty
-/// days are deleted and re-inserted range by range.
+/// days are deleted and re-inserted range by range. `group` is the grouping besides the day
+/// (empty for items: one row each).
 #[allow(clippy::too_many_arguments)]
 async fn recompute_ranges(
     tx: &mut Transaction<'static, Sqlite>,
     source_id: i64,
     key: &str,
     days: Days<'_>,
-    time: &str,
+    time: Day,
     select: &str,
     group: &str,
     now: Millis,
 ) -> Result<()> {
+    // Grouped by the day's own value, not by its text for timestamps: formatting a date for
+    // every row would cost more than the whole aggregation.
+    let group = match (group, time) {
+        ("", _) => String::new(),
+        (dim, Day::Millis(e)) => format!(" GROUP BY ({e}) / {DAY_MS}, {dim}"),
+        (dim, Day::Date(e)) => format!(" GROUP BY {e}, {dim}"),
+    };
+    let insert = "INSERT INTO metric_daily (source_id, metric, day, dim, value, weight, updated_at)";
     let ranges = match days {
         Days::All => {
             sqlx::query("DELETE FROM metric_daily WHERE source_id = ? AND metric = ?")
@@ -196,24 +216,20 @@ async fn recompute_ranges(
                 .bind(key)
                 .execute(&mut **tx)
                 .await?;
-            let insert = format!(
-                "INSERT INTO metric_daily (source_id, metric, day, dim, value, weight, updated_at) \
-                 {select} AND ({time}) IS NOT NULL{group}"
-            );
-            sqlx::query(&insert)
-                .bind(key)
-                .bind(now)
-                .bind(source_id)
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query(&format!(
+                "{insert} {select} AND ({}) IS NOT NULL{group}",
+                time.expr()
+            ))
+            .bind(key)
+            .bind(now)
+            .bind(source_id)
+            .execute(&mut **tx)
+            .await?;
             return Ok(());
         }
         Days::Some(days) => merged_ranges(days),
     };
-    let insert = format!(
-        "INSERT INTO metric_daily (source_id, metric, day, dim, value, weight, updated_at) \
-         {select} AND ({time}) >= ?4 AND ({time}) < ?5{group}"
-    );
+    let insert = format!("{insert} {select} AND {}{group}", time.range_sql(4));
     for (first, last) in ranges {
         sqlx::query("DELETE FROM metric_daily WHERE source_id = ? AND metric = ? AND day BETWEEN ? AND ?")
             .bind(source_id)
@@ -226,8 +242,8 @@ async fn recompute_ranges(
             .bind(key)
             .bind(now)
             .bind(source_id)
-            .bind(first * DAY_MS)
-            .bind((last + 1) * DAY_MS)
+            .bind(first)
+            .bind(last)
             .execute(&mut **tx)
             .await?;
     }

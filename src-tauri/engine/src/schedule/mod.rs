@@ -4,6 +4,7 @@
 
 mod cron;
 mod freshness;
+mod planner;
 mod workers;
 
 use chrono::{DateTime, Utc};

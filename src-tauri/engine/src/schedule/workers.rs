@@ -1,7 +1,8 @@
-//! The job queue's workers: a bounded pool with per-provider caps. A job that fails for a
-//! reason that can pass (rate limits, server errors, timeouts, a bad page) is queued again
-//! with exponential backoff and jitter, up to `max_attempts`; the newest finished jobs of each
-//! source are kept for inspection.
+//! The job queue's workers: a bounded pool, with a cap per connection (the sources of one
+//! grant share its budget, whichever products they are). A job that fails for a reason that
+//! can pass (server errors, a bad page) is queued again with exponential backoff and jitter,
+//! up to `max_attempts`; rate limits and a lost network come back without spending an attempt.
+//! The newest finished jobs of each source are kept for inspection.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -10,14 +11,17 @@ use tokio::task::JoinSet;
 
 use crate::clock::Millis;
 use crate::error::{Error, Result};
+use crate::http::PauseScope;
+use crate::models::Source;
 use crate::store::QueuedJob;
-use crate::sync::{self, JobReason, SourceLock};
+use crate::sync::{self, JobErrorKind, JobReason, SourceLock};
 use crate::Engine;
 
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
     pub workers: usize,
-    pub per_provider: usize,
+    /// Jobs at once on one connection (one grant or key).
+    pub per_connection: usize,
     pub max_attempts: i64,
     pub retry_base: Duration,
     pub retry_max: Duration,
@@ -33,7 +37,7 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
             workers: 4,
-            per_provider: 2,
+            per_connection: 2,
             max_attempts: 5,
             retry_base: Duration::from_secs(30),
             retry_max: Duration::from_secs(30 * 60),
@@ -52,14 +56,6 @@ pub struct JobOutcome {
     pub state: String,
     /// The retry queued after a failure that can pass.
     pub retry: Option<i64>,
-}
-
-/// Error kinds worth another attempt later.
-fn retryable(kind: &str) -> bool {
-    matches!(
-        kind,
-        "rate_limited" | "server" | "timeout" | "bad_page" | "storage"
-    )
 }
 
 impl Engine {
@@ -89,7 +85,7 @@ impl Engine {
         let Ok(access) = self.store.source_access(job.source_id).await else {
             return false;
         };
-        let Ok(url) = self.base_url(&access) else {
+        let Ok(url) = crate::sources::base_url_of(&access) else {
             return false;
         };
         let online = self.http.reachable(&url).await;
@@ -129,22 +125,20 @@ impl Engine {
             tracing::error!(error = %e, "could not re-queue interrupted jobs");
         }
         let mut running = JoinSet::new();
-        let mut busy: HashMap<String, usize> = HashMap::new();
-        let mut last_probe = std::time::Instant::now();
-        let mut tick = tokio::time::interval(config.tick);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut busy: HashMap<i64, usize> = HashMap::new();
+        let mut last_probe = self.clock.monotonic();
         loop {
             tokio::select! {
-                _ = tick.tick() => {}
+                _ = self.clock.sleep(config.tick) => {}
                 Some(done) = running.join_next() => {
-                    if let Ok((provider, outcome)) = done {
-                        if let Some(n) = busy.get_mut(&provider) { *n = n.saturating_sub(1); }
+                    if let Ok((budget, outcome)) = done {
+                        if let Some(n) = busy.get_mut(&budget) { *n = n.saturating_sub(1); }
                         if let Err(e) = outcome { tracing::error!(error = %e, "job failed to run"); }
                     }
                 }
             }
-            if self.is_offline() && last_probe.elapsed() >= config.probe_every {
-                last_probe = std::time::Instant::now();
+            if self.is_offline() && self.clock.elapsed(last_probe) >= config.probe_every {
+                last_probe = self.clock.monotonic();
                 self.probe_network().await;
             }
             if let Err(e) = self.plan().await {
@@ -159,8 +153,8 @@ impl Engine {
     async fn dispatch(
         &self,
         config: &WorkerConfig,
-        running: &mut JoinSet<(String, Result<Option<JobOutcome>>)>,
-        busy: &mut HashMap<String, usize>,
+        running: &mut JoinSet<(i64, Result<Option<JobOutcome>>)>,
+        busy: &mut HashMap<i64, usize>,
     ) -> Result<()> {
         if self.is_offline() {
             return Ok(());
@@ -169,18 +163,31 @@ impl Engine {
             if running.len() >= config.workers {
                 break;
             }
-            let in_use = busy.entry(job.provider.clone()).or_default();
-            if *in_use >= config.per_provider {
+            let in_use = busy.entry(job.budget).or_default();
+            if *in_use >= config.per_connection {
                 continue;
             }
             *in_use += 1;
             let (engine, config) = (self.clone(), config.clone());
             running.spawn(async move {
-                let provider = job.provider.clone();
-                (provider, engine.run_job(job, &config).await)
+                let budget = job.budget;
+                (budget, engine.run_job(job, &config).await)
             });
         }
         Ok(())
+    }
+
+    /// Holds back the other sources a rate limit applies to until `until`: those of the
+    /// connection, or every source of the provider (Google Ads' developer-token limit). A
+    /// limit of one source needs nothing more: its own retry waits until then.
+    pub(crate) async fn pause(&self, source: &Source, scope: PauseScope, until: Millis) -> Result<()> {
+        let key = match (scope, source.connection_id) {
+            (PauseScope::Source, _) | (PauseScope::Connection, None) => return Ok(()),
+            (PauseScope::Connection, Some(connection)) => format!("connection:{connection}"),
+            (PauseScope::Provider, _) => format!("provider:{}", source.provider.as_str()),
+        };
+        tracing::info!(source = source.id, scope = %key, until, "rate limited: holding back the sources it applies to");
+        self.store.put_pause(&key, until, self.clock.now_millis()).await
     }
 
     async fn run_job(&self, job: QueuedJob, config: &WorkerConfig) -> Result<Option<JobOutcome>> {
@@ -196,7 +203,8 @@ impl Engine {
         };
         let mut retry = None;
         let now = self.clock.now_millis();
-        if finished.error_kind.as_deref() == Some("offline") {
+        let kind = finished.error_kind.as_deref().and_then(JobErrorKind::parse);
+        if kind == Some(JobErrorKind::Offline) {
             // Not the source's fault: pause the queue (no retry storm) and try again, with
             // no attempt spent, once the probe sees the network back.
             self.set_offline(true);
@@ -204,7 +212,7 @@ impl Engine {
                 .store
                 .enqueue_retry(job.source_id, finished.attempt, now, now)
                 .await?;
-        } else if finished.error_kind.as_deref() == Some("rate_limited") {
+        } else if kind == Some(JobErrorKind::RateLimited) {
             // A rate limit is a wait, not a failure: come back when the provider said (or
             // after the base delay), with no attempt spent.
             let run_after = finished
@@ -216,7 +224,7 @@ impl Engine {
                 .enqueue_retry(job.source_id, finished.attempt, run_after, now)
                 .await?;
         } else if finished.state == "failed"
-            && finished.error_kind.as_deref().is_some_and(retryable)
+            && kind.is_some_and(JobErrorKind::retryable)
             && finished.attempt < config.max_attempts
         {
             let run_after = now + backoff(config, finished.attempt);

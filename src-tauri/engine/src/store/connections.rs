@@ -3,12 +3,12 @@
 
 use sqlx::FromRow;
 
+use super::sources::forget_marks;
 use super::Store;
 use crate::clock::Millis;
-use crate::connections::{AccountProvider, AuthKind, Connection, ConnectionStatus};
-use crate::connectors::Provider;
-use crate::error::{Error, InputError, Result};
-use crate::sources::Source;
+use crate::connector::{AccountProvider, AuthKind};
+use crate::error::{Error, Result};
+use crate::models::{Connection, ConnectionStatus};
 
 #[derive(FromRow)]
 struct ConnectionRow {
@@ -187,10 +187,7 @@ impl Store {
                     .fetch_all(&mut *tx)
                     .await?;
             for source in removed {
-                sqlx::query("DELETE FROM rollup_dirty WHERE source_id = ?")
-                    .bind(source)
-                    .execute(&mut *tx)
-                    .await?;
+                forget_marks(&mut tx, source).await?;
             }
         }
         let keyring_ref: String =
@@ -201,50 +198,5 @@ impl Store {
                 .ok_or(Error::ConnectionNotFound(id))?;
         tx.commit().await?;
         Ok(keyring_ref)
-    }
-
-    /// A source on an existing connection (several clients can share one grant).
-    pub(crate) async fn insert_source_on(
-        &self,
-        client_id: i64,
-        connection_id: i64,
-        provider: Provider,
-        external_id: &str,
-        label: &str,
-        now: Millis,
-    ) -> Result<Source> {
-        let mut tx = self.write().await?;
-        let provider = provider.as_str();
-        let exists: Option<String> = sqlx::query_scalar(
-            "SELECT label FROM sources WHERE client_id = ? AND provider = ? AND external_id = ?",
-        )
-        .bind(client_id)
-        .bind(provider)
-        .bind(external_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(label) = exists {
-            return Err(InputError::DuplicateSource(label).into());
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO sources (client_id, connection_id, provider, external_id, label, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(client_id)
-        .bind(connection_id)
-        .bind(provider)
-        .bind(external_id)
-        .bind(label)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(self
-            .sources(Some(client_id))
-            .await?
-            .into_iter()
-            .find(|s| s.id == id)
-            .expect("just inserted"))
     }
 }

@@ -1,77 +1,14 @@
-//! Upserting replicated rows: the tables, their keys and columns, and the batched
-//! `INSERT … ON CONFLICT DO UPDATE` that writes a page of them.
+//! Writing replicated rows: the batched `INSERT … ON CONFLICT DO UPDATE` of a page of rows,
+//! replacing a report's re-read days, and the rollup triggers every entity table gets,
+//! generated from what its provider declares.
 
+use chrono::NaiveDate;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::clock::Millis;
+use crate::connector::{Cell, Day, Rows, Table};
 use crate::error::Result;
-
-/// A table of replicated rows. `columns` lists every column but `source_id` and `synced_at`,
-/// in the order connectors build rows; `key` names the primary key columns besides `source_id`.
-#[derive(Debug)]
-pub struct Table {
-    pub name: &'static str,
-    pub key: &'static [&'static str],
-    pub columns: &'static [&'static str],
-}
-
-/// One value of a row, as a connector maps it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Int(i64),
-    Text(String),
-    Null,
-}
-
-impl From<i64> for Cell {
-    fn from(v: i64) -> Self {
-        Cell::Int(v)
-    }
-}
-impl From<bool> for Cell {
-    fn from(v: bool) -> Self {
-        Cell::Int(v as i64)
-    }
-}
-impl From<String> for Cell {
-    fn from(v: String) -> Self {
-        Cell::Text(v)
-    }
-}
-impl From<&str> for Cell {
-    fn from(v: &str) -> Self {
-        Cell::Text(v.to_owned())
-    }
-}
-impl<T: Into<Cell>> From<Option<T>> for Cell {
-    fn from(v: Option<T>) -> Self {
-        v.map_or(Cell::Null, Into::into)
-    }
-}
-
-/// A page's rows for one table.
-#[derive(Debug)]
-pub struct Rows {
-    pub table: &'static Table,
-    pub rows: Vec<Vec<Cell>>,
-}
-
-impl Rows {
-    pub fn new(table: &'static Table) -> Self {
-        Self {
-            table,
-            rows: Vec::new(),
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-}
+use crate::providers::Provider;
 
 /// SQLite allows 32,766 bound parameters per statement; stay well under.
 const MAX_PARAMS: usize = 30_000;
@@ -96,6 +33,7 @@ pub(crate) async fn upsert(
             for cell in row {
                 match cell {
                     Cell::Int(v) => b.push_bind(*v),
+                    Cell::Real(v) => b.push_bind(*v),
                     Cell::Text(v) => b.push_bind(v.as_str()),
                     Cell::Null => b.push_bind(Option::<i64>::None),
                 };
@@ -113,6 +51,29 @@ pub(crate) async fn upsert(
     Ok(())
 }
 
+/// Deletes a report's stored rows for `from..=to` (provider dates), before the days' new rows
+/// are written in the same transaction: a row the provider no longer returns goes too.
+pub(crate) async fn replace_days(
+    conn: &mut SqliteConnection,
+    source_id: i64,
+    table: &Table,
+    (from, to): (NaiveDate, NaiveDate),
+) -> Result<()> {
+    let Some(date) = table.date_column() else {
+        return Ok(());
+    };
+    sqlx::query(&format!(
+        "DELETE FROM {} WHERE source_id = ? AND {date} BETWEEN ? AND ?",
+        table.name
+    ))
+    .bind(source_id)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub(crate) async fn count(conn: &mut SqliteConnection, table: &Table, source_id: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM {} WHERE source_id = ?",
@@ -121,4 +82,61 @@ pub(crate) async fn count(conn: &mut SqliteConnection, table: &Table, source_id:
     .bind(source_id)
     .fetch_one(conn)
     .await?)
+}
+
+/// The rollup triggers of every entity table: each write marks the days it touches (old and
+/// new values of the table's day columns) in `rollup_dirty`, inside the writing transaction,
+/// so no change is missed even across a crash. An update marks only when a watched column
+/// changed. `ON CONFLICT DO NOTHING`, not `INSERT OR IGNORE`: a trigger's OR clause is
+/// overridden by the statement that fired it; the SELECT keeps a WHERE so SQLite does not read
+/// the ON CONFLICT as a join constraint.
+pub(crate) fn rollup_triggers() -> Vec<(String, String)> {
+    let mut triggers = Vec::new();
+    for provider in Provider::ALL {
+        for table in provider.connector().tables().filter(|t| !t.days.is_empty()) {
+            let t = table.name;
+            let mark = |row: &str| {
+                let days: Vec<String> = table
+                    .days
+                    .iter()
+                    .map(|d: &Day| format!("SELECT {} AS d", d.number_sql(row)))
+                    .collect();
+                format!(
+                    "    INSERT INTO rollup_dirty (source_id, tbl, day)\n    SELECT {row}source_id, '{t}', d FROM ({}) WHERE d IS NOT NULL\n    ON CONFLICT DO NOTHING;\n",
+                    days.join(" UNION ALL ")
+                )
+            };
+            triggers.push((
+                format!("{t}_rollup_insert"),
+                format!(
+                    "CREATE TRIGGER {t}_rollup_insert AFTER INSERT ON {t} BEGIN\n{}END",
+                    mark("NEW.")
+                ),
+            ));
+            let changed: Vec<String> = table
+                .watch
+                .iter()
+                .map(|c| format!("OLD.{c} IS NOT NEW.{c}"))
+                .collect();
+            if !changed.is_empty() {
+                triggers.push((
+                    format!("{t}_rollup_update"),
+                    format!(
+                        "CREATE TRIGGER {t}_rollup_update AFTER UPDATE ON {t}\nWHEN {}\nBEGIN\n{}{}END",
+                        changed.join(" OR "),
+                        mark("OLD."),
+                        mark("NEW.")
+                    ),
+                ));
+            }
+            triggers.push((
+                format!("{t}_rollup_delete"),
+                format!(
+                    "CREATE TRIGGER {t}_rollup_delete AFTER DELETE ON {t} BEGIN\n{}END",
+                    mark("OLD.")
+                ),
+            ));
+        }
+    }
+    triggers
 }

@@ -11,14 +11,11 @@ mod sources;
 mod sync_state;
 
 pub(crate) use connections::NewConnection;
-pub use entities::{Cell, Rows, Table};
-pub(crate) use sources::NewSourceRow;
-pub use sources::SourceAccess;
-
 pub(crate) use queue::QueuedJob;
-pub(crate) use sync_state::JobEnd;
-
+pub use sources::SourceAccess;
+pub(crate) use sources::{NewSourceRow, SourceConnection};
 pub use sync_state::StreamStatus;
+pub(crate) use sync_state::{JobEnd, Segment};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -74,6 +71,7 @@ impl Store {
 
         refuse_newer_schema(&writer, &path).await?;
         MIGRATOR.run(&writer).await?;
+        ensure_rollup_triggers(&writer).await?;
 
         let readers = SqlitePoolOptions::new()
             .max_connections(READERS)
@@ -115,6 +113,50 @@ impl Store {
         self.readers.close().await;
         self.writer.close().await;
     }
+}
+
+/// Brings the rollup triggers in line with what the providers declare. Only a database whose
+/// triggers differ is written to: opening beside a running app must not wait for its lock.
+async fn ensure_rollup_triggers(pool: &SqlitePool) -> Result<()> {
+    let existing: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%\\_rollup\\_%' ESCAPE '\\'",
+    )
+    .fetch_all(pool)
+    .await?;
+    let wanted = entities::rollup_triggers();
+    let current = |name: &str| {
+        existing
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, sql)| sql.as_deref())
+    };
+    let stale: Vec<&str> = existing
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .filter(|name| !wanted.iter().any(|(w, _)| w == name))
+        .collect();
+    let changed: Vec<&(String, String)> = wanted
+        .iter()
+        .filter(|(name, sql)| current(name) != Some(sql.as_str()))
+        .collect();
+    if stale.is_empty() && changed.is_empty() {
+        return Ok(());
+    }
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    for name in stale
+        .into_iter()
+        .chain(changed.iter().map(|(name, _)| name.as_str()))
+    {
+        sqlx::query(&format!("DROP TRIGGER IF EXISTS {name}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (_, sql) in changed {
+        sqlx::query(sql).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    tracing::info!("rollup triggers brought up to date");
+    Ok(())
 }
 
 fn latest_known_version() -> i64 {

@@ -11,7 +11,9 @@ use crate::error::Result;
 pub(crate) struct QueuedJob {
     pub id: i64,
     pub source_id: i64,
-    pub provider: String,
+    /// Whose budget it spends: its connection (several sources may share a grant), or the
+    /// source itself (minus its id) when it has none.
+    pub budget: i64,
     pub reason: String,
 }
 
@@ -24,15 +26,39 @@ pub(crate) struct FinishedJob {
 }
 
 impl Store {
-    /// Queued jobs whose time has come, oldest first, of enabled sources.
+    /// Queued jobs whose time has come, oldest first, of enabled sources that no rate limit
+    /// holds back (their connection's, or their provider's).
     pub(crate) async fn runnable_jobs(&self, now: Millis) -> Result<Vec<QueuedJob>> {
         Ok(sqlx::query_as(
-            "SELECT j.id, j.source_id, s.provider, j.reason FROM jobs j JOIN sources s ON s.id = j.source_id \
-             WHERE j.state = 'queued' AND j.run_after <= ? AND s.enabled = 1 ORDER BY j.run_after, j.id",
+            "SELECT j.id, j.source_id, COALESCE(s.connection_id, -s.id) AS budget, j.reason \
+             FROM jobs j JOIN sources s ON s.id = j.source_id \
+             WHERE j.state = 'queued' AND j.run_after <= ?1 AND s.enabled = 1 \
+               AND NOT EXISTS (SELECT 1 FROM rate_pauses p WHERE p.until > ?1 \
+                 AND p.scope IN ('connection:' || s.connection_id, 'provider:' || s.provider)) \
+             ORDER BY j.run_after, j.id",
         )
         .bind(now)
         .fetch_all(self.reader())
         .await?)
+    }
+
+    /// Holds back every source of `scope` (`connection:ID` or `provider:KEY`) until `until`.
+    pub(crate) async fn put_pause(&self, scope: &str, until: Millis, now: Millis) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM rate_pauses WHERE until <= ?")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO rate_pauses (scope, until) VALUES (?, ?) \
+             ON CONFLICT (scope) DO UPDATE SET until = MAX(until, excluded.until)",
+        )
+        .bind(scope)
+        .bind(until)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub(crate) async fn finished_job(&self, job_id: i64) -> Result<Option<FinishedJob>> {

@@ -5,11 +5,13 @@ use serde_json::Value;
 use sqlx::FromRow;
 use ts_rs::TS;
 
-use super::entities::{self, Rows};
+use super::entities;
 use super::Store;
 use crate::clock::Millis;
-use crate::connectors::Provider;
+use crate::connector::Rows;
 use crate::error::{Error, Result};
+use crate::providers::Provider;
+use crate::sync::JobErrorKind;
 
 /// A stream's state as `status` shows it.
 #[derive(Debug, Clone, Serialize, TS, FromRow)]
@@ -28,10 +30,16 @@ pub struct StreamStatus {
     pub last_error: Option<String>,
 }
 
+/// Rows of one page to write, and the report days they replace (see `Page::replace`).
+pub(crate) struct Segment {
+    pub replace: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    pub rows: Rows,
+}
+
 /// How a job ended, and what went wrong if it did.
 pub(crate) struct JobEnd<'a> {
     pub state: &'a str,
-    pub error_kind: Option<&'a str>,
+    pub error_kind: Option<JobErrorKind>,
     pub error_message: Option<&'a str>,
     /// For a rate limit: when the provider said to come back.
     pub retry_at: Option<Millis>,
@@ -73,7 +81,8 @@ impl Store {
     pub(crate) async fn start_job(&self, source_id: i64, reason: &str, now: Millis) -> Result<i64> {
         let mut tx = self.write().await?;
         let claimed: Option<i64> = sqlx::query_scalar(
-            "UPDATE jobs SET state = 'running', started_at = ?1, heartbeat_at = ?1              WHERE source_id = ?2 AND state = 'queued' RETURNING id",
+            "UPDATE jobs SET state = 'running', started_at = ?1, heartbeat_at = ?1 \
+             WHERE source_id = ?2 AND state = 'queued' RETURNING id",
         )
         .bind(now)
         .bind(source_id)
@@ -109,7 +118,7 @@ impl Store {
             "UPDATE jobs SET state = ?, error_kind = ?, error_message = ?, retry_at = ?, finished_at = ? WHERE id = ?",
         )
         .bind(end.state)
-        .bind(end.error_kind)
+        .bind(end.error_kind.map(JobErrorKind::as_str))
         .bind(end.error_message)
             .bind(end.retry_at)
         .bind(now)
@@ -147,13 +156,20 @@ impl Store {
         job_id: i64,
         source_id: i64,
         stream: &str,
-        rows: &Rows,
+        segments: &[Segment],
         cursor: &Value,
         pages: u64,
         now: Millis,
     ) -> Result<()> {
         let mut tx = self.write().await?;
-        entities::upsert(&mut tx, source_id, rows, now).await?;
+        let mut records = 0;
+        for segment in segments {
+            if let Some(days) = segment.replace {
+                entities::replace_days(&mut tx, source_id, segment.rows.table, days).await?;
+            }
+            entities::upsert(&mut tx, source_id, &segment.rows, now).await?;
+            records += segment.rows.len() as i64;
+        }
         sqlx::query("UPDATE stream_state SET cursor = ? WHERE source_id = ? AND stream = ?")
             .bind(cursor.to_string())
             .bind(source_id)
@@ -163,7 +179,7 @@ impl Store {
         sqlx::query(
             "UPDATE jobs SET records = records + ?, pages = pages + ?, heartbeat_at = ? WHERE id = ?",
         )
-        .bind(rows.len() as i64)
+        .bind(records)
         .bind(pages as i64)
         .bind(now)
         .bind(job_id)
@@ -217,7 +233,8 @@ impl Store {
     ) -> Result<Vec<StreamStatus>> {
         let mut conn = self.reader().acquire().await?;
         let mut statuses = Vec::new();
-        for stream in provider.streams() {
+        for stream in provider.connector().streams {
+            let stream = stream.name;
             let state: Option<StreamStateRow> = sqlx::query_as(
                 "SELECT last_synced_at, last_attempt_at, refresh_status, last_error_kind, last_error \
                  FROM stream_state WHERE source_id = ? AND stream = ?",
@@ -228,12 +245,12 @@ impl Store {
             .await?;
             let (last_synced_at, last_attempt_at, refresh_status, last_error_kind, last_error) =
                 state.unwrap_or((None, None, "idle".into(), None, None));
-            let records = match provider.table(stream) {
+            let records = match provider.connector().table(stream) {
                 Some(table) => entities::count(&mut conn, table, source_id).await?,
                 None => 0,
             };
             statuses.push(StreamStatus {
-                stream: (*stream).to_owned(),
+                stream: stream.to_owned(),
                 records,
                 last_synced_at,
                 last_attempt_at,

@@ -136,13 +136,13 @@ pub async fn engine_with_secrets(dir: &Path, secrets: Arc<MemoryStore>) -> Engin
 pub async fn add_stripe(engine: &Engine, sim: &Sim) -> Source {
     let client = engine.create_client("Acme").await.unwrap();
     engine
-        .add_source(NewSource {
-            client_id: client.id,
-            provider: Provider::Stripe,
-            secret: STRIPE_KEY.into(),
-            repo: None,
-            base_url: Some(sim.url()),
-        })
+        .add_source(NewSource::with_secret(
+            client.id,
+            Provider::Stripe,
+            STRIPE_KEY,
+            None,
+            Some(&sim.url()),
+        ))
         .await
         .expect("stripe source added")
 }
@@ -150,13 +150,13 @@ pub async fn add_stripe(engine: &Engine, sim: &Sim) -> Source {
 pub async fn add_github(engine: &Engine, sim: &Sim) -> Source {
     let client = engine.create_client("Globex").await.unwrap();
     engine
-        .add_source(NewSource {
-            client_id: client.id,
-            provider: Provider::Github,
-            secret: GITHUB_TOKEN.into(),
-            repo: Some(REPO.into()),
-            base_url: Some(sim.url()),
-        })
+        .add_source(NewSource::with_secret(
+            client.id,
+            Provider::Github,
+            GITHUB_TOKEN,
+            Some(REPO),
+            Some(&sim.url()),
+        ))
         .await
         .expect("github source added")
 }
@@ -165,18 +165,30 @@ pub async fn add_github(engine: &Engine, sim: &Sim) -> Source {
 pub async fn add_source(engine: &Engine, sim: &Sim, client_id: i64, provider: Provider) -> Source {
     let (secret, repo) = match provider {
         Provider::Stripe => (STRIPE_KEY, None),
-        Provider::Github => (GITHUB_TOKEN, Some(REPO.to_owned())),
+        Provider::Github => (GITHUB_TOKEN, Some(REPO)),
+        other => panic!("{other:?} sources are added on a connection"),
     };
     engine
-        .add_source(NewSource {
+        .add_source(NewSource::with_secret(
             client_id,
             provider,
-            secret: secret.into(),
+            secret,
             repo,
-            base_url: Some(sim.url()),
-        })
+            Some(&sim.url()),
+        ))
         .await
         .expect("source added")
+}
+
+/// The repositories a GitHub connection can read, as the add-source picker lists them.
+pub async fn repos(engine: &Engine, connection_id: i64) -> Vec<String> {
+    engine
+        .connection_accounts(connection_id, Provider::Github)
+        .await
+        .expect("repositories listed")
+        .into_iter()
+        .map(|a| a.id)
+        .collect()
 }
 
 pub async fn sync(engine: &Engine, source: &Source) -> SyncReport {

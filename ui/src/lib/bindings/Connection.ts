@@ -20,7 +20,11 @@ expiresAt: number | null,
  * When a person must sign in again: the end of a grant that cannot renew itself (a
  * Meta user token, 60 days). `null` when it renews itself or never ends.
  */
-renewBy: number | null, scopes: Array<string>, apiBaseUrl: string | null, demo: boolean, 
+renewBy: number | null, 
+/**
+ * The scopes the person granted (they may untick some on Google's consent screen).
+ */
+scopes: Array<string>, apiBaseUrl: string | null, demo: boolean, 
 /**
  * The names of the clients whose sources use it.
  */

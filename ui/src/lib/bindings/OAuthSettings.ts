@@ -21,4 +21,14 @@ apiBaseUrl: string | null,
 /**
  * The fixed loopback port registered with the app (Meta demands an exact redirect URI).
  */
-redirectPort: number | null, };
+redirectPort: number | null, 
+/**
+ * Write-only, like the client secret: a key every call of one of this issuer's products
+ * carries (Google Ads' developer token), for the keyring.
+ */
+appToken: string | null, 
+/**
+ * Which product's token that is ("Google Ads developer token"), when there is one
+ * (read-only), and whether one is stored.
+ */
+appTokenLabel: string | null, hasAppToken: boolean, };

@@ -3,4 +3,4 @@
 /**
  * What a number is, so the UI formats it. Money is in the currency's minor unit.
  */
-export type Unit = "money" | "count" | "percent" | "duration";
+export type Unit = "money" | "count" | "percent" | "duration" | "number";

@@ -12,22 +12,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::{cursor_from, fields, to_value, Account, ConnectorError, Context, Page};
+use super::tables::*;
 use crate::clock::Millis;
-use crate::http::Fetched;
-use crate::store::{Cell, Rows, Table};
+use crate::connector::{
+    cursor_from, fields, header, to_value, Account, Cell, ConnectorError, Context, Page, Rows, Table,
+};
+use crate::http::{Fetched, HttpError, Request};
 
-pub const STREAMS: &[&str] = &[
-    "customers",
-    "charges",
-    "invoices",
-    "subscriptions",
-    "balance_transactions",
-];
 const PAGE_SIZE: &str = "100";
 const EVENTS_RETENTION_MARGIN_MS: Millis = 29 * 24 * 3600 * 1000;
 
-struct Stream {
+struct Walk {
     name: &'static str,
     path: &'static str,
     /// Extra list parameters (subscriptions hide canceled ones without `status=all`).
@@ -38,8 +33,8 @@ struct Stream {
     row: fn(&str) -> Result<Vec<Cell>, ConnectorError>,
 }
 
-const STREAM_DEFS: &[Stream] = &[
-    Stream {
+const WALKS: &[Walk] = &[
+    Walk {
         name: "customers",
         path: "/v1/customers",
         list_params: &[],
@@ -47,7 +42,7 @@ const STREAM_DEFS: &[Stream] = &[
         table: &CUSTOMERS,
         row: customer_row,
     },
-    Stream {
+    Walk {
         name: "charges",
         path: "/v1/charges",
         list_params: &[],
@@ -61,7 +56,7 @@ const STREAM_DEFS: &[Stream] = &[
         table: &CHARGES,
         row: charge_row,
     },
-    Stream {
+    Walk {
         name: "invoices",
         path: "/v1/invoices",
         list_params: &[],
@@ -76,7 +71,7 @@ const STREAM_DEFS: &[Stream] = &[
         table: &INVOICES,
         row: invoice_row,
     },
-    Stream {
+    Walk {
         name: "subscriptions",
         path: "/v1/subscriptions",
         list_params: &[("status", "all")],
@@ -88,7 +83,7 @@ const STREAM_DEFS: &[Stream] = &[
         table: &SUBSCRIPTIONS,
         row: subscription_row,
     },
-    Stream {
+    Walk {
         name: "balance_transactions",
         path: "/v1/balance_transactions",
         list_params: &[],
@@ -98,12 +93,19 @@ const STREAM_DEFS: &[Stream] = &[
     },
 ];
 
-fn stream(name: &str) -> Option<&'static Stream> {
-    STREAM_DEFS.iter().find(|s| s.name == name)
+fn walk(name: &str) -> Option<&'static Walk> {
+    WALKS.iter().find(|s| s.name == name)
 }
 
-pub fn table(stream_name: &str) -> Option<&'static Table> {
-    stream(stream_name).map(|s| s.table)
+/// The API version the row mapping reads. Pinned, so an account whose default version is
+/// older or newer still answers in this shape.
+const STRIPE_VERSION: &str = "2024-06-20";
+
+/// A GET with the pinned version.
+fn get<'a>(ctx: &'a Context<'a>, path: &str, query: &[(&str, String)]) -> Request<'a> {
+    let mut request = ctx.get(ctx.url(path, query));
+    request.headers.extend(header("stripe-version", STRIPE_VERSION));
+    request
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,15 +149,11 @@ struct List {
     has_more: bool,
 }
 
-pub async fn validate(ctx: &Context<'_>) -> Result<Account, ConnectorError> {
+pub(super) async fn validate(ctx: &Context<'_>) -> Result<Account, ConnectorError> {
     // The call syncing needs first: a key that cannot list charges is of no use.
     list(ctx, "/v1/charges", vec![("limit", "1".into())]).await?;
     // A restricted key may not read the account; then the source is simply named "Stripe".
-    let url = ctx.url("/v1/account", &[]);
-    let account = match ctx.http.get_json::<Value>(&ctx.get(url, vec![], None)).await {
-        Ok(Fetched::Body { body, .. }) => Some(body),
-        _ => None,
-    };
+    let account = ctx.json::<Value>(&get(ctx, "/v1/account", &[])).await.ok();
     let id = account.as_ref().and_then(|a| a["id"].as_str()).map(str::to_owned);
     let name = account.as_ref().and_then(|a| {
         a["settings"]["dashboard"]["display_name"]
@@ -164,17 +162,20 @@ pub async fn validate(ctx: &Context<'_>) -> Result<Account, ConnectorError> {
             .map(str::to_owned)
     });
     Ok(Account {
-        external_id: id.unwrap_or_else(|| "account".to_owned()),
+        id: id.unwrap_or_else(|| "account".to_owned()),
         label: name.unwrap_or_else(|| "Stripe account".to_owned()),
+        parent: None,
+        time_zone: None,
+        currency: None,
     })
 }
 
-pub async fn next_page(
+pub(super) async fn next_page(
     ctx: &Context<'_>,
     stream_name: &str,
     cursor: Option<Value>,
 ) -> Result<Page, ConnectorError> {
-    let def = stream(stream_name)
+    let def = walk(stream_name)
         .ok_or_else(|| ConnectorError::BadData(format!("no Stripe stream {stream_name}")))?;
     let mut cursor: Cursor = cursor_from(cursor);
     if cursor.phase == Phase::Idle {
@@ -188,7 +189,7 @@ pub async fn next_page(
 }
 
 /// Decides what this sync of the stream walks.
-async fn start_sync(ctx: &Context<'_>, def: &Stream, cursor: Cursor) -> Result<Cursor, ConnectorError> {
+async fn start_sync(ctx: &Context<'_>, def: &Walk, cursor: Cursor) -> Result<Cursor, ConnectorError> {
     let events_expired = cursor
         .events_read_at
         .is_some_and(|at| ctx.now - at > EVENTS_RETENTION_MARGIN_MS);
@@ -217,7 +218,7 @@ async fn start_sync(ctx: &Context<'_>, def: &Stream, cursor: Cursor) -> Result<C
     })
 }
 
-async fn newest_event(ctx: &Context<'_>, def: &Stream) -> Result<Option<i64>, ConnectorError> {
+async fn newest_event(ctx: &Context<'_>, def: &Walk) -> Result<Option<i64>, ConnectorError> {
     let mut query = vec![("limit", "1".to_owned())];
     query.extend(def.event_types.iter().map(|t| ("types[]", (*t).to_owned())));
     let page = list(ctx, "/v1/events", query).await?;
@@ -227,7 +228,7 @@ async fn newest_event(ctx: &Context<'_>, def: &Stream) -> Result<Option<i64>, Co
         .transpose()
 }
 
-async fn list_page(ctx: &Context<'_>, def: &Stream, mut cursor: Cursor) -> Result<Page, ConnectorError> {
+async fn list_page(ctx: &Context<'_>, def: &Walk, mut cursor: Cursor) -> Result<Page, ConnectorError> {
     let mut query: Vec<(&str, String)> = vec![("limit", PAGE_SIZE.to_owned())];
     query.extend(def.list_params.iter().map(|(k, v)| (*k, (*v).to_owned())));
     if cursor.phase == Phase::New {
@@ -248,11 +249,7 @@ async fn list_page(ctx: &Context<'_>, def: &Stream, mut cursor: Cursor) -> Resul
         rows.rows.push(row);
     }
     if page.has_more && !page.data.is_empty() {
-        return Ok(Page {
-            rows,
-            cursor: to_value(&cursor),
-            done: false,
-        });
+        return Ok(Page::more(rows, to_value(&cursor)));
     }
     // The walk is over: the next one lists from the newest object seen (inclusive, so an
     // object created in the same second is not missed).
@@ -262,13 +259,12 @@ async fn list_page(ctx: &Context<'_>, def: &Stream, mut cursor: Cursor) -> Resul
     let done = cursor.phase == Phase::Backfill || def.event_types.is_empty();
     cursor.phase = if done { Phase::Idle } else { Phase::Events };
     Ok(Page {
-        rows,
-        cursor: to_value(&cursor),
         done,
+        ..Page::more(rows, to_value(&cursor))
     })
 }
 
-async fn events_page(ctx: &Context<'_>, def: &Stream, mut cursor: Cursor) -> Result<Page, ConnectorError> {
+async fn events_page(ctx: &Context<'_>, def: &Walk, mut cursor: Cursor) -> Result<Page, ConnectorError> {
     let mut query = vec![
         ("limit", PAGE_SIZE.to_owned()),
         ("created[gte]", cursor.events_since.unwrap_or(0).to_string()),
@@ -288,44 +284,28 @@ async fn events_page(ctx: &Context<'_>, def: &Stream, mut cursor: Cursor) -> Res
     // Re-fetch each changed object: the event's copy may be older than the object now.
     let mut rows = Rows::new(def.table);
     for id in changed {
-        let url = ctx.url(&format!("{}/{id}", def.path), &[]);
-        match ctx
-            .http
-            .get_json::<Box<RawValue>>(&ctx.get(url, vec![], None))
-            .await
-        {
+        let request = get(ctx, &format!("{}/{id}", def.path), &[]);
+        match ctx.http.send_json::<Box<RawValue>>(&request).await {
             Ok(Fetched::Body { body, .. }) => rows.rows.push((def.row)(body.get())?),
             Ok(Fetched::NotModified) => {}
             // Deleted since the event: nothing to re-read.
-            Err(crate::http::HttpError::Rejected { status: 404, .. }) => {}
+            Err(HttpError::Rejected { status: 404, .. }) => {}
             Err(e) => return Err(e.into()),
         }
     }
     if page.has_more && !page.data.is_empty() {
-        return Ok(Page {
-            rows,
-            cursor: to_value(&cursor),
-            done: false,
-        });
+        return Ok(Page::more(rows, to_value(&cursor)));
     }
     cursor.events_since = cursor.walk_newest.max(cursor.events_since);
     cursor.events_read_at = Some(ctx.now);
     cursor.phase = Phase::Idle;
     cursor.starting_after = None;
     cursor.walk_newest = None;
-    Ok(Page {
-        rows,
-        cursor: to_value(&cursor),
-        done: true,
-    })
+    Ok(Page::last(rows, to_value(&cursor)))
 }
 
 async fn list(ctx: &Context<'_>, path: &str, query: Vec<(&str, String)>) -> Result<List, ConnectorError> {
-    let url = ctx.url(path, &query);
-    match ctx.http.get_json::<List>(&ctx.get(url, vec![], None)).await? {
-        Fetched::Body { body, .. } => Ok(body),
-        Fetched::NotModified => Err(ConnectorError::BadData("304 to an unconditional request".into())),
-    }
+    ctx.json(&get(ctx, path, &query)).await
 }
 
 #[derive(Deserialize)]
@@ -343,257 +323,4 @@ struct EventData {
 #[derive(Deserialize)]
 struct EventObject {
     id: String,
-}
-
-fn ms(seconds: i64) -> i64 {
-    seconds * 1000
-}
-
-fn ms_opt(seconds: Option<i64>) -> Option<i64> {
-    seconds.map(ms)
-}
-
-/// Stripe fields that may be an id or an expanded object.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum IdOrObject {
-    Id(String),
-    Object { id: String },
-}
-
-impl IdOrObject {
-    fn id(self) -> String {
-        match self {
-            IdOrObject::Id(id) | IdOrObject::Object { id } => id,
-        }
-    }
-}
-
-fn id_of(v: Option<IdOrObject>) -> Option<String> {
-    v.map(IdOrObject::id)
-}
-
-static CUSTOMERS: Table = Table {
-    name: "stripe_customers",
-    key: &["id"],
-    columns: &["id", "created", "email", "name", "currency", "delinquent", "raw"],
-};
-
-fn customer_row(raw: &str) -> Result<Vec<Cell>, ConnectorError> {
-    #[derive(Deserialize)]
-    struct F {
-        id: String,
-        created: i64,
-        email: Option<String>,
-        name: Option<String>,
-        currency: Option<String>,
-        #[serde(default)]
-        delinquent: Option<bool>,
-    }
-    let f: F = fields(raw, "customer")?;
-    Ok(vec![
-        f.id.into(),
-        ms(f.created).into(),
-        f.email.into(),
-        f.name.into(),
-        f.currency.into(),
-        f.delinquent.unwrap_or(false).into(),
-        raw.into(),
-    ])
-}
-
-static CHARGES: Table = Table {
-    name: "stripe_charges",
-    key: &["id"],
-    columns: &[
-        "id",
-        "created",
-        "customer_id",
-        "amount",
-        "amount_refunded",
-        "currency",
-        "status",
-        "paid",
-        "refunded",
-        "invoice_id",
-        "raw",
-    ],
-};
-
-fn charge_row(raw: &str) -> Result<Vec<Cell>, ConnectorError> {
-    #[derive(Deserialize)]
-    struct F {
-        id: String,
-        created: i64,
-        customer: Option<IdOrObject>,
-        amount: i64,
-        #[serde(default)]
-        amount_refunded: i64,
-        currency: String,
-        status: String,
-        #[serde(default)]
-        paid: bool,
-        #[serde(default)]
-        refunded: bool,
-        invoice: Option<IdOrObject>,
-    }
-    let f: F = fields(raw, "charge")?;
-    Ok(vec![
-        f.id.into(),
-        ms(f.created).into(),
-        id_of(f.customer).into(),
-        f.amount.into(),
-        f.amount_refunded.into(),
-        f.currency.into(),
-        f.status.into(),
-        f.paid.into(),
-        f.refunded.into(),
-        id_of(f.invoice).into(),
-        raw.into(),
-    ])
-}
-
-static INVOICES: Table = Table {
-    name: "stripe_invoices",
-    key: &["id"],
-    columns: &[
-        "id",
-        "created",
-        "customer_id",
-        "subscription_id",
-        "status",
-        "amount_due",
-        "amount_paid",
-        "currency",
-        "period_start",
-        "period_end",
-        "raw",
-    ],
-};
-
-fn invoice_row(raw: &str) -> Result<Vec<Cell>, ConnectorError> {
-    #[derive(Deserialize)]
-    struct F {
-        id: String,
-        created: i64,
-        customer: Option<IdOrObject>,
-        subscription: Option<IdOrObject>,
-        status: Option<String>,
-        #[serde(default)]
-        amount_due: i64,
-        #[serde(default)]
-        amount_paid: i64,
-        currency: String,
-        period_start: Option<i64>,
-        period_end: Option<i64>,
-    }
-    let f: F = fields(raw, "invoice")?;
-    Ok(vec![
-        f.id.into(),
-        ms(f.created).into(),
-        id_of(f.customer).into(),
-        id_of(f.subscription).into(),
-        f.status.into(),
-        f.amount_due.into(),
-        f.amount_paid.into(),
-        f.currency.into(),
-        ms_opt(f.period_start).into(),
-        ms_opt(f.period_end).into(),
-        raw.into(),
-    ])
-}
-
-static SUBSCRIPTIONS: Table = Table {
-    name: "stripe_subscriptions",
-    key: &["id"],
-    columns: &[
-        "id",
-        "created",
-        "customer_id",
-        "status",
-        "currency",
-        "canceled_at",
-        "ended_at",
-        "current_period_start",
-        "current_period_end",
-        "raw",
-    ],
-};
-
-fn subscription_row(raw: &str) -> Result<Vec<Cell>, ConnectorError> {
-    #[derive(Deserialize)]
-    struct F {
-        id: String,
-        created: i64,
-        customer: Option<IdOrObject>,
-        status: String,
-        currency: String,
-        canceled_at: Option<i64>,
-        ended_at: Option<i64>,
-        current_period_start: Option<i64>,
-        current_period_end: Option<i64>,
-    }
-    let f: F = fields(raw, "subscription")?;
-    Ok(vec![
-        f.id.into(),
-        ms(f.created).into(),
-        id_of(f.customer).into(),
-        f.status.into(),
-        f.currency.into(),
-        ms_opt(f.canceled_at).into(),
-        ms_opt(f.ended_at).into(),
-        ms_opt(f.current_period_start).into(),
-        ms_opt(f.current_period_end).into(),
-        raw.into(),
-    ])
-}
-
-static BALANCE_TRANSACTIONS: Table = Table {
-    name: "stripe_balance_transactions",
-    key: &["id"],
-    columns: &[
-        "id",
-        "created",
-        "type",
-        "amount",
-        "fee",
-        "net",
-        "currency",
-        "status",
-        "source_object",
-        "available_on",
-        "raw",
-    ],
-};
-
-fn balance_transaction_row(raw: &str) -> Result<Vec<Cell>, ConnectorError> {
-    #[derive(Deserialize)]
-    struct F {
-        id: String,
-        created: i64,
-        #[serde(rename = "type")]
-        kind: String,
-        amount: i64,
-        #[serde(default)]
-        fee: i64,
-        net: i64,
-        currency: String,
-        status: Option<String>,
-        source: Option<IdOrObject>,
-        available_on: Option<i64>,
-    }
-    let f: F = fields(raw, "balance transaction")?;
-    Ok(vec![
-        f.id.into(),
-        ms(f.created).into(),
-        f.kind.into(),
-        f.amount.into(),
-        f.fee.into(),
-        f.net.into(),
-        f.currency.into(),
-        f.status.into(),
-        id_of(f.source).into(),
-        ms_opt(f.available_on).into(),
-        raw.into(),
-    ])
 }

@@ -16,25 +16,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::{cursor_from, fields, to_value, Account, ConnectorError, Context, Page};
+use super::tables::*;
 use crate::clock::Millis;
-use crate::http::Fetched;
-use crate::store::{Cell, Rows, Table};
+use crate::connector::{
+    cursor_from, fields, to_value, Account, Cell, ConnectorError, Context, Page, Rows, Table,
+};
+use crate::http::{Fetched, Request};
 
-pub const STREAMS: &[&str] = &["repo", "issues", "pull_requests", "commits", "stargazers"];
 const PER_PAGE: usize = 100;
 const OVERLAP_MS: Millis = 5 * 60 * 1000;
-
-pub fn table(stream: &str) -> Option<&'static Table> {
-    Some(match stream {
-        "repo" => &REPO_STATS,
-        "issues" => &ISSUES,
-        "pull_requests" => &PULL_REQUESTS,
-        "commits" => &COMMITS,
-        "stargazers" => &STARGAZERS,
-        _ => return None,
-    })
-}
 
 /// One cursor shape serves every GitHub stream; each uses the fields it needs.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -63,27 +53,75 @@ impl Cursor {
 }
 
 fn repo_path(ctx: &Context<'_>, tail: &str) -> String {
-    format!("/repos/{}{tail}", ctx.external_id)
+    format!("/repos/{}{tail}", ctx.account)
 }
 
-pub async fn validate(ctx: &Context<'_>) -> Result<Account, ConnectorError> {
-    let url = ctx.url(&repo_path(ctx, ""), &[]);
-    let repo: Value = match ctx.http.get_json(&ctx.get(url, api_headers(), None)).await? {
-        Fetched::Body { body, .. } => body,
-        Fetched::NotModified => {
-            return Err(ConnectorError::BadData("304 to an unconditional request".into()))
+pub(super) async fn validate(ctx: &Context<'_>) -> Result<Account, ConnectorError> {
+    let request = api_request(ctx, ctx.url(&repo_path(ctx, ""), &[]), api_headers(), None);
+    let repo: Value = match ctx.json(&request).await {
+        Err(ConnectorError::Http(crate::http::HttpError::Rejected { status: 404, .. })) => {
+            return Err(ConnectorError::Account(format!(
+                "GitHub has no repository {} that this token can read. Check the name and the token's access.",
+                ctx.account
+            )))
         }
+        other => other?,
     };
     let name = repo["full_name"]
         .as_str()
         .ok_or_else(|| ConnectorError::BadData("repository without full_name".into()))?;
-    Ok(Account {
-        external_id: name.to_owned(),
-        label: name.to_owned(),
-    })
+    Ok(repository(name))
 }
 
-pub async fn next_page(
+fn repository(name: &str) -> Account {
+    Account {
+        id: name.to_owned(),
+        label: name.to_owned(),
+        parent: None,
+        time_zone: None,
+        currency: None,
+    }
+}
+
+/// The repositories the token can read (`owner/name`, sorted), up to 10 pages of 100.
+pub(super) async fn repositories(ctx: &Context<'_>) -> Result<Vec<Account>, ConnectorError> {
+    let mut names = Vec::new();
+    for page in 1..=10 {
+        let query = [
+            ("per_page", "100".to_owned()),
+            ("page", page.to_string()),
+            ("sort", "full_name".to_owned()),
+        ];
+        let request = api_request(ctx, ctx.url("/user/repos", &query), api_headers(), None);
+        let batch: Vec<Value> = ctx.json(&request).await?;
+        names.extend(
+            batch
+                .iter()
+                .filter_map(|r| r["full_name"].as_str().map(str::to_owned)),
+        );
+        if batch.len() < 100 {
+            break;
+        }
+    }
+    names.sort();
+    names.dedup();
+    Ok(names.iter().map(|n| repository(n)).collect())
+}
+
+fn api_request<'a>(
+    ctx: &'a Context<'a>,
+    url: reqwest::Url,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    etag: Option<&'a str>,
+) -> Request<'a> {
+    Request {
+        headers,
+        if_none_match: etag,
+        ..ctx.get(url)
+    }
+}
+
+pub(super) async fn next_page(
     ctx: &Context<'_>,
     stream: &str,
     cursor: Option<Value>,
@@ -118,7 +156,7 @@ async fn fetch(
 ) -> Result<Option<(Vec<Box<RawValue>>, Option<String>, bool)>, ConnectorError> {
     match ctx
         .http
-        .get_json::<Vec<Box<RawValue>>>(&ctx.get(url, headers, etag))
+        .send_json::<Vec<Box<RawValue>>>(&api_request(ctx, url, headers, etag))
         .await?
     {
         Fetched::NotModified => Ok(None),
@@ -144,11 +182,7 @@ fn link_has_next(headers: &HeaderMap) -> bool {
 }
 
 fn done(rows: Rows, cursor: &Cursor) -> Result<Page, ConnectorError> {
-    Ok(Page {
-        rows,
-        cursor: to_value(cursor),
-        done: true,
-    })
+    Ok(Page::last(rows, to_value(cursor)))
 }
 
 async fn repo_page(ctx: &Context<'_>, mut cursor: Cursor) -> Result<Page, ConnectorError> {
@@ -157,7 +191,7 @@ async fn repo_page(ctx: &Context<'_>, mut cursor: Cursor) -> Result<Page, Connec
     let etag = cursor.etag_for(&url).map(str::to_owned);
     match ctx
         .http
-        .get_json::<Box<RawValue>>(&ctx.get(url.clone(), api_headers(), etag.as_deref()))
+        .send_json::<Box<RawValue>>(&api_request(ctx, url.clone(), api_headers(), etag.as_deref()))
         .await?
     {
         // Unchanged: the last snapshot still holds.
@@ -213,11 +247,7 @@ async fn issues_page(ctx: &Context<'_>, mut cursor: Cursor) -> Result<Page, Conn
         // A whole page with one timestamp: step through pages until time moves on.
         cursor.page = Some(page + 1);
     }
-    Ok(Page {
-        rows,
-        cursor: to_value(&cursor),
-        done: false,
-    })
+    Ok(Page::more(rows, to_value(&cursor)))
 }
 
 /// Walks a newest-first list page by page until an item is older than `since - overlap`;
@@ -263,11 +293,7 @@ async fn newest_first_page(
     }
     if has_next && !reached_known && !items.is_empty() {
         cursor.page = Some(page + 1);
-        return Ok(Page {
-            rows,
-            cursor: to_value(&cursor),
-            done: false,
-        });
+        return Ok(Page::more(rows, to_value(&cursor)));
     }
     cursor.since = cursor.walk_newest.max(cursor.since);
     cursor.walk_newest = None;
@@ -324,9 +350,8 @@ async fn stargazers_page(ctx: &Context<'_>, mut cursor: Cursor) -> Result<Page, 
         cursor.page = Some(page + 1);
         cursor.etag = None;
         return Ok(Page {
-            rows,
-            cursor: to_value(&cursor),
             done: !has_next,
+            ..Page::more(rows, to_value(&cursor))
         });
     }
     // New stars append to this last page: the next sync re-reads it, with its ETag.
@@ -340,251 +365,4 @@ fn iso(ms: Millis) -> String {
         .unwrap_or_default()
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
-}
-
-fn parse_time(s: &str) -> Result<Millis, ConnectorError> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.timestamp_millis())
-        .map_err(|e| ConnectorError::BadData(format!("timestamp {s:?}: {e}")))
-}
-
-fn parse_opt(s: &Option<String>) -> Result<Option<Millis>, ConnectorError> {
-    s.as_deref().map(parse_time).transpose()
-}
-
-#[derive(Deserialize)]
-struct IssueHead {
-    updated_at: String,
-    #[serde(default)]
-    pull_request: Option<Value>,
-}
-
-impl IssueHead {
-    fn is_pull_request(&self) -> bool {
-        self.pull_request.as_ref().is_some_and(|v| !v.is_null())
-    }
-}
-
-#[derive(Deserialize)]
-struct User {
-    login: String,
-}
-
-static REPO_STATS: Table = Table {
-    name: "github_repo_stats",
-    key: &["day"],
-    columns: &[
-        "day",
-        "stargazers_count",
-        "forks_count",
-        "open_issues_count",
-        "watchers_count",
-        "raw",
-    ],
-};
-
-fn repo_row(raw: &str, now: Millis) -> Result<Vec<Cell>, ConnectorError> {
-    #[derive(Deserialize)]
-    struct F {
-        stargazers_count: i64,
-        forks_count: i64,
-        open_issues_count: i64,
-        #[serde(default)]
-        subscribers_count: Option<i64>,
-        watchers_count: i64,
-    }
-    let f: F = fields(raw, "repository")?;
-    let day = DateTime::<Utc>::from_timestamp_millis(now)
-        .unwrap_or_default()
-        .format("%Y-%m-%d")
-        .to_string();
-    // `watchers_count` is stars for historical reasons; subscribers are the real watchers.
-    Ok(vec![
-        day.into(),
-        f.stargazers_count.into(),
-        f.forks_count.into(),
-        f.open_issues_count.into(),
-        f.subscribers_count.unwrap_or(f.watchers_count).into(),
-        raw.into(),
-    ])
-}
-
-static ISSUES: Table = Table {
-    name: "github_issues",
-    key: &["number"],
-    columns: &[
-        "number",
-        "id",
-        "state",
-        "title",
-        "author",
-        "comments",
-        "created_at",
-        "updated_at",
-        "closed_at",
-        "raw",
-    ],
-};
-
-fn issue_row(raw: &str) -> Result<Vec<Cell>, ConnectorError> {
-    #[derive(Deserialize)]
-    struct F {
-        number: i64,
-        id: i64,
-        state: String,
-        title: String,
-        user: Option<User>,
-        #[serde(default)]
-        comments: i64,
-        created_at: String,
-        updated_at: String,
-        closed_at: Option<String>,
-    }
-    let f: F = fields(raw, "issue")?;
-    Ok(vec![
-        f.number.into(),
-        f.id.into(),
-        f.state.into(),
-        f.title.into(),
-        f.user.map(|u| u.login).into(),
-        f.comments.into(),
-        parse_time(&f.created_at)?.into(),
-        parse_time(&f.updated_at)?.into(),
-        parse_opt(&f.closed_at)?.into(),
-        raw.into(),
-    ])
-}
-
-static PULL_REQUESTS: Table = Table {
-    name: "github_pull_requests",
-    key: &["number"],
-    columns: &[
-        "number",
-        "id",
-        "state",
-        "title",
-        "author",
-        "draft",
-        "created_at",
-        "updated_at",
-        "closed_at",
-        "merged_at",
-        "raw",
-    ],
-};
-
-fn pull_row(raw: &str) -> Result<Vec<Cell>, ConnectorError> {
-    #[derive(Deserialize)]
-    struct F {
-        number: i64,
-        id: i64,
-        state: String,
-        title: String,
-        user: Option<User>,
-        #[serde(default)]
-        draft: bool,
-        created_at: String,
-        updated_at: String,
-        closed_at: Option<String>,
-        merged_at: Option<String>,
-    }
-    let f: F = fields(raw, "pull request")?;
-    Ok(vec![
-        f.number.into(),
-        f.id.into(),
-        f.state.into(),
-        f.title.into(),
-        f.user.map(|u| u.login).into(),
-        f.draft.into(),
-        parse_time(&f.created_at)?.into(),
-        parse_time(&f.updated_at)?.into(),
-        parse_opt(&f.closed_at)?.into(),
-        parse_opt(&f.merged_at)?.into(),
-        raw.into(),
-    ])
-}
-
-#[derive(Deserialize)]
-struct CommitF {
-    sha: String,
-    commit: CommitInner,
-    author: Option<User>,
-}
-
-#[derive(Deserialize)]
-struct CommitInner {
-    author: Option<Signature>,
-    committer: Option<Signature>,
-}
-
-#[derive(Deserialize)]
-struct Signature {
-    name: Option<String>,
-    date: String,
-}
-
-fn commit_date(raw: &str) -> Result<Millis, ConnectorError> {
-    let f: CommitF = fields(raw, "commit")?;
-    let signature = f
-        .commit
-        .committer
-        .or(f.commit.author)
-        .ok_or_else(|| ConnectorError::BadData(format!("commit {} has no date", f.sha)))?;
-    parse_time(&signature.date)
-}
-
-static COMMITS: Table = Table {
-    name: "github_commits",
-    key: &["sha"],
-    columns: &[
-        "sha",
-        "author_login",
-        "author_name",
-        "authored_at",
-        "committed_at",
-        "raw",
-    ],
-};
-
-fn commit_row(raw: &str) -> Result<Vec<Cell>, ConnectorError> {
-    let committed_at = commit_date(raw)?;
-    let f: CommitF = fields(raw, "commit")?;
-    let authored_at = match &f.commit.author {
-        Some(a) => parse_time(&a.date)?,
-        None => committed_at,
-    };
-    Ok(vec![
-        f.sha.into(),
-        f.author.map(|u| u.login).into(),
-        f.commit.author.and_then(|a| a.name).into(),
-        authored_at.into(),
-        committed_at.into(),
-        raw.into(),
-    ])
-}
-
-static STARGAZERS: Table = Table {
-    name: "github_stargazers",
-    key: &["user_id"],
-    columns: &["user_id", "login", "starred_at", "raw"],
-};
-
-fn stargazer_row(raw: &str) -> Result<Vec<Cell>, ConnectorError> {
-    #[derive(Deserialize)]
-    struct Star {
-        starred_at: String,
-        user: StarUser,
-    }
-    #[derive(Deserialize)]
-    struct StarUser {
-        id: i64,
-        login: String,
-    }
-    let f: Star = fields(raw, "stargazer")?;
-    Ok(vec![
-        f.user.id.into(),
-        f.user.login.into(),
-        parse_time(&f.starred_at)?.into(),
-        raw.into(),
-    ])
 }
