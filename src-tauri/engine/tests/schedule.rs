@@ -11,7 +11,15 @@ use freshboard_engine::schedule::CronSchedule;
 use freshboard_engine::{Clock, ErrorKind, JobReason, Preset, ScheduleSpec};
 
 fn runs(cron: &str, tz: &str, after: DateTime<Utc>, n: usize) -> Vec<DateTime<Utc>> {
-    CronSchedule::parse(cron, tz).unwrap().upcoming(after, n)
+    CronSchedule::parse(cron, tz, after).unwrap().upcoming(after, n)
+}
+
+/// Instants given as UTC hours and minutes of one day, for comparing with schedules.
+fn utc(y: i32, m: u32, d: u32, times: &[(u32, u32)]) -> Vec<DateTime<Utc>> {
+    times
+        .iter()
+        .map(|(h, min)| Utc.with_ymd_and_hms(y, m, d, *h, *min, 0).unwrap())
+        .collect()
 }
 
 #[test]
@@ -64,10 +72,15 @@ fn spring_forward_runs_the_skipped_time_once_when_the_clocks_jump() {
             .with_timezone(&Utc),
     ];
     assert_eq!(got, expected);
-    // An hourly schedule does not run twice at the jump.
-    let hourly = runs("0 * * * *", "America/New_York", before + Duration::hours(12), 4);
-    let unique: std::collections::BTreeSet<_> = hourly.iter().collect();
-    assert_eq!(unique.len(), hourly.len(), "{hourly:?}");
+    // An hourly schedule runs once per real hour: 00:00 EST (05:00 UTC), 01:00 EST, then
+    // the clocks jump from 02:00 to 03:00 EDT (07:00 UTC) — one run, not two, not none.
+    let hourly = runs(
+        "0 * * * *",
+        "America/New_York",
+        Utc.with_ymd_and_hms(2026, 3, 8, 4, 30, 0).unwrap(),
+        4,
+    );
+    assert_eq!(hourly, utc(2026, 3, 8, &[(5, 0), (6, 0), (7, 0), (8, 0)]));
 }
 
 #[test]
@@ -115,6 +128,162 @@ fn fall_back_runs_the_repeated_time_once() {
 }
 
 #[test]
+fn an_hourly_schedule_runs_in_every_real_hour_of_the_fall_back() {
+    // New York: 01:00–02:00 happens twice on 1 November 2026 (EDT, then EST). Each is a real
+    // hour: the hourly schedule runs at 05:00 and 06:00 UTC, then 07:00 (02:00 EST).
+    let ny = runs(
+        "0 * * * *",
+        "America/New_York",
+        Utc.with_ymd_and_hms(2026, 11, 1, 3, 30, 0).unwrap(),
+        5,
+    );
+    assert_eq!(ny, utc(2026, 11, 1, &[(4, 0), (5, 0), (6, 0), (7, 0), (8, 0)]));
+    // Every 15 minutes keeps its rhythm through the repeated hour too.
+    let quarter = runs(
+        "*/15 * * * *",
+        "America/New_York",
+        Utc.with_ymd_and_hms(2026, 11, 1, 5, 50, 0).unwrap(),
+        3,
+    );
+    assert_eq!(quarter, utc(2026, 11, 1, &[(6, 0), (6, 15), (6, 30)]));
+    // Paris repeats 02:00–03:00 on 25 October 2026 (CEST, then CET): 00:00 and 01:00 UTC.
+    let paris = runs(
+        "0 * * * *",
+        "Europe/Paris",
+        Utc.with_ymd_and_hms(2026, 10, 24, 23, 30, 0).unwrap(),
+        3,
+    );
+    assert_eq!(paris, utc(2026, 10, 25, &[(0, 0), (1, 0), (2, 0)]));
+    // A daily time in the repeated hour still runs once.
+    let daily = runs(
+        "30 2 * * *",
+        "Europe/Paris",
+        Utc.with_ymd_and_hms(2026, 10, 24, 23, 30, 0).unwrap(),
+        2,
+    );
+    assert_eq!(daily[0], Utc.with_ymd_and_hms(2026, 10, 25, 0, 30, 0).unwrap());
+    assert_eq!(daily[1], Utc.with_ymd_and_hms(2026, 10, 26, 1, 30, 0).unwrap());
+}
+
+/// The run instants `plan()` fires for a source's schedule, each run's job finished before
+/// the next is due, from `from` for `hours` of the manual clock.
+async fn planned_runs(zone: &str, preset: Preset, from: DateTime<Utc>, hours: i64) -> Vec<DateTime<Utc>> {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = manual_clock();
+    clock.set(from);
+    let engine = engine_at(dir.path(), clock.clone()).await;
+    let source = add_stripe(&engine, &sim).await;
+    engine
+        .set_schedule(
+            source.id,
+            &ScheduleSpec {
+                preset,
+                time_zone: Some(zone.into()),
+            },
+        )
+        .await
+        .unwrap();
+    let pool = db(&engine).await;
+    let mut runs = Vec::new();
+    let end = from + Duration::hours(hours);
+    while let Some(next) = engine.schedule(source.id).await.unwrap().and_then(|s| s.next_run_at) {
+        let next = DateTime::from_timestamp_millis(next).unwrap();
+        if next > end {
+            break;
+        }
+        // Wake a minute late, as the planner's tick would.
+        clock.set(next + Duration::seconds(5));
+        let jobs = engine.plan().await.unwrap();
+        assert_eq!(jobs.len(), 1, "one job at {next}");
+        let reason: String = sqlx::query_scalar("SELECT reason FROM jobs WHERE id = ?")
+            .bind(jobs[0])
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(reason, "schedule");
+        // The job runs, so the next run finds no live job.
+        engine.cancel_job(jobs[0]).await.unwrap();
+        runs.push(next);
+    }
+    runs
+}
+
+#[tokio::test]
+async fn the_planner_fires_hourly_runs_in_every_real_hour_across_both_changes() {
+    // New York, fall back: 00:00–03:00 EDT/EST is four real hours, four runs.
+    let ny_fall = planned_runs(
+        "America/New_York",
+        Preset::Hourly,
+        Utc.with_ymd_and_hms(2026, 11, 1, 3, 30, 0).unwrap(),
+        4,
+    )
+    .await;
+    assert_eq!(ny_fall, utc(2026, 11, 1, &[(4, 0), (5, 0), (6, 0), (7, 0)]));
+    // New York, spring forward: 02:00 EST does not exist; 01:00 EST then 03:00 EDT.
+    let ny_spring = planned_runs(
+        "America/New_York",
+        Preset::Hourly,
+        Utc.with_ymd_and_hms(2026, 3, 8, 5, 30, 0).unwrap(),
+        3,
+    )
+    .await;
+    assert_eq!(ny_spring, utc(2026, 3, 8, &[(6, 0), (7, 0), (8, 0)]));
+    // Paris, fall back and spring forward.
+    let paris_fall = planned_runs(
+        "Europe/Paris",
+        Preset::Hourly,
+        Utc.with_ymd_and_hms(2026, 10, 24, 23, 30, 0).unwrap(),
+        3,
+    )
+    .await;
+    assert_eq!(paris_fall, utc(2026, 10, 25, &[(0, 0), (1, 0), (2, 0)]));
+    let paris_spring = planned_runs(
+        "Europe/Paris",
+        Preset::Hourly,
+        Utc.with_ymd_and_hms(2026, 3, 29, 0, 30, 0).unwrap(),
+        2,
+    )
+    .await;
+    assert_eq!(paris_spring, utc(2026, 3, 29, &[(1, 0), (2, 0)]));
+}
+
+#[tokio::test]
+async fn the_planner_runs_a_daily_time_once_on_both_changes() {
+    let daily = || Preset::DailyAt { hour: 1, minute: 30 };
+    // New York 1 November: 01:30 occurs at 05:30 and 06:30 UTC; it runs at the first only.
+    let fall = planned_runs(
+        "America/New_York",
+        daily(),
+        Utc.with_ymd_and_hms(2026, 10, 31, 12, 0, 0).unwrap(),
+        48,
+    )
+    .await;
+    assert_eq!(
+        fall,
+        vec![
+            Utc.with_ymd_and_hms(2026, 11, 1, 5, 30, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 2, 6, 30, 0).unwrap()
+        ]
+    );
+    // Paris 29 March: 02:30 does not exist; 02:00 → 03:00 CEST, so it runs at 01:00 UTC.
+    let spring = planned_runs(
+        "Europe/Paris",
+        Preset::DailyAt { hour: 2, minute: 30 },
+        Utc.with_ymd_and_hms(2026, 3, 28, 12, 0, 0).unwrap(),
+        40,
+    )
+    .await;
+    assert_eq!(
+        spring,
+        vec![
+            Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 30, 0, 30, 0).unwrap()
+        ]
+    );
+}
+
+#[test]
 fn bad_schedules_are_refused_with_what_is_wrong() {
     for (cron, tz, needle) in [
         ("0 9 * *", "UTC", "4 fields"),
@@ -123,7 +292,7 @@ fn bad_schedules_are_refused_with_what_is_wrong() {
         ("0 9 * * 1-5", "Mars/Olympus", "not a time zone"),
         ("0 0 30 2 *", "UTC", "never runs"),
     ] {
-        let err = CronSchedule::parse(cron, tz).unwrap_err().to_string();
+        let err = CronSchedule::parse(cron, tz, Utc::now()).unwrap_err().to_string();
         assert!(err.contains(needle), "{cron} {tz}: {err}");
     }
     for hours in [0, 25] {

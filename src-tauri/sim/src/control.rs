@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/truth/ids", get(truth_ids))
         .nest("/stripe", crate::stripe::control::router())
         .nest("/github", crate::github::control::router())
+        .nest("/google", crate::google::control::router())
         .nest("/oauth", crate::oauth::control_router())
         .fallback(|| async { ControlError::new(404, "Unknown control route") })
         .with_state(state)

@@ -1,7 +1,8 @@
 //! Injected failures (`/_sim/faults`). A fault matches requests by path
 //! prefix, optionally lets the first `after` through, then fires on the next
 //! `count` (or all) of them. It sits outside the provider gates, so a faulted
-//! request needs no valid key and spends no quota.
+//! request needs no valid key and spends no quota. Google paths are answered in
+//! Google's shapes by `google/faults.rs`.
 
 use std::time::Duration;
 
@@ -32,6 +33,10 @@ pub enum FaultKind {
     MissingField,
     Unauthorized,
     PrimaryExhausted,
+    PermissionDenied,
+    Unavailable,
+    /// Google Ads searchStream: `batches` complete batches, then the body ends mid-array.
+    StreamCut,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -42,6 +47,12 @@ pub struct FaultSpec {
     pub after: Option<u64>,
     pub retry_after: Option<u64>,
     pub delay_ms: Option<u64>,
+    /// Google Ads `rate_limit`: the quota's `rateScope`, ACCOUNT (default) or DEVELOPER.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// `stream_cut`: complete batches sent before the cut (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batches: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -67,10 +78,11 @@ pub struct Faults {
 pub struct DropConnection;
 
 /// Prefix match on whole path segments (`/v1/charges` matches
-/// `/v1/charges/ch_1` but not `/v1/charges_x`).
+/// `/v1/charges/ch_1` but not `/v1/charges_x`); Google's `:verb` suffix counts as a
+/// boundary (`/v1beta/properties/1` matches `/v1beta/properties/1:runReport`).
 fn route_matches(route: &str, path: &str) -> bool {
     match path.strip_prefix(route) {
-        Some(rest) => rest.is_empty() || rest.starts_with('/') || route.ends_with('/'),
+        Some(rest) => rest.is_empty() || rest.starts_with(['/', ':']) || route.ends_with('/'),
         None => false,
     }
 }
@@ -125,6 +137,9 @@ pub async fn middleware(State(s): State<AppState>, req: Request, next: Next) -> 
     let Some(f) = lock(&s.faults).take(&path) else {
         return next.run(req).await;
     };
+    if let Some((product, _)) = crate::google::classify(&path) {
+        return crate::google::faults::apply(s, req, f, product, next).await;
+    }
     let stripe = path == "/v1" || path.starts_with("/v1/");
     let retry_after = f.retry_after.unwrap_or(1);
     // GitHub answers always carry quota headers; show the caller's, unspent.
@@ -170,6 +185,24 @@ pub async fn middleware(State(s): State<AppState>, req: Request, next: Next) -> 
         )
         .into_response(),
         FaultKind::Unauthorized => github(gh::bad_credentials()),
+        FaultKind::PermissionDenied if stripe => StripeError {
+            status: StatusCode::FORBIDDEN,
+            kind: "invalid_request_error",
+            code: None,
+            message: "The provided key does not have the required permissions for this endpoint.".to_string(),
+            param: None,
+        }
+        .into_response(),
+        FaultKind::PermissionDenied => github(gh::forbidden("Resource not accessible by integration")),
+        FaultKind::Unavailable if stripe => StripeError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            kind: "api_error",
+            code: None,
+            message: "The service is temporarily unavailable.".to_string(),
+            param: None,
+        }
+        .into_response(),
+        FaultKind::Unavailable => github(gh::unavailable()),
         FaultKind::PrimaryExhausted if stripe => {
             with_retry_after(StripeError::rate_limited().into_response(), retry_after)
         }
@@ -197,14 +230,14 @@ pub async fn middleware(State(s): State<AppState>, req: Request, next: Next) -> 
             )
                 .into_response()
         }
-        FaultKind::Truncated | FaultKind::MissingField => {
+        FaultKind::Truncated | FaultKind::MissingField | FaultKind::StreamCut => {
             let resp = next.run(req).await;
             if resp.status() != StatusCode::OK {
                 return resp;
             }
             let (mut parts, body) = resp.into_parts();
             let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-            let body = if f.kind == FaultKind::Truncated {
+            let body = if f.kind != FaultKind::MissingField {
                 bytes.slice(..bytes.len() / 2)
             } else {
                 strip_first_id(&bytes).into()
@@ -259,6 +292,8 @@ mod tests {
             after,
             retry_after: None,
             delay_ms: None,
+            scope: None,
+            batches: None,
         }
     }
 
@@ -269,6 +304,11 @@ mod tests {
         let fired: Vec<bool> = (0..5).map(|_| f.take("/v1/charges/ch_1").is_some()).collect();
         assert_eq!(fired, [false, true, true, false, false]);
         assert!(f.take("/v1/charges_x").is_none());
+        assert!(route_matches(
+            "/v1beta/properties/1",
+            "/v1beta/properties/1:runReport"
+        ));
+        assert!(!route_matches("/v1beta/properties/1", "/v1beta/properties/12"));
         assert!(f.take("/v1/customers").is_none());
     }
 

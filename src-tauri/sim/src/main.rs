@@ -12,12 +12,25 @@ const USAGE: &str = "usage: provider-sim [--port N] [--seed N] [--now UNIX_SECS]
   [--stripe-customers N] [--stripe-charges N] [--stripe-invoices N] [--stripe-subscriptions N]
   [--stripe-balance-transactions N] [--stripe-history-days N] [--stripe-rate-limit PER_SEC (0 = off)]
   [--github-repo OWNER/NAME]... [--github-issues N] [--github-pulls N] [--github-commits N]
-  [--github-stargazers N] [--github-history-days N] [--github-quota PER_HOUR]";
+  [--github-stargazers N] [--github-history-days N] [--github-quota PER_HOUR]
+  [--google-history-days N] [--google-developer-token TOKEN]
+  [--ga4-landing-pages N] [--ga4-other-after N] [--ga4-tokens-per-hour N] [--ga4-tokens-per-day N]
+  [--ga4-sampled true|false] [--ga4-thresholded true|false]
+  [--gsc-queries N] [--gsc-pages N] [--gsc-queries-per-minute N (0 = off)] [--ads-campaigns N]
+  (the --ga4-*, --gsc-* and --ads-* sizes apply to every configured property, site or customer)";
 
 fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
     value
         .parse()
         .map_err(|_| format!("{flag}: not a number: {value}"))
+}
+
+fn flag_bool(flag: &str, value: &str) -> Result<bool, String> {
+    match value {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(format!("{flag}: want true or false, got {value}")),
+    }
 }
 
 /// Hand-rolled: a flat list of `--flag value` / `--flag=value` pairs.
@@ -38,7 +51,7 @@ fn parse(args: Vec<String>) -> Result<(Config, u16), String> {
             Some(v) => v,
             None => return Err(format!("{flag} needs a value\n{USAGE}")),
         };
-        let (s, g) = (&mut config.stripe, &mut config.github);
+        let (s, g, google) = (&mut config.stripe, &mut config.github, &mut config.google);
         match flag.as_str() {
             "--port" => port = number(&flag, &value)?,
             "--seed" => config.seed = number(&flag, &value)?,
@@ -58,6 +71,51 @@ fn parse(args: Vec<String>) -> Result<(Config, u16), String> {
             "--github-stargazers" => g.stargazers = number(&flag, &value)?,
             "--github-history-days" => g.history_days = number(&flag, &value)?,
             "--github-quota" => g.quota_per_hour = number(&flag, &value)?,
+            "--google-history-days" => google.history_days = number(&flag, &value)?,
+            "--google-developer-token" => google.developer_token = value,
+            "--ga4-landing-pages" => {
+                let n = number(&flag, &value)?;
+                google.properties.iter_mut().for_each(|p| p.landing_pages = n);
+            }
+            "--ga4-other-after" => {
+                let n = number(&flag, &value)?;
+                google.properties.iter_mut().for_each(|p| p.other_after = Some(n));
+            }
+            "--ga4-tokens-per-hour" => {
+                let n = number(&flag, &value)?;
+                google.properties.iter_mut().for_each(|p| p.tokens_per_hour = n);
+            }
+            "--ga4-tokens-per-day" => {
+                let n = number(&flag, &value)?;
+                google.properties.iter_mut().for_each(|p| p.tokens_per_day = n);
+            }
+            "--ga4-sampled" => {
+                let on = flag_bool(&flag, &value)?;
+                google.properties.iter_mut().for_each(|p| p.sampled = on);
+            }
+            "--ga4-thresholded" => {
+                let on = flag_bool(&flag, &value)?;
+                google.properties.iter_mut().for_each(|p| p.thresholded = on);
+            }
+            "--gsc-queries" => {
+                let n = number(&flag, &value)?;
+                google.sites.iter_mut().for_each(|site| site.queries = n);
+            }
+            "--gsc-pages" => {
+                let n = number(&flag, &value)?;
+                google.sites.iter_mut().for_each(|site| site.pages = n);
+            }
+            "--gsc-queries-per-minute" => {
+                let n = number(&flag, &value)?;
+                google
+                    .sites
+                    .iter_mut()
+                    .for_each(|site| site.queries_per_minute = n);
+            }
+            "--ads-campaigns" => {
+                let n = number(&flag, &value)?;
+                google.customers.iter_mut().for_each(|c| c.campaigns = n);
+            }
             _ => return Err(format!("unknown option {flag}\n{USAGE}")),
         }
     }

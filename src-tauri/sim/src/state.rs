@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::faults::Faults;
 use crate::github::auth::GithubAuth;
 use crate::github::store::GithubStore;
+use crate::google::GoogleState;
 use crate::oauth::OAuthServer;
 use crate::stats::Stats;
 use crate::stripe::gate::StripeAuth;
@@ -23,6 +24,7 @@ pub struct Shared {
     pub github: RwLock<GithubStore>,
     pub github_auth: Mutex<GithubAuth>,
     pub oauth: Mutex<OAuthServer>,
+    pub google: GoogleState,
     pub faults: Mutex<Faults>,
     pub stats: Mutex<Stats>,
 }
@@ -54,6 +56,7 @@ impl Shared {
             github: RwLock::new(GithubStore::new(config.seed, &config.github, now0)),
             github_auth: Mutex::new(GithubAuth::new(config.github.quota_per_hour)),
             oauth: Mutex::new(OAuthServer::default()),
+            google: GoogleState::new(config.seed, config.google.clone()),
             faults: Mutex::new(Faults::default()),
             stats: Mutex::new(Stats::default()),
         }

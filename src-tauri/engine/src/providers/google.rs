@@ -175,7 +175,7 @@ mod tests {
 
     #[test]
     fn ads_quota_errors_name_their_scope_and_delay() {
-        let now = Utc::now();
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
         let body = |scope: &str| {
             format!(
                 r#"{{"error":{{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED","details":[{{"@type":"type.googleapis.com/google.ads.googleads.v26.errors.GoogleAdsFailure","errors":[{{"errorCode":{{"quotaError":"RESOURCE_EXHAUSTED"}},"message":"Too many requests. Retry in 5603 seconds.","details":{{"quotaErrorDetails":{{"rateScope":"{scope}","rateName":"Number of operations for basic access","retryDelay":"5603s"}}}}}}],"requestId":"r"}}]}}}}"#
@@ -199,7 +199,7 @@ mod tests {
 
     #[test]
     fn other_errors_read_as_google_means_them() {
-        let now = Utc::now();
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
         let unavailable = r#"{"error":{"code":503,"message":"The service is currently unavailable.","status":"UNAVAILABLE"}}"#;
         assert_eq!(
             classify_body(503, unavailable, now),

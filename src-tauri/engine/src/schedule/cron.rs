@@ -1,6 +1,8 @@
 //! Cron schedules in a time zone, with the daylight-saving rules people expect: a run in the
-//! hour that spring-forward skips happens when the clocks jump (02:30 → 03:00), a run in the
-//! hour that fall-back repeats happens once.
+//! hour that spring-forward skips happens when the clocks jump (02:30 → 03:00). In the hour
+//! that fall-back repeats, a time of day (a daily 01:30) runs once, at its first occurrence,
+//! while a schedule that runs every hour (its hour field `*`) runs in each real hour — at
+//! 01:00 EDT and again at 01:00 EST — so neither leaves an hour without a run.
 //!
 //! croner evaluates the 5-field expression on the wall-clock timeline (computed as if it were
 //! UTC, which has no DST); each wall-clock match is then placed in the zone here.
@@ -96,10 +98,13 @@ pub struct CronSchedule {
     cron: Cron,
     tz: Tz,
     expression: String,
+    /// The hour field is `*`: the schedule runs in every real hour, the repeated one too.
+    every_hour: bool,
 }
 
 impl CronSchedule {
-    pub fn parse(expression: &str, time_zone: &str) -> Result<Self, ScheduleError> {
+    /// Parses, refusing an expression that never runs after `now`.
+    pub fn parse(expression: &str, time_zone: &str, now: DateTime<Utc>) -> Result<Self, ScheduleError> {
         let expression = expression.split_whitespace().collect::<Vec<_>>().join(" ");
         let bad = |reason: String| ScheduleError::BadCron {
             expression: expression.clone(),
@@ -118,13 +123,15 @@ impl CronSchedule {
             .year(Year::Disallowed)
             .build();
         let cron = parser.parse(&expression).map_err(|e| bad(e.to_string()))?;
+        let every_hour = expression.split(' ').nth(1) == Some("*");
         let schedule = Self {
             cron,
             tz,
             expression: expression.clone(),
+            every_hour,
         };
         // "0 0 30 2 *" parses but never runs: refuse it rather than store a dead schedule.
-        if schedule.next_after(Utc::now()).is_none() {
+        if schedule.next_after(now).is_none() {
             return Err(ScheduleError::NeverRuns(expression));
         }
         Ok(schedule)
@@ -151,10 +158,8 @@ impl CronSchedule {
                 .find_next_occurrence(&wall.and_utc(), false)
                 .ok()?
                 .naive_utc();
-            if let Some(at) = self.place(candidate) {
-                if at > after {
-                    return Some(at);
-                }
+            if let Some(at) = self.place(candidate).into_iter().find(|at| *at > after) {
+                return Some(at);
             }
             wall = candidate;
         }
@@ -177,22 +182,26 @@ impl CronSchedule {
         runs
     }
 
-    /// Places a wall-clock time in the zone: a repeated time (fall-back) runs at its first
-    /// occurrence only; a skipped one (spring-forward) runs when the clocks jump past it.
-    fn place(&self, wall: NaiveDateTime) -> Option<DateTime<Utc>> {
+    /// Places a wall-clock time in the zone, earliest first: a repeated time (fall-back) runs
+    /// at its first occurrence — and its second too for an every-hour schedule, that being
+    /// another real hour; a skipped one (spring-forward) runs when the clocks jump past it.
+    fn place(&self, wall: NaiveDateTime) -> Vec<DateTime<Utc>> {
         match self.tz.from_local_datetime(&wall) {
-            LocalResult::Single(at) => Some(at.with_timezone(&Utc)),
-            LocalResult::Ambiguous(first, _) => Some(first.with_timezone(&Utc)),
+            LocalResult::Single(at) => vec![at.with_timezone(&Utc)],
+            LocalResult::Ambiguous(first, second) if self.every_hour => {
+                vec![first.with_timezone(&Utc), second.with_timezone(&Utc)]
+            }
+            LocalResult::Ambiguous(first, _) => vec![first.with_timezone(&Utc)],
             LocalResult::None => {
                 // Inside a gap: the first minute that exists is when the clocks jumped.
                 let mut probe = wall;
                 for _ in 0..(24 * 60) {
                     probe += Duration::minutes(1);
                     if let Some(at) = self.tz.from_local_datetime(&probe).earliest() {
-                        return Some(at.with_timezone(&Utc));
+                        return vec![at.with_timezone(&Utc)];
                     }
                 }
-                None
+                Vec::new()
             }
         }
     }

@@ -36,9 +36,10 @@ pub struct ScheduleSpec {
 }
 
 impl ScheduleSpec {
-    pub fn parse(&self) -> Result<CronSchedule, ScheduleError> {
+    /// The schedule this spec describes; one that never runs after `now` is refused.
+    pub fn parse(&self, now: DateTime<Utc>) -> Result<CronSchedule, ScheduleError> {
         let zone = self.time_zone.clone().unwrap_or_else(system_time_zone);
-        CronSchedule::parse(&self.preset.to_cron()?, &zone)
+        CronSchedule::parse(&self.preset.to_cron()?, &zone, now)
     }
 }
 

@@ -13,13 +13,14 @@ use super::{CronSchedule, Schedule, ScheduleError, SchedulePreview, ScheduleSpec
 impl Engine {
     /// The next five runs of a schedule, without saving it; bad input is refused here too.
     pub fn preview_schedule(&self, spec: &ScheduleSpec) -> Result<SchedulePreview> {
-        Ok(super::preview(&spec.parse()?, self.clock.now()))
+        let now = self.clock.now();
+        Ok(super::preview(&spec.parse(now)?, now))
     }
 
     /// Sets (or replaces) a source's schedule. Nothing is saved when the spec is invalid.
     pub async fn set_schedule(&self, source_id: i64, spec: &ScheduleSpec) -> Result<Schedule> {
-        let parsed = spec.parse()?;
         let now = self.clock.now();
+        let parsed = spec.parse(now)?;
         let next = parsed
             .next_after(now)
             .ok_or_else(|| ScheduleError::NeverRuns(parsed.expression().to_owned()))?;
@@ -108,7 +109,7 @@ impl Engine {
         let now_ms = now.timestamp_millis();
         let mut jobs = Vec::new();
         for due in self.store.due_schedules(now_ms).await? {
-            let next = match CronSchedule::parse(&due.cron, &due.time_zone) {
+            let next = match CronSchedule::parse(&due.cron, &due.time_zone, now) {
                 Ok(parsed) => parsed.next_after(now).map(|at| at.timestamp_millis()),
                 Err(e) => {
                     tracing::warn!(schedule = due.id, error = %e, "a stored schedule no longer parses; it is paused");

@@ -28,6 +28,14 @@ pub fn server_error() -> Response {
     body(StatusCode::INTERNAL_SERVER_ERROR, "Server Error")
 }
 
+pub fn forbidden(message: &str) -> Response {
+    body(StatusCode::FORBIDDEN, message)
+}
+
+pub fn unavailable() -> Response {
+    body(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+}
+
 pub fn primary_exhausted() -> Response {
     body(
         StatusCode::FORBIDDEN,

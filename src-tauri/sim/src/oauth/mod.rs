@@ -17,7 +17,11 @@
 //!   `grant_type=fb_exchange_token`; errors are Graph API documents
 //!   (`{"error": {"message", "type": "OAuthException", "code"}}`).
 //!
-//! `POST /_sim/oauth` — `{"access_ttl", "deny", "device_interval", "meta_redirect_uri"}`;
+//! `POST /_sim/oauth` — `{"access_ttl", "deny", "device_interval", "meta_redirect_uri",
+//! "google_granted_scopes"}`; the last (a list, or null for "every scope asked") is what the
+//! person leaves ticked on Google's consent screen: Google codes issued from then on carry
+//! only those scopes (plus sign-in scopes, which cannot be unticked), and so does the token
+//! response's `scope`, as at Google;
 //! `GET` shows settings and counters; `POST /_sim/oauth/revoke` ends every grant;
 //! `POST /_sim/oauth/system_user_token` issues a Meta system-user token (never expires).
 //!
@@ -51,6 +55,23 @@ const CODE_TTL_SECS: i64 = 600;
 const DEFAULT_ACCESS_TTL_SECS: i64 = 8 * 3600;
 /// A Meta long-lived user token: 60 days.
 const META_LONG_TTL_SECS: i64 = 60 * 86_400;
+
+/// Google's consent screen always grants these; only API scopes have a tick box.
+const SIGN_IN_SCOPES: [&str; 5] = [
+    "openid",
+    "email",
+    "profile",
+    "https://www.googleapis.com/auth/userinfo.email",
+    "https://www.googleapis.com/auth/userinfo.profile",
+];
+
+/// A Google access token as the Google APIs see it.
+pub(crate) enum GoogleToken {
+    Unknown,
+    Expired,
+    /// Live, with its space-separated granted scopes.
+    Live(String),
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Issuer {
@@ -138,6 +159,8 @@ struct Issued {
 pub struct OAuthServer {
     access_ttl: i64,
     deny: bool,
+    /// Google's granular consent: the scopes left ticked; `None` = everything asked.
+    google_granted_scopes: Option<Vec<String>>,
     /// Meta's registered redirect URI; when set, nothing else is accepted.
     meta_redirect_uri: Option<String>,
     next: u64,
@@ -156,6 +179,7 @@ impl Default for OAuthServer {
         Self {
             access_ttl: DEFAULT_ACCESS_TTL_SECS,
             deny: false,
+            google_granted_scopes: None,
             meta_redirect_uri: None,
             next: 0,
             codes: HashMap::new(),
@@ -183,6 +207,32 @@ impl OAuthServer {
                 self.by_refresh.remove(&refresh);
             }
         }
+    }
+
+    /// What a Google access token is at `now`, for the Google APIs' auth check.
+    pub(crate) fn google_token(&self, access: &str, now: i64) -> GoogleToken {
+        let Some(grant) = self.by_access.get(access).and_then(|g| self.grants.get(g)) else {
+            return GoogleToken::Unknown;
+        };
+        match grant.issuer {
+            Issuer::Google if grant.expires_at.is_none_or(|at| at > now) => {
+                GoogleToken::Live(grant.scope.clone())
+            }
+            Issuer::Google => GoogleToken::Expired,
+            _ => GoogleToken::Unknown,
+        }
+    }
+
+    /// The scopes a Google consent screen grants out of `asked`.
+    fn google_consent(&self, asked: &str) -> String {
+        let Some(ticked) = &self.google_granted_scopes else {
+            return asked.to_owned();
+        };
+        asked
+            .split_whitespace()
+            .filter(|s| SIGN_IN_SCOPES.contains(s) || ticked.iter().any(|t| t == s))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// The grant an access token belongs to, while the token is good.
@@ -361,13 +411,18 @@ async fn authorize(State(s): State<AppState>, RawQuery(raw): RawQuery, issuer: I
     } else {
         let code = oauth.token("code_");
         oauth.codes_issued += 1;
+        let scope = if issuer == Issuer::Google {
+            oauth.google_consent(get("scope"))
+        } else {
+            get("scope").to_owned()
+        };
         oauth.codes.insert(
             code.clone(),
             Code {
                 issuer,
                 redirect_uri: redirect_uri.to_owned(),
                 challenge: get("code_challenge").to_owned(),
-                scope: get("scope").to_owned(),
+                scope,
                 offline: get("access_type") == "offline",
                 expires_at: s.clock.now() + CODE_TTL_SECS,
             },
@@ -528,6 +583,14 @@ struct Settings {
     deny: Option<bool>,
     device_interval: Option<u64>,
     meta_redirect_uri: Option<String>,
+    /// Absent: unchanged; null: every scope asked; a list: only those.
+    #[serde(default, deserialize_with = "present")]
+    google_granted_scopes: Option<Option<Vec<String>>>,
+}
+
+/// Tells a field sent as null (Some(None)) from one left out (None).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Vec<String>>>, D::Error> {
+    Ok(Some(Option::deserialize(d)?))
 }
 
 async fn configure(State(s): State<AppState>, body: Bytes) -> Result<Response, crate::control::ControlError> {
@@ -552,6 +615,9 @@ async fn configure(State(s): State<AppState>, body: Bytes) -> Result<Response, c
         if let Some(uri) = change.meta_redirect_uri {
             oauth.meta_redirect_uri = Some(uri).filter(|u| !u.is_empty());
         }
+        if let Some(scopes) = change.google_granted_scopes {
+            oauth.google_granted_scopes = scopes;
+        }
     }
     Ok(settings(State(s)).await)
 }
@@ -565,6 +631,7 @@ async fn settings(State(s): State<AppState>) -> Response {
         "deny": oauth.deny,
         "device_interval": oauth.device.interval,
         "meta_redirect_uri": oauth.meta_redirect_uri,
+        "google_granted_scopes": oauth.google_granted_scopes,
         "codes_issued": oauth.codes_issued,
         "refreshes": oauth.refreshes,
         "grants": oauth.grants.len(),
