@@ -4,7 +4,7 @@ Run through scripts/check-google-specs, which installs the pinned artifacts and 
   --discovery DIR   analyticsdata.v1beta.json, analyticsadmin.v1beta.json, searchconsole.v1.json
   --protos FILE     google-ads-node's build/protos/protos.json (Google Ads v25)
   --sim BIN         the provider-sim binary
-  --requests FILE   optional: requests in the /_sim/google/requests format to check too
+  --requests FILE   optional, repeatable: requests in the /_sim/google/requests format to check too
   --self-test       break valid responses on purpose and require every break to fail
 
 Prints one line per checked shape; exits 1 with the reasons on any mismatch.
@@ -416,7 +416,7 @@ def main():
     ap.add_argument("--discovery", required=True)
     ap.add_argument("--protos", required=True)
     ap.add_argument("--sim", required=True)
-    ap.add_argument("--requests")
+    ap.add_argument("--requests", action="append", default=[])
     ap.add_argument("--self-test", action="store_true")
     args = ap.parse_args()
     specs = Specs(args.discovery, args.protos)
@@ -444,9 +444,9 @@ def main():
 
     # The requests this run sent (the same shapes the sim's tests send), then any given file.
     entries = [("sim", e) for e in logged]
-    if args.requests:
-        with open(args.requests) as f:
-            entries += [(os.path.basename(args.requests), e) for e in json.load(f)]
+    for path in args.requests:
+        with open(path) as f:
+            entries += [(os.path.basename(path), e) for e in json.load(f)]
     for source, e in entries:
         if e.get("method") != "POST" or not (200 <= (e.get("status") or 0) < 300 or source != "sim"):
             continue

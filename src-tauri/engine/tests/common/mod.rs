@@ -268,3 +268,48 @@ pub async fn play_browser(url: &str) {
     let page = browser.get(back).send().await.unwrap();
     assert_eq!(page.status(), reqwest::StatusCode::OK);
 }
+
+/// The sim's Google OAuth issuer and APIs, for an engine: the OAuth app's settings point at
+/// the simulator (one API base for every Google product), with the Ads developer token.
+pub async fn point_google_at(engine: &Engine, sim: &Sim) {
+    use freshboard_engine::connections::{AccountProvider, OAuthSettings};
+    let settings = OAuthSettings {
+        client_id: Some(provider_sim::OAUTH_CLIENT_ID.into()),
+        client_secret: Some(provider_sim::OAUTH_CLIENT_SECRET.into()),
+        auth_url: Some(format!("{}/o/oauth2/v2/auth", sim.url())),
+        token_url: Some(format!("{}/token", sim.url())),
+        api_base_url: Some(sim.url()),
+        app_token: Some("sim-developer-token".into()),
+        ..OAuthSettings::default()
+    };
+    engine
+        .set_oauth_settings(AccountProvider::Google, &settings)
+        .await
+        .expect("Google settings saved");
+}
+
+/// Signs in to Google on the simulator, as a person would in the browser.
+pub async fn connect_google(engine: &Engine, sim: &Sim) -> freshboard_engine::Connection {
+    use freshboard_engine::connections::{AccountProvider, SignInMethod};
+    point_google_at(engine, sim).await;
+    let pending = engine
+        .begin_connect(AccountProvider::Google, None, SignInMethod::Browser)
+        .await
+        .expect("sign-in starts");
+    let (connection, ()) = tokio::join!(engine.finish_connect(pending.id), play_browser(&pending.url));
+    connection.expect("connected to Google")
+}
+
+/// The simulator's Google data on the engine's manual clock: both read the same "now".
+pub fn google_config(clock: &freshboard_engine::ManualClock) -> provider_sim::Config {
+    use freshboard_engine::Clock;
+    let mut config = small_config();
+    config.now = Some(clock.now().timestamp());
+    config
+}
+
+/// Moves the engine's clock and the simulator's together.
+pub async fn advance_both(sim: &Sim, clock: &freshboard_engine::ManualClock, by: chrono::Duration) {
+    clock.advance(by);
+    sim.control("/_sim/clock", json!({"advance": by.num_seconds()})).await;
+}
