@@ -1,10 +1,13 @@
-//! Demo mode: on a first start with an empty database, a demo client whose Stripe account
-//! and GitHub repository live in the bundled simulator, with schedules, so a newcomer sees
-//! syncing, freshness and (later) dashboards with no accounts. The simulator gets a new
-//! port every start, so the demo's connections are re-pointed at it each time.
+//! Demo mode: on a first start with an empty database, a demo client whose Stripe account,
+//! GitHub repository, GA4 property, Search Console site and Google Ads account live in the
+//! bundled simulator, with schedules, so a newcomer sees syncing, freshness and dashboards with
+//! no accounts. The simulator gets a new port (and forgets its grants) every start, so the
+//! demo's connections are re-pointed at it, and its Google grant renewed, each time.
 
+use crate::connector::{AccountProvider, AuthKind};
 use crate::error::Result;
 use crate::schedule::{Preset, ScheduleSpec};
+use crate::secrets::Credential;
 use crate::{Engine, JobReason, NewSource, Provider};
 
 pub const DEMO_CLIENT: &str = "Demo — Northwind Coffee";
@@ -12,6 +15,18 @@ pub const DEMO_CLIENT: &str = "Demo — Northwind Coffee";
 const DEMO_STRIPE_KEY: &str = "rk_test_freshboard_demo";
 const DEMO_GITHUB_TOKEN: &str = "ghp_freshboard_demo";
 pub const DEMO_REPO: &str = "northwind/website";
+/// The simulator's Google Ads developer token (not a secret): the demo's Ads account uses it
+/// instead of the one in Settings, which belongs to the person's real app.
+pub(crate) const DEMO_ADS_DEVELOPER_TOKEN: &str = "sim-developer-token";
+/// The simulator's Google accounts the demo shows.
+const DEMO_GOOGLE: [(Provider, &str); 3] = [
+    (Provider::Ga4, "412345678"),
+    (Provider::SearchConsole, "sc-domain:northwind.example"),
+    (Provider::GoogleAds, "4445556666"),
+];
+/// The demo's first sync of a date-keyed report reads this far back: enough for every
+/// widget's range, quick on a first start.
+const DEMO_HISTORY_DAYS: u32 = 120;
 
 impl Engine {
     /// Points the demo's connections at the simulator now running at `base_url`, and creates
@@ -19,34 +34,96 @@ impl Engine {
     /// when it was created.
     pub async fn start_demo(&self, base_url: &str) -> Result<Option<i64>> {
         self.store.repoint_demo_connections(base_url).await?;
+        if let Some(google) = self
+            .connections()
+            .await?
+            .into_iter()
+            .find(|c| c.demo && c.provider == AccountProvider::Google)
+        {
+            self.renew_demo_google(google.id, base_url).await?;
+        }
         if !self.list_clients(true).await?.is_empty() {
             return Ok(None);
         }
         let client = self.create_client(DEMO_CLIENT).await?;
-        let sources = [
+        let keyed = [
             (Provider::Stripe, DEMO_STRIPE_KEY, None, Preset::Hourly),
-            (
-                Provider::Github,
-                DEMO_GITHUB_TOKEN,
-                Some(DEMO_REPO.to_owned()),
-                Preset::EveryNHours { hours: 6 },
-            ),
+            (Provider::Github, DEMO_GITHUB_TOKEN, Some(DEMO_REPO), Preset::EveryNHours { hours: 6 }),
         ];
-        for (provider, secret, repo, preset) in sources {
-            let new = NewSource::with_secret(client.id, provider, secret, repo.as_deref(), Some(base_url));
-            let source = self.add_source(new).await?;
+        let mut sources = Vec::new();
+        for (provider, secret, repo, preset) in keyed {
+            let source = self
+                .add_source(NewSource::with_secret(client.id, provider, secret, repo, Some(base_url)))
+                .await?;
             self.store.mark_demo_connection(source.connection_id).await?;
-            self.set_schedule(
-                source.id,
-                &ScheduleSpec {
-                    preset,
-                    time_zone: None,
-                },
-            )
-            .await?;
+            sources.push((source, preset));
+        }
+        let google = self.demo_google_connection(base_url).await?;
+        for (provider, account) in DEMO_GOOGLE {
+            let source = self
+                .add_source(NewSource {
+                    history_days: Some(DEMO_HISTORY_DAYS),
+                    ..NewSource::on_connection(client.id, provider, google, account)
+                })
+                .await?;
+            sources.push((source, Preset::EveryNHours { hours: 6 }));
+        }
+        for (source, preset) in sources {
+            let spec = ScheduleSpec {
+                preset,
+                time_zone: None,
+            };
+            self.set_schedule(source.id, &spec).await?;
             self.enqueue(source.id, JobReason::Manual).await?;
         }
         tracing::info!(client = client.id, "demo client created");
         Ok(Some(client.id))
+    }
+
+    /// A Google connection on the simulator, with a token that never expires: the demo has no
+    /// OAuth app of its own and must not use (or change) the person's.
+    async fn demo_google_connection(&self, base_url: &str) -> Result<i64> {
+        let (token, scopes) = self.demo_google_token(base_url).await?;
+        let connection = self
+            .store_grant(
+                crate::connections::Grant {
+                    provider: AccountProvider::Google,
+                    label: "reports@northwind.example",
+                    auth_kind: AuthKind::Token,
+                    api_base_url: Some(base_url),
+                    scopes,
+                },
+                &Credential::token(token),
+                None,
+            )
+            .await?;
+        self.store.mark_demo_connection(Some(connection.id)).await?;
+        Ok(connection.id)
+    }
+
+    async fn renew_demo_google(&self, connection: i64, base_url: &str) -> Result<()> {
+        let (token, _) = self.demo_google_token(base_url).await?;
+        let keyring_ref = self.store.connection_keyring_ref(connection).await?;
+        self.secrets.set(&keyring_ref, &Credential::token(token)).await?;
+        Ok(())
+    }
+
+    async fn demo_google_token(&self, base_url: &str) -> Result<(String, String)> {
+        let fail = |detail: String| crate::auth::AuthError::Network {
+            provider: "the demo's simulator".into(),
+            detail,
+        };
+        let answer: serde_json::Value = self
+            .token_http
+            .post(format!("{}/_sim/oauth/google_demo_token", base_url.trim_end_matches('/')))
+            .send()
+            .await
+            .map_err(|e| fail(e.without_url().to_string()))?
+            .json()
+            .await
+            .map_err(|e| fail(e.without_url().to_string()))?;
+        let token = answer["access_token"].as_str().unwrap_or_default().to_owned();
+        let scopes = answer["scope"].as_str().unwrap_or_default().to_owned();
+        Ok((token, scopes))
     }
 }

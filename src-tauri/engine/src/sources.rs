@@ -317,17 +317,29 @@ impl Engine {
     /// OAuth token; `rejected` is one the provider just refused), and an app token.
     pub(crate) async fn reach(&self, access: &SourceAccess, rejected: Option<&str>) -> Result<Reach> {
         let provider = access.source.provider;
-        if let Some(id) = access.source.connection_id {
-            let connection = self.store.connection(id).await?;
-            if !connection.grants(provider) {
-                return Err(missing_scope(&connection, provider));
-            }
+        let connection = match access.source.connection_id {
+            Some(id) => Some(self.store.connection(id).await?),
+            None => None,
+        };
+        if let Some(connection) = connection.as_ref().filter(|c| !c.grants(provider)) {
+            return Err(missing_scope(connection, provider));
         }
         Ok(Reach {
             base_url: base_url_of(access)?,
             secret: self.source_secret(access, rejected).await?,
-            app_token: self.app_token(provider).await?,
+            app_token: self.app_token_for(connection.as_ref(), provider).await?,
         })
+    }
+
+    /// The app token `provider`'s calls carry: the Settings one, or the simulator's for the
+    /// demo's connection (which must not use, or change, the person's).
+    async fn app_token_for(&self, connection: Option<&Connection>, provider: Provider) -> Result<Option<String>> {
+        match connection {
+            Some(c) if c.demo && provider.connector().app_token.is_some() => {
+                Ok(Some(crate::demo::DEMO_ADS_DEVELOPER_TOKEN.to_owned()))
+            }
+            _ => self.app_token(provider).await,
+        }
     }
 
     async fn connection_reach(
@@ -343,7 +355,7 @@ impl Engine {
         Ok(Reach {
             base_url,
             secret: self.connection_secret(connection.id, rejected).await?,
-            app_token: self.app_token(provider).await?,
+            app_token: self.app_token_for(Some(connection), provider).await?,
         })
     }
 

@@ -1,11 +1,13 @@
-//! Demo mode: a first start creates the demo client on the simulator; later starts only
-//! re-point it at the simulator's new address.
+//! Demo mode: a first start creates the demo client on the simulator — Stripe, GitHub, GA4,
+//! Search Console and Google Ads — and later starts only re-point it at the simulator's new
+//! address (and renew the demo's Google grant there), never touching the person's settings.
 
 mod common;
 
 use common::*;
 use freshboard_engine::demo::{DEMO_CLIENT, DEMO_REPO};
 use freshboard_engine::schedule::WorkerConfig;
+use freshboard_engine::{AccountProvider, Provider};
 
 #[tokio::test]
 async fn the_demo_is_created_once_and_follows_the_simulator() {
@@ -22,16 +24,34 @@ async fn the_demo_is_created_once_and_follows_the_simulator() {
         .expect("demo created");
     assert_eq!(engine.client(client).await.unwrap().name, DEMO_CLIENT);
     let sources = engine.sources(Some(client)).await.unwrap();
-    assert_eq!(sources.len(), 2);
+    let mut providers: Vec<Provider> = sources.iter().map(|s| s.provider).collect();
+    providers.sort();
+    assert_eq!(providers, Provider::ALL.to_vec());
     for source in &sources {
         assert!(
             engine.schedule(source.id).await.unwrap().is_some(),
             "the demo has schedules"
         );
     }
-    let outcomes = engine.run_due_jobs(&WorkerConfig::default()).await.unwrap();
-    assert_eq!(outcomes.len(), 2, "the first start syncs the demo at once");
+    let config_all = WorkerConfig {
+        workers: 8,
+        per_connection: 8,
+        ..WorkerConfig::default()
+    };
+    let outcomes = engine.run_due_jobs(&config_all).await.unwrap();
+    assert_eq!(outcomes.len(), sources.len(), "the first start syncs the demo at once");
     assert!(outcomes.iter().all(|o| o.state == "succeeded"), "{outcomes:?}");
+    // The person's own Google app settings stay untouched (no developer token, no address).
+    let google = engine.oauth_settings(AccountProvider::Google).await.unwrap();
+    assert!(!google.has_app_token && google.api_base_url.is_none() && google.client_id.is_none());
+    let board = engine.find_dashboard(client, None).await.unwrap();
+    let view = engine.get_dashboard(board.id).await.unwrap();
+    for provider in [Provider::Ga4, Provider::SearchConsole, Provider::GoogleAds] {
+        assert!(
+            view.widgets.iter().any(|w| w.metric.provider == provider && w.empty.is_none()),
+            "the demo dashboard shows {provider:?} numbers"
+        );
+    }
 
     // Next start: a new simulator on a new port; nothing is created twice.
     first_sim.sim.shutdown().await;

@@ -2,6 +2,8 @@
 // edit the Rust structs, never these shapes.
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
+import type { Access } from './bindings/Access';
+import type { Account } from './bindings/Account';
 import type { AccountProvider } from './bindings/AccountProvider';
 import type { Client } from './bindings/Client';
 import type { ClientFreshness } from './bindings/ClientFreshness';
@@ -11,9 +13,12 @@ import type { BreakdownRow } from './bindings/BreakdownRow';
 import type { Comparison } from './bindings/Comparison';
 import type { Dashboard } from './bindings/Dashboard';
 import type { DashboardView } from './bindings/DashboardView';
+import type { DataQuality } from './bindings/DataQuality';
 import type { DateRange } from './bindings/DateRange';
 import type { EmptyReason } from './bindings/EmptyReason';
 import type { MetricInfo } from './bindings/MetricInfo';
+import type { NewAccess } from './bindings/NewAccess';
+import type { NewSource } from './bindings/NewSource';
 import type { NewWidget } from './bindings/NewWidget';
 import type { Series } from './bindings/Series';
 import type { Split } from './bindings/Split';
@@ -26,6 +31,7 @@ import type { EngineEvent } from './bindings/EngineEvent';
 import type { FreshnessState } from './bindings/FreshnessState';
 import type { Preset } from './bindings/Preset';
 import type { Provider } from './bindings/Provider';
+import type { ProviderInfo } from './bindings/ProviderInfo';
 import type { Schedule } from './bindings/Schedule';
 import type { SchedulePreview } from './bindings/SchedulePreview';
 import type { ScheduleSpec } from './bindings/ScheduleSpec';
@@ -41,6 +47,8 @@ import type { PendingConnect } from './bindings/PendingConnect';
 import type { SignInMethod } from './bindings/SignInMethod';
 
 export type {
+  Access,
+  Account,
   AccountProvider,
   Aggregation,
   BreakdownRow,
@@ -50,9 +58,12 @@ export type {
   Comparison,
   Dashboard,
   DashboardView,
+  DataQuality,
   DateRange,
   EmptyReason,
   MetricInfo,
+  NewAccess,
+  NewSource,
   NewWidget,
   Series,
   Split,
@@ -65,6 +76,7 @@ export type {
   FreshnessState,
   Preset,
   Provider,
+  ProviderInfo,
   Schedule,
   SchedulePreview,
   ScheduleSpec,
@@ -96,26 +108,31 @@ export const clientsApi: ClientsApi = {
   unarchive: (id) => call('unarchive_client', { id }),
 };
 
-/** What the add-source form sends. The secret goes straight to the OS keyring on the Rust
- * side; the UI never stores or shows it. */
-export interface NewSource {
-  clientId: number;
-  provider: Provider;
-  secret: string;
-  /** GitHub `owner/name`; null for Stripe. */
-  repo: string | null;
-  /** Another API address (a proxy, the simulator); null for the provider's own. */
-  baseUrl: string | null;
+/** The providers a source can come from, as the engine describes them: labels, how each is
+ * reached (a typed key, a connection, or either), its account's name and example, its sync
+ * window. The UI reads these instead of naming providers itself. */
+export interface ProvidersApi {
+  listProviders(): Promise<ProviderInfo[]>;
 }
+
+export const providersApi: ProvidersApi = {
+  listProviders: () => call('list_providers', {}),
+};
 
 /** What the client page needs: its sources, their freshness, and the engine's news. */
 export interface ClientApi {
   listSources(clientId: number): Promise<Source[]>;
+  /** Checks the account with the provider, then adds it. A secret in `source.access` goes
+   * straight to the OS keyring on the Rust side; the UI never stores or shows it. Refusals
+   * name the field: 'secret', 'baseUrl', 'account', 'connection' or 'window'; a connection
+   * whose grant lacks the product is needs_reauth with no field. */
   addSource(source: NewSource): Promise<Source>;
-  /** A GitHub repository read with an existing OAuth connection's grant: no token typed. */
-  addSourceOnConnection(clientId: number, connectionId: number, repo: string): Promise<Source>;
-  /** The repositories a GitHub connection can read, to pick one from. */
-  connectionRepos(connectionId: number): Promise<string[]>;
+  /** What a connection can see for `provider` (repositories, GA4 properties, Search Console
+   * sites, Ads customers), to pick the account of a new source from. */
+  connectionAccounts(connectionId: number, provider: Provider): Promise<Account[]>;
+  /** The days re-read every sync and the first sync's history; null is the provider's
+   * default. Out of range: invalid_input, field 'window'. */
+  setSourceWindow(sourceId: number, lookbackDays: number | null, historyDays: number | null): Promise<Source>;
   removeSource(sourceId: number): Promise<null>;
   /** The queued job's id, or null when one is already queued or running. */
   refreshSource(sourceId: number): Promise<number | null>;
@@ -128,10 +145,9 @@ export interface ClientApi {
 
 export const clientApi: ClientApi = {
   listSources: (clientId) => call('list_sources', { clientId }),
-  addSource: ({ clientId, provider, secret, repo, baseUrl }) =>
-    call('add_source', { clientId, provider, secret, repo, baseUrl }),
-  addSourceOnConnection: (clientId, connectionId, repo) => call('add_source_on_connection', { clientId, connectionId, repo }),
-  connectionRepos: (connectionId) => call('connection_repos', { connectionId }),
+  addSource: (source) => call('add_source', { source }),
+  connectionAccounts: (connectionId, provider) => call('connection_accounts', { connectionId, provider }),
+  setSourceWindow: (sourceId, lookbackDays, historyDays) => call('set_source_window', { sourceId, lookbackDays, historyDays }),
   removeSource: (sourceId) => call('remove_source', { sourceId }),
   refreshSource: (sourceId) => call('refresh_source', { sourceId }),
   clientSeen: (clientId) => call('client_seen', { clientId }),
@@ -159,10 +175,12 @@ export const scheduleApi: ScheduleApi = {
  * No call ever returns a token, nor a client secret. */
 export interface ConnectionsApi {
   list(): Promise<Connection[]>;
-  /** `clientSecret` is always null here; `hasClientSecret` says whether one is stored. */
+  /** `clientSecret` and `appToken` are always null here; `hasClientSecret` and `hasAppToken`
+   * say whether one is stored. */
   getOAuthSettings(provider: AccountProvider): Promise<OAuthSettings>;
   /** Refuses bad addresses (invalid_input, field 'url') and then saves nothing. A null
-   * `clientSecret` keeps the stored one, "" removes it, any other text replaces it. */
+   * `clientSecret` (or `appToken`) keeps the stored one, "" removes it, any other text
+   * replaces it. */
   setOAuthSettings(provider: AccountProvider, settings: OAuthSettings): Promise<null>;
   /** Starts a sign-in. With 'browser' Rust opens `url` in the system browser itself; with
    * 'device_code' (GitHub) nothing is opened: the person types `userCode` at `url`.

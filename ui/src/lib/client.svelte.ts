@@ -15,7 +15,9 @@ import {
 import type { Clock } from './clock';
 import type { ConnectionsView } from './connections.svelte';
 import { clientSummary } from './format';
+import type { ProviderCatalog } from './providers.svelte';
 import { ScheduleEditorView } from './schedule.svelte';
+import { SourceWindowForm } from './sourceWindow.svelte';
 
 /** The engine counts a client as viewed for a while after each heartbeat. */
 export const HEARTBEAT_MS = 60_000;
@@ -49,6 +51,8 @@ export class ClientView {
   private requesting = new SvelteSet<number>();
   confirmingRemove = $state<number | null>(null);
   schedule = $state<ScheduleEditorView | null>(null);
+  /** The open "days re-read / first sync" editor of one source, if any. */
+  windowForm = $state<SourceWindowForm | null>(null);
   addForm: AddSourceForm;
 
   offline = $derived(this.offlineEvent ?? this.freshness?.sources.some((s) => s.state === 'offline') ?? false);
@@ -74,6 +78,8 @@ export class ClientView {
     private api: ClientApi,
     private scheduleApi: ScheduleApi,
     private clock: Clock,
+    /** The engine's providers (shared by every page): names, and how each is added. */
+    readonly providers: ProviderCatalog,
     /** The window's connections (shared by every page), or null where they play no part. */
     readonly connections: ConnectionsView | null = null,
   ) {
@@ -85,7 +91,8 @@ export class ClientView {
       async () => {
         await Promise.all([this.reload(), connections?.load()]);
       },
-      () => connections?.connections ?? [],
+      providers,
+      connections,
     );
   }
 
@@ -101,6 +108,7 @@ export class ClientView {
     );
     // The connections' client lists may have changed since they were read (sources added).
     void this.connections?.load();
+    void this.providers.load();
     await this.reload();
     this.loading = false;
   }
@@ -210,6 +218,7 @@ export class ClientView {
       await this.api.removeSource(sourceId);
       this.confirmingRemove = null;
       if (this.schedule?.sourceId === sourceId) this.toggleSchedule(sourceId);
+      if (this.windowForm?.source.id === sourceId) this.windowForm = null;
       this.progress.delete(sourceId);
       await this.reload();
       return true;
@@ -228,6 +237,19 @@ export class ClientView {
     const editor = new ScheduleEditorView(this.scheduleApi, sourceId, this.clock);
     this.schedule = editor;
     void editor.load();
+  }
+
+  /** Opens the window editor of one source, closing any other; a second call closes it. */
+  toggleWindow(sourceId: number): void {
+    const wasOpen = this.windowForm?.source.id === sourceId;
+    this.windowForm = null;
+    const source = this.sources.find((s) => s.id === sourceId);
+    if (wasOpen || !source) return;
+    this.windowForm = new SourceWindowForm(this.api, source, this.providers.info(source.provider), (saved) => {
+      // The engine answers with the source as stored (its effective window): shown at once.
+      this.sources = this.sources.map((s) => (s.id === saved.id ? saved : s));
+      this.windowForm = null;
+    });
   }
 
   private heartbeat(): void {

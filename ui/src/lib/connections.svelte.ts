@@ -12,9 +12,10 @@ import {
   type EngineEvent,
   type OAuthSettings,
   type PendingConnect,
-  type Provider,
+  type ProviderInfo,
   type SignInMethod,
 } from './api';
+import { grants, type ProviderCatalog } from './providers.svelte';
 
 /** Providers that connect by signing in, each with an OAuth app of its own in Settings.
  * Stripe connects with an API key in the add-source form instead. */
@@ -49,13 +50,35 @@ export type ConnectFlow =
   | { state: 'done'; provider: AccountProvider; reconnect: number | null; connection: Connection }
   | { state: 'error'; provider: AccountProvider; reconnect: number | null; message: string; field: string | null };
 
-/** A connection new sources of `provider` can be added on: signed in, working, not the demo's.
- * Only a GitHub connection serves GitHub sources, so Google and Meta ones never match here. */
-export function canAddSourcesOn(c: Connection, provider: Provider): boolean {
-  return c.provider === provider && c.authKind === 'oauth' && !c.demo && (c.status === 'ok' || c.status === 'expiring');
+/** A signed-in, working connection (not the demo's) of the issuer that serves `info`: one
+ * Google sign-in serves GA4, Search Console and Google Ads. Whether its grant covers the
+ * product is `grants`'s question. */
+export function servesIssuer(c: Connection, info: Pick<ProviderInfo, 'accountProvider'>): boolean {
+  return c.provider === info.accountProvider && c.authKind === 'oauth' && !c.demo && (c.status === 'ok' || c.status === 'expiring');
+}
+
+/** A connection new sources of `info`'s provider can be added on: its issuer's, working, and
+ * granted the product's scope. The issuer is compared, never the source provider: a Google
+ * connection is "google" while its products are "ga4", "search_console", "google_ads". */
+export function canAddSourcesOn(c: Connection, info: ProviderInfo): boolean {
+  return servesIssuer(c, info) && grants(c, info);
+}
+
+/** A working connection of the right issuer whose grant lacks the product: the person unticked
+ * it on the consent screen. It is shown with a Reconnect instead of being offered. */
+export function needsGrantFor(c: Connection, info: ProviderInfo): boolean {
+  return servesIssuer(c, info) && !grants(c, info);
+}
+
+/** The products a connection serves, and those its grant withholds, in the engine's order. */
+export function productsOn(c: Connection, providers: readonly ProviderInfo[]): { offered: ProviderInfo[]; withheld: ProviderInfo[] } {
+  const mine = providers.filter((p) => p.accountProvider === c.provider);
+  return { offered: mine.filter((p) => grants(c, p)), withheld: mine.filter((p) => !grants(c, p)) };
 }
 
 const blankToNull = (text: string) => (text.trim() === '' ? null : text.trim());
+/** A write-only field as sent: what was typed, or null ("keep the stored one") when nothing was. */
+const typedOrKeep = (text: string) => (text.trim() === '' ? null : text.trim());
 
 /** The loopback ports an app may register: above the privileged ones. */
 export const MIN_PORT = 1024;
@@ -78,6 +101,13 @@ export class OAuthSettingsForm {
   /** A new secret being typed; empty means "keep the stored one". Never filled from the engine. */
   clientSecret = $state('');
   hasClientSecret = $state(false);
+  /** A new app token being typed (Google Ads' developer token), write-only like the secret:
+   * empty means "keep the stored one". Never filled from the engine. */
+  appToken = $state('');
+  hasAppToken = $state(false);
+  /** What the issuer's app token is called ("Google Ads developer token"); null for issuers
+   * whose products need none, and then the field is not shown. */
+  appTokenLabel = $state<string | null>(null);
   authUrl = $state('');
   tokenUrl = $state('');
   apiBaseUrl = $state('');
@@ -124,6 +154,8 @@ export class OAuthSettingsForm {
       const settings = await this.api.getOAuthSettings(this.provider);
       this.clientId = settings.clientId ?? '';
       this.hasClientSecret = settings.hasClientSecret;
+      this.hasAppToken = settings.hasAppToken;
+      this.appTokenLabel = settings.appTokenLabel;
       this.authUrl = settings.authUrl ?? '';
       this.tokenUrl = settings.tokenUrl ?? '';
       this.apiBaseUrl = settings.apiBaseUrl ?? '';
@@ -158,18 +190,22 @@ export class OAuthSettingsForm {
     this.focusTicket++;
   }
 
-  /** Saves what is typed; a typed secret replaces the stored one. */
+  /** Saves what is typed; a typed secret or app token replaces the stored one. */
   save(): Promise<boolean> {
-    const secret = this.clientSecret.trim();
-    return this.send(secret === '' ? null : secret);
+    return this.send(typedOrKeep(this.clientSecret), typedOrKeep(this.appToken));
   }
 
   /** Removes the stored secret (saving the other fields as typed with it). */
   removeSecret(): Promise<boolean> {
-    return this.send('');
+    return this.send('', typedOrKeep(this.appToken));
   }
 
-  private async send(clientSecret: string | null): Promise<boolean> {
+  /** Removes the stored app token (saving the other fields as typed with it). */
+  removeAppToken(): Promise<boolean> {
+    return this.send(typedOrKeep(this.clientSecret), '');
+  }
+
+  private async send(clientSecret: string | null, appToken: string | null): Promise<boolean> {
     if (this.busy) return false;
     this.error = null;
     this.errorField = null;
@@ -189,13 +225,19 @@ export class OAuthSettingsForm {
       tokenUrl: blankToNull(this.tokenUrl),
       apiBaseUrl: blankToNull(this.apiBaseUrl),
       redirectPort,
+      // Only an issuer with an app token may be sent one; "keep" means nothing to the others.
+      appToken: this.appTokenLabel === null ? null : appToken,
+      appTokenLabel: this.appTokenLabel, // read-only, ignored by the engine
+      hasAppToken: this.hasAppToken, // ignored by the engine
     };
     try {
       await this.api.setOAuthSettings(this.provider, settings);
       this.saved = true;
       if (clientSecret !== null) this.hasClientSecret = clientSecret !== '';
-      // Handed over to the keyring: the typed secret does not stay in the page.
+      if (settings.appToken !== null) this.hasAppToken = settings.appToken !== '';
+      // Handed over to the keyring: the typed secret and token do not stay in the page.
       this.clientSecret = '';
+      this.appToken = '';
       if (this.missing === 'clientId' && settings.clientId !== null) this.missing = null;
       if (this.missing === 'clientSecret' && this.hasClientSecret) this.missing = null;
       if (redirectPort !== null) this.effectivePort = redirectPort;
@@ -284,7 +326,12 @@ export class ConnectionsView {
   private asked = 0;
   private applied = 0;
 
-  constructor(private api: ConnectionsApi) {
+  constructor(
+    private api: ConnectionsApi,
+    /** The engine's providers, to say which products each connection serves; null where that
+     * plays no part. */
+    readonly providers: ProviderCatalog | null = null,
+  ) {
     this.settings = {
       github: new OAuthSettingsForm(api, 'github'),
       google: new OAuthSettingsForm(api, 'google'),
@@ -296,6 +343,7 @@ export class ConnectionsView {
   /** Subscribes to engine events and reads the list; lives as long as the window. */
   async open(): Promise<void> {
     this.closed = false;
+    void this.providers?.load();
     this.api.onEngineEvent((event) => this.handle(event)).then(
       (unlisten) => (this.closed ? unlisten() : (this.unlisten = unlisten)),
       (e) => console.warn('engine events unavailable', e),
@@ -333,9 +381,14 @@ export class ConnectionsView {
     return this.connections.find((c) => c.id === id) ?? null;
   }
 
-  /** Connections a new source of `provider` can use instead of a typed token. */
-  usable(provider: Provider): Connection[] {
-    return this.connections.filter((c) => canAddSourcesOn(c, provider));
+  /** Connections a new source of `info`'s provider can use instead of a typed key. */
+  usable(info: ProviderInfo): Connection[] {
+    return this.connections.filter((c) => canAddSourcesOn(c, info));
+  }
+
+  /** What `c` serves and withholds, once the providers are read (else nothing to say). */
+  products(c: Connection): { offered: ProviderInfo[]; withheld: ProviderInfo[] } {
+    return productsOn(c, this.providers?.list ?? []);
   }
 
   /** Connections waiting for a reconnect that a client's sources use: by the client's name
@@ -359,9 +412,10 @@ export class ConnectionsView {
     void this.settings[provider].load();
   }
 
-  async saveSettings(provider: OAuthProvider, removeSecret = false): Promise<boolean> {
+  /** Saves `provider`'s app as typed; `remove` removes its stored secret or app token too. */
+  async saveSettings(provider: OAuthProvider, remove: 'secret' | 'appToken' | null = null): Promise<boolean> {
     const form = this.settings[provider];
-    const saved = await (removeSecret ? form.removeSecret() : form.save());
+    const saved = await (remove === 'secret' ? form.removeSecret() : remove === 'appToken' ? form.removeAppToken() : form.save());
     // The sign-in that was refused for want of the app's settings can simply be tried again now.
     const flow = this.flow;
     if (saved && flow.state === 'error' && isAppField(flow.field) && flow.provider === provider) {
@@ -489,9 +543,15 @@ export class ConnectionsView {
 
   private showSettings(provider: AccountProvider, field: AppField): void {
     if (!isOAuthProvider(provider)) return;
+    this.openSettings(provider);
+    this.settings[provider].markMissing(field);
+  }
+
+  /** Opens the OAuth app settings on `provider`'s app, e.g. from the add-source form when
+   * Google Ads' developer token is missing. */
+  openSettings(provider: OAuthProvider): void {
     this.settingsOpen = true;
     this.settingsProvider = provider;
-    this.settings[provider].markMissing(field);
     void this.settings[provider].load();
   }
 }

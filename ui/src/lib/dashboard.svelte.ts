@@ -19,6 +19,7 @@ import {
   type WidgetChange,
 } from './api';
 import type { Clock } from './clock';
+import { ProviderCatalog } from './providers.svelte';
 
 /** Re-read this often even without events: freshness ("4 min ago", stale) moves with time. */
 export const DASHBOARD_POLL_MS = 30_000;
@@ -75,12 +76,16 @@ export class ClientDashboards {
     readonly clientId: number,
     private api: DashboardsApi,
     private clock: Clock,
+    /** The engine's providers, for their names (the metric picker's groups, "Add a Search
+     * Console source"). Without it the engine's keys stand in. */
+    readonly providers: ProviderCatalog = ProviderCatalog.of([]),
   ) {
     this.now = clock.now();
     this.addForm = new AddWidgetForm(api, () => this.selectedId, () => this.refetch());
   }
 
   async open(): Promise<void> {
+    void this.providers.load();
     this.stops.push(this.clock.every(DASHBOARD_POLL_MS, () => void this.poll()));
     this.api.onEngineEvent((event) => this.handle(event)).then(
       (unlisten) => (this.closed ? unlisten() : (this.unlisten = unlisten)),

@@ -1,6 +1,6 @@
 // Pure wording for times and freshness, shared by the client header and the source cards.
 // Pure so it is tested without Svelte; callers pass `now` so relative times age on a tick.
-import type { AccountProvider, AuthKind, ClientFreshness, Connection, ConnectionStatus, FreshnessState, Provider } from './api';
+import type { Account, AccountProvider, AuthKind, ClientFreshness, Connection, ConnectionStatus, FreshnessState } from './api';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -50,9 +50,10 @@ export const FRESHNESS_DESCRIPTION: Record<FreshnessState, string> = {
   fresh: 'Recently refreshed.',
 };
 
-/** One table for both kinds of provider: a source's (what is synced) and a connection's (who
- * issues the sign-in; one Google sign-in serves several Google sources). */
-export const PROVIDER_LABEL: Record<Provider | AccountProvider, string> = {
+/** Who issues a connection's sign-in or key. Only these are named here: what a source is
+ * synced from (Google Analytics 4, Search Console…) is named by the engine's provider list
+ * (see providers.svelte.ts), so a new provider needs no edit in the UI. */
+export const ACCOUNT_PROVIDER_LABEL: Record<AccountProvider, string> = {
   stripe: 'Stripe',
   github: 'GitHub',
   google: 'Google',
@@ -61,7 +62,30 @@ export const PROVIDER_LABEL: Record<Provider | AccountProvider, string> = {
 
 /** "GitHub — octocat": how a connection is named everywhere. */
 export function connectionLabel(c: Pick<Connection, 'provider' | 'accountLabel'>): string {
-  return `${PROVIDER_LABEL[c.provider]} — ${c.accountLabel}`;
+  return `${ACCOUNT_PROVIDER_LABEL[c.provider]} — ${c.accountLabel}`;
+}
+
+/** An account in a picker: its name, then the id a source stores when that says more
+ * ("Acme Web (412345678)"), then the Ads manager it is reached through. */
+export function accountOptionLabel(a: Pick<Account, 'id' | 'label' | 'parent'>): string {
+  const name = a.label.trim() === '' || a.label === a.id ? a.id : `${a.label} (${a.id})`;
+  return a.parent ? `${name} — via ${a.parent}` : name;
+}
+
+/** "1 day", "3 days". */
+export function daysText(days: number): string {
+  return days === 1 ? '1 day' : `${days} days`;
+}
+
+/** A source card's window line: "re-reads 3 days · first sync 434 days". */
+export function windowText(lookbackDays: number, historyDays: number): string {
+  return `re-reads ${daysText(lookbackDays)} · first sync ${daysText(historyDays)}`;
+}
+
+/** The zone a source's or a widget's days are in, said when it matters: null for UTC days
+ * (and for providers that have none), which is what every other number uses. */
+export function zoneText(timeZone: string | null): string | null {
+  return timeZone === null || timeZone === 'UTC' || timeZone === 'Etc/UTC' ? null : `Days in ${timeZone}`;
 }
 
 export const CONNECTION_STATUS_LABEL: Record<ConnectionStatus, string> = {

@@ -1,6 +1,6 @@
-// How metric numbers read: money in its own currency, counts, percentages, durations, and
-// the change against the previous period. Pure, so tests pin the exact text; `locale` is
-// left undefined in the app (the person's own) and fixed in tests.
+// How metric numbers read: money in its own currency, counts, plain numbers, percentages,
+// durations, and the change against the previous period. Pure, so tests pin the exact text;
+// `locale` is left undefined in the app (the person's own) and fixed in tests.
 import type { Unit } from './api';
 import { timeAgo } from './format';
 
@@ -52,6 +52,12 @@ export function formatCount(value: number, locale?: string, compact = false): st
   return numberFormat(locale, compact ? { notation: 'compact', maximumFractionDigits: 1 } : { maximumFractionDigits: 0 }).format(value);
 }
 
+/** A plain number with its decimals, two at most: an average position of 4.3, a ROAS of 2.5,
+ * 12.5 conversions (Ads splits a conversion between clicks). Whole numbers stay whole. */
+export function formatNumber(value: number, locale?: string, compact = false): string {
+  return numberFormat(locale, compact ? { notation: 'compact', maximumFractionDigits: 1 } : { maximumFractionDigits: 2 }).format(value);
+}
+
 /** A fraction as a percentage: 0.97 → "97%", 0.9734 → "97.3%". */
 export function formatPercent(fraction: number, locale?: string): string {
   return numberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(fraction);
@@ -83,6 +89,8 @@ export function formatValue(value: number | null, unit: Unit, dim: string, local
       return formatMoney(value, dim, locale, compact);
     case 'count':
       return formatCount(value, locale, compact);
+    case 'number':
+      return formatNumber(value, locale, compact);
     case 'percent':
       return formatPercent(value, locale);
     case 'duration':

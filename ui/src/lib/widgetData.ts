@@ -1,16 +1,17 @@
 // What each widget visual makes of a WidgetView: the headline number, the table rows, the
 // sparkline path, the chart's columns. Pure, so the rules (zero for an empty sum, best days
 // first, gaps for missing days) are tested without a DOM.
-import type { Series, WidgetView } from './api';
-import { PROVIDER_LABEL } from './format';
-import { NO_VALUE, dayMs, formatDay, formatValue } from './metricFormat';
+import type { DataQuality, Series, WidgetView } from './api';
+import { FRESHNESS_LABEL } from './format';
+import { NO_VALUE, asOfText, dayMs, formatDay, formatValue } from './metricFormat';
 import { addDays } from './ranges';
 
-/** Why there is nothing to show, in words; null when there is data. */
-export function emptyMessage(w: WidgetView): string | null {
+/** Why there is nothing to show, in words; null when there is data. `providerLabel` is the
+ * metric's provider as the engine names it ("Search Console"). */
+export function emptyMessage(w: WidgetView, providerLabel: string = w.metric.provider): string | null {
   switch (w.empty) {
     case 'no_source':
-      return `Add a ${PROVIDER_LABEL[w.metric.provider]} source to see this`;
+      return `Add a ${providerLabel} source to see this`;
     case 'never_synced':
       return 'Waiting for the first sync';
     case 'no_data':
@@ -105,8 +106,49 @@ export function chartData(w: WidgetView): ChartData {
 }
 
 /** The provisional badge's tooltip. Days before today are provisional when the provider may
- * still restate them (Stripe refunds land on the day of the charge). */
+ * still restate them: GA4 its last 3 days, Google Ads its last 30 (conversions arrive late). */
 export function provisionalTitle(provisionalFrom: string, today: string, locale?: string): string {
-  const why = provisionalFrom >= today ? 'today is not over' : 'today is not over, and the provider may still update recent days';
+  const restated = Math.round((dayMs(today) - dayMs(provisionalFrom)) / 86_400_000);
+  const why =
+    restated <= 0
+      ? 'today is not over'
+      : `today is not over, and the provider may still update ${restated === 1 ? 'yesterday' : `the last ${restated} days`}`;
   return `Days from ${formatDay(provisionalFrom, locale)} may still change (${why})`;
+}
+
+/** What a provider's quality flags mean for the numbers, one sentence each. */
+export function qualityText(flag: DataQuality, providerLabel: string): string {
+  switch (flag) {
+    case 'sampled':
+      return `${providerLabel} sampled these numbers: they are estimated from part of the data`;
+    case 'thresholded':
+      return `${providerLabel} withheld rows to protect privacy (thresholding): totals may be a little low`;
+    case 'other_row':
+      return `Rows beyond ${providerLabel}’s limit are grouped as “(other)”`;
+  }
+}
+
+/** The zone a widget's days are in. Said for UTC too: a dashboard mixing a GA4 property's
+ * days with Stripe's must say which are which. */
+export function zoneLine(timeZone: string): string {
+  return `Days in ${timeZone}`;
+}
+
+/** A widget header's hover: freshness first (the question a hover answers most), then what the
+ * days and numbers are (their zone, the provider's flags, which days may change), then what
+ * the metric counts. */
+export function hoverText(w: WidgetView, nowMs: number, today: string, providerLabel: string, locale?: string): string {
+  const state = w.state ? FRESHNESS_LABEL[w.state] : 'No source';
+  return [
+    asOfText(w.asOf, nowMs, locale),
+    state,
+    zoneLine(w.timeZone),
+    ...w.quality.map((flag) => qualityText(flag, providerLabel)),
+    w.provisionalFrom ? provisionalTitle(w.provisionalFrom, today, locale) : '',
+    '',
+    w.metric.description,
+  ]
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }

@@ -244,7 +244,7 @@ impl Engine {
     }
 
     /// Keyring first, then SQLite; a failed insert takes its keyring entry back out.
-    async fn store_grant(
+    pub(crate) async fn store_grant(
         &self,
         grant: Grant<'_>,
         credential: &Credential,
@@ -385,12 +385,12 @@ impl Engine {
 }
 
 /// What `store_grant` records about a new or renewed grant.
-struct Grant<'a> {
-    provider: AccountProvider,
-    label: &'a str,
-    auth_kind: AuthKind,
-    api_base_url: Option<&'a str>,
-    scopes: String,
+pub(crate) struct Grant<'a> {
+    pub provider: AccountProvider,
+    pub label: &'a str,
+    pub auth_kind: AuthKind,
+    pub api_base_url: Option<&'a str>,
+    pub scopes: String,
 }
 
 pub(crate) type SharedSignIns = Arc<Mutex<SignIns>>;

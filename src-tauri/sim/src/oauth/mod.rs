@@ -23,7 +23,9 @@
 //! only those scopes (plus sign-in scopes, which cannot be unticked), and so does the token
 //! response's `scope`, as at Google;
 //! `GET` shows settings and counters; `POST /_sim/oauth/revoke` ends every grant;
-//! `POST /_sim/oauth/system_user_token` issues a Meta system-user token (never expires).
+//! `POST /_sim/oauth/system_user_token` issues a Meta system-user token (never expires);
+//! `POST /_sim/oauth/google_demo_token` a Google token with every product's scope that never
+//! expires (the app's demo).
 //!
 //! Who a token belongs to: `accounts.rs` (Google's userinfo, Meta's `/me`); GitHub's `/user`
 //! lives with the GitHub API, which learns each access token's expiry from here.
@@ -314,6 +316,7 @@ pub fn control_router() -> Router<AppState> {
         .route("/", get(settings).post(configure))
         .route("/revoke", post(revoke_all))
         .route("/system_user_token", post(accounts::system_user_token))
+        .route("/google_demo_token", post(accounts::google_demo_token))
 }
 
 /// The person removes the app's access in their provider settings: every grant ends.
