@@ -48,12 +48,23 @@ impl Engine {
         let client = self.create_client(DEMO_CLIENT).await?;
         let keyed = [
             (Provider::Stripe, DEMO_STRIPE_KEY, None, Preset::Hourly),
-            (Provider::Github, DEMO_GITHUB_TOKEN, Some(DEMO_REPO), Preset::EveryNHours { hours: 6 }),
+            (
+                Provider::Github,
+                DEMO_GITHUB_TOKEN,
+                Some(DEMO_REPO),
+                Preset::EveryNHours { hours: 6 },
+            ),
         ];
         let mut sources = Vec::new();
         for (provider, secret, repo, preset) in keyed {
             let source = self
-                .add_source(NewSource::with_secret(client.id, provider, secret, repo, Some(base_url)))
+                .add_source(NewSource::with_secret(
+                    client.id,
+                    provider,
+                    secret,
+                    repo,
+                    Some(base_url),
+                ))
                 .await?;
             self.store.mark_demo_connection(source.connection_id).await?;
             sources.push((source, preset));
@@ -115,7 +126,10 @@ impl Engine {
         };
         let answer: serde_json::Value = self
             .token_http
-            .post(format!("{}/_sim/oauth/google_demo_token", base_url.trim_end_matches('/')))
+            .post(format!(
+                "{}/_sim/oauth/google_demo_token",
+                base_url.trim_end_matches('/')
+            ))
             .send()
             .await
             .map_err(|e| fail(e.without_url().to_string()))?

@@ -333,7 +333,11 @@ impl Engine {
 
     /// The app token `provider`'s calls carry: the Settings one, or the simulator's for the
     /// demo's connection (which must not use, or change, the person's).
-    async fn app_token_for(&self, connection: Option<&Connection>, provider: Provider) -> Result<Option<String>> {
+    async fn app_token_for(
+        &self,
+        connection: Option<&Connection>,
+        provider: Provider,
+    ) -> Result<Option<String>> {
         match connection {
             Some(c) if c.demo && provider.connector().app_token.is_some() => {
                 Ok(Some(crate::demo::DEMO_ADS_DEVELOPER_TOKEN.to_owned()))

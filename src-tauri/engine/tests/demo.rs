@@ -39,7 +39,11 @@ async fn the_demo_is_created_once_and_follows_the_simulator() {
         ..WorkerConfig::default()
     };
     let outcomes = engine.run_due_jobs(&config_all).await.unwrap();
-    assert_eq!(outcomes.len(), sources.len(), "the first start syncs the demo at once");
+    assert_eq!(
+        outcomes.len(),
+        sources.len(),
+        "the first start syncs the demo at once"
+    );
     assert!(outcomes.iter().all(|o| o.state == "succeeded"), "{outcomes:?}");
     // The person's own Google app settings stay untouched (no developer token, no address).
     let google = engine.oauth_settings(AccountProvider::Google).await.unwrap();
@@ -48,7 +52,9 @@ async fn the_demo_is_created_once_and_follows_the_simulator() {
     let view = engine.get_dashboard(board.id).await.unwrap();
     for provider in [Provider::Ga4, Provider::SearchConsole, Provider::GoogleAds] {
         assert!(
-            view.widgets.iter().any(|w| w.metric.provider == provider && w.empty.is_none()),
+            view.widgets
+                .iter()
+                .any(|w| w.metric.provider == provider && w.empty.is_none()),
             "the demo dashboard shows {provider:?} numbers"
         );
     }

@@ -17,8 +17,22 @@ async fn the_provider_list_says_how_each_source_is_added() {
     let engine = engine(dir.path()).await;
     let providers: HashMap<Provider, _> = engine.providers().into_iter().map(|p| (p.provider, p)).collect();
     assert_eq!(providers.len(), Provider::ALL.len());
-    assert!(matches!(providers[&Provider::Stripe].access, Access::Secret { auth: AuthKind::ApiKey, connections: false, .. }));
-    assert!(matches!(providers[&Provider::Github].access, Access::Secret { auth: AuthKind::Token, connections: true, .. }));
+    assert!(matches!(
+        providers[&Provider::Stripe].access,
+        Access::Secret {
+            auth: AuthKind::ApiKey,
+            connections: false,
+            ..
+        }
+    ));
+    assert!(matches!(
+        providers[&Provider::Github].access,
+        Access::Secret {
+            auth: AuthKind::Token,
+            connections: true,
+            ..
+        }
+    ));
     for google in [Provider::Ga4, Provider::SearchConsole, Provider::GoogleAds] {
         let info = &providers[&google];
         assert_eq!(info.account_provider, AccountProvider::Google);
@@ -26,10 +40,17 @@ async fn the_provider_list_says_how_each_source_is_added() {
         assert!(info.scope.is_some(), "{google:?} names the scope its data needs");
     }
     assert_eq!(
-        (providers[&Provider::Ga4].lookback_days, providers[&Provider::SearchConsole].lookback_days, providers[&Provider::GoogleAds].lookback_days),
+        (
+            providers[&Provider::Ga4].lookback_days,
+            providers[&Provider::SearchConsole].lookback_days,
+            providers[&Provider::GoogleAds].lookback_days
+        ),
         (3, 4, 30)
     );
-    assert_eq!(providers[&Provider::GoogleAds].app_token.as_deref(), Some("Google Ads developer token"));
+    assert_eq!(
+        providers[&Provider::GoogleAds].app_token.as_deref(),
+        Some("Google Ads developer token")
+    );
 }
 
 #[tokio::test]
@@ -51,20 +72,41 @@ async fn a_key_makes_a_connection_of_the_provider_that_issued_it() {
         assert_eq!(connection.provider, source.provider.account());
     }
     let pool = db(&engine).await;
-    let stored: Vec<(String, String)> = sqlx::query_as("SELECT provider, auth_kind FROM connections ORDER BY id")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-    assert_eq!(stored, vec![("stripe".into(), "api_key".into()), ("github".into(), "token".into())]);
+    let stored: Vec<(String, String)> =
+        sqlx::query_as("SELECT provider, auth_kind FROM connections ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        stored,
+        vec![
+            ("stripe".into(), "api_key".into()),
+            ("github".into(), "token".into())
+        ]
+    );
     // A token's connection serves more repositories, like a sign-in does.
     let more = engine
-        .add_source(NewSource::on_connection(github.client_id, Provider::Github, github.connection_id.unwrap(), REPO))
+        .add_source(NewSource::on_connection(
+            github.client_id,
+            Provider::Github,
+            github.connection_id.unwrap(),
+            REPO,
+        ))
         .await
         .unwrap_err();
-    assert_eq!(more.field(), Some("account"), "the same repository twice is a duplicate: {more}");
+    assert_eq!(
+        more.field(),
+        Some("account"),
+        "the same repository twice is a duplicate: {more}"
+    );
     // A key is not a Google sign-in: a Google product refuses it.
     let wrong = engine
-        .add_source(NewSource::on_connection(github.client_id, Provider::Ga4, github.connection_id.unwrap(), "1"))
+        .add_source(NewSource::on_connection(
+            github.client_id,
+            Provider::Ga4,
+            github.connection_id.unwrap(),
+            "1",
+        ))
         .await
         .unwrap_err();
     assert_eq!(wrong.field(), Some("connection"), "{wrong}");
@@ -94,7 +136,11 @@ async fn sources_of_one_grant_share_its_worker_cap_whichever_products_they_are()
             })
             .await
             .unwrap();
-        engine.enqueue(source.id, JobReason::Manual).await.unwrap().unwrap();
+        engine
+            .enqueue(source.id, JobReason::Manual)
+            .await
+            .unwrap()
+            .unwrap();
         sources.push(source);
     }
     let mut events = engine.subscribe();
@@ -104,7 +150,11 @@ async fn sources_of_one_grant_share_its_worker_cap_whichever_products_they_are()
     };
     let first = engine.run_due_jobs(&config).await.unwrap();
     let second = engine.run_due_jobs(&config).await.unwrap();
-    assert_eq!((first.len(), second.len()), (2, 2), "two at a time on the one grant");
+    assert_eq!(
+        (first.len(), second.len()),
+        (2, 2),
+        "two at a time on the one grant"
+    );
     assert!(first.iter().chain(&second).all(|o| o.state == "succeeded"));
     // And at no moment were more than two running.
     let (mut running, mut most) = (0, 0);

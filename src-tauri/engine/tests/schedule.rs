@@ -187,7 +187,12 @@ async fn planned_runs(zone: &str, preset: Preset, from: DateTime<Utc>, hours: i6
     let pool = db(&engine).await;
     let mut runs = Vec::new();
     let end = from + Duration::hours(hours);
-    while let Some(next) = engine.schedule(source.id).await.unwrap().and_then(|s| s.next_run_at) {
+    while let Some(next) = engine
+        .schedule(source.id)
+        .await
+        .unwrap()
+        .and_then(|s| s.next_run_at)
+    {
         let next = DateTime::from_timestamp_millis(next).unwrap();
         if next > end {
             break;

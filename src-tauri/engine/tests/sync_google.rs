@@ -18,7 +18,14 @@ const ADS_CLIENT: &str = "4445556666";
 const ADS_MANAGER: &str = "1112223333";
 const ADS_DIRECT: &str = "7778889999";
 
-async fn add(engine: &Engine, client: i64, provider: Provider, connection: i64, account: &str, history: u32) -> Source {
+async fn add(
+    engine: &Engine,
+    client: i64,
+    provider: Provider,
+    connection: i64,
+    account: &str,
+    history: u32,
+) -> Source {
     engine
         .add_source(NewSource {
             history_days: Some(history),
@@ -30,8 +37,10 @@ async fn add(engine: &Engine, client: i64, provider: Provider, connection: i64, 
 
 async fn truth(sim: &Sim, product: &str, account: &str, from: NaiveDate, to: NaiveDate) -> Value {
     let account: String = url_encode(account);
-    sim.get(&format!("/_sim/google/truth?product={product}&account={account}&from={from}&to={to}"))
-        .await
+    sim.get(&format!(
+        "/_sim/google/truth?product={product}&account={account}&from={from}&to={to}"
+    ))
+    .await
 }
 
 fn url_encode(s: &str) -> String {
@@ -138,7 +147,11 @@ fn keep_for_spec_check(name: &str, log: &[Value]) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/spec-samples/google");
     std::fs::create_dir_all(&dir).unwrap();
     let posts: Vec<&Value> = log.iter().filter(|r| r["method"] == "POST").collect();
-    std::fs::write(dir.join(format!("{name}.json")), serde_json::to_vec_pretty(&posts).unwrap()).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.json")),
+        serde_json::to_vec_pretty(&posts).unwrap(),
+    )
+    .unwrap();
 }
 
 fn day(s: &str) -> NaiveDate {
@@ -166,7 +179,15 @@ async fn ga4_rows_and_metrics_equal_the_truth_and_only_the_lookback_window_is_re
     picked.sort();
     assert_eq!(picked, vec![NORTHWIND, TOKYO]);
 
-    let ny = add(&engine, client.id, Provider::Ga4, google.id, "properties/412345678", 60).await;
+    let ny = add(
+        &engine,
+        client.id,
+        Provider::Ga4,
+        google.id,
+        "properties/412345678",
+        60,
+    )
+    .await;
     assert_eq!(ny.external_id, NORTHWIND);
     assert_eq!(ny.time_zone.as_deref(), Some("America/New_York"));
     assert_eq!(ny.lookback_days, 3);
@@ -194,30 +215,54 @@ async fn ga4_rows_and_metrics_equal_the_truth_and_only_the_lookback_window_is_re
     assert_eq!(newest(ny.id).await, "2026-11-23");
     assert_eq!(newest(tokyo.id).await, "2026-11-24");
     // …and so do its rollups (the provider's day, not a UTC day).
-    let rollup_newest: String =
-        sqlx::query_scalar("SELECT MAX(day) FROM metric_daily WHERE source_id = ? AND metric = 'ga4.sessions'")
-            .bind(tokyo.id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let rollup_newest: String = sqlx::query_scalar(
+        "SELECT MAX(day) FROM metric_daily WHERE source_id = ? AND metric = 'ga4.sessions'",
+    )
+    .bind(tokyo.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(rollup_newest, "2026-11-24");
 
     let (from, to) = (day("2026-09-25"), day("2026-11-23"));
     let t = truth(&sim, "ga4", NORTHWIND, from, to).await;
-    assert_eq!(ga4_daily(&pool, ny.id).await, ga4_truth_daily(&t, 2), "60 days, as the truth has them");
     assert_eq!(
-        rows(&pool, "SELECT date, channel, sessions FROM ga4_channels_daily WHERE source_id = ?", ny.id).await,
+        ga4_daily(&pool, ny.id).await,
+        ga4_truth_daily(&t, 2),
+        "60 days, as the truth has them"
+    );
+    assert_eq!(
+        rows(
+            &pool,
+            "SELECT date, channel, sessions FROM ga4_channels_daily WHERE source_id = ?",
+            ny.id
+        )
+        .await,
         truth_rows(&t, "channels", &["date", "channel", "sessions"])
     );
     assert_eq!(
-        rows(&pool, "SELECT date, landing_page, sessions FROM ga4_landing_pages_daily WHERE source_id = ?", ny.id).await,
+        rows(
+            &pool,
+            "SELECT date, landing_page, sessions FROM ga4_landing_pages_daily WHERE source_id = ?",
+            ny.id
+        )
+        .await,
         truth_rows(&t, "landingPages", &["date", "landingPage", "sessions"])
     );
     let tt = truth(&sim, "ga4", TOKYO, day("2026-09-26"), day("2026-11-24")).await;
-    assert_eq!(ga4_daily(&pool, tokyo.id).await, ga4_truth_daily(&tt, 0), "yen has no minor unit");
+    assert_eq!(
+        ga4_daily(&pool, tokyo.id).await,
+        ga4_truth_daily(&tt, 0),
+        "yen has no minor unit"
+    );
 
     // Metrics from the rollups equal sums of the truth over any window.
-    let sessions: i64 = t["daily"].as_array().unwrap().iter().map(|d| d["sessions"].as_i64().unwrap()).sum();
+    let sessions: i64 = t["daily"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["sessions"].as_i64().unwrap())
+        .sum();
     let report = engine
         .metric_report(client.id, "ga4.sessions", "2026-09-25", "2026-11-23")
         .await
@@ -253,16 +298,32 @@ async fn ga4_rows_and_metrics_equal_the_truth_and_only_the_lookback_window_is_re
     assert_eq!(log.len(), 3, "{log:#?}");
     for request in &log {
         let range = &request["body"]["dateRanges"][0];
-        assert_eq!(range["startDate"], (today - Days::new(3)).to_string(), "{request}");
+        assert_eq!(
+            range["startDate"],
+            (today - Days::new(3)).to_string(),
+            "{request}"
+        );
         assert_eq!(range["endDate"], today.to_string());
     }
     let t = truth(&sim, "ga4", NORTHWIND, from, today).await;
     let now = ga4_daily(&pool, ny.id).await;
     let truth_now = ga4_truth_daily(&t, 2);
     let row = |rows: &[Value], d: NaiveDate| rows.iter().find(|r| r["date"] == d.to_string()).cloned();
-    assert_eq!(row(&now, inside), row(&truth_now, inside), "the restated day in the window is re-read");
-    assert_ne!(row(&truth_now, outside), row(&before, outside), "the truth did change 10 days back");
-    assert_eq!(row(&now, outside), row(&before, outside), "but that day is never fetched again");
+    assert_eq!(
+        row(&now, inside),
+        row(&truth_now, inside),
+        "the restated day in the window is re-read"
+    );
+    assert_ne!(
+        row(&truth_now, outside),
+        row(&before, outside),
+        "the truth did change 10 days back"
+    );
+    assert_eq!(
+        row(&now, outside),
+        row(&before, outside),
+        "but that day is never fetched again"
+    );
     assert_eq!(row(&now, today), row(&truth_now, today), "the new day is read");
 }
 
@@ -286,10 +347,24 @@ async fn ga4_pages_to_the_row_count_and_stops() {
         .filter(|r| r["body"]["dimensions"].to_string().contains("landingPage"))
         .collect();
     let offsets: Vec<Value> = landing.iter().map(|r| r["body"]["offset"].clone()).collect();
-    assert_eq!(offsets, vec![Value::Null, json!("25000")], "⌈30,000 / 25,000⌉ requests, then it stops");
+    assert_eq!(
+        offsets,
+        vec![Value::Null, json!("25000")],
+        "⌈30,000 / 25,000⌉ requests, then it stops"
+    );
     let pool = db(&engine).await;
-    let stored = scalar(&pool, &format!("SELECT COUNT(*) FROM ga4_landing_pages_daily WHERE source_id = {}", source.id)).await;
-    let today = clock.now().with_timezone(&chrono_tz::America::New_York).date_naive();
+    let stored = scalar(
+        &pool,
+        &format!(
+            "SELECT COUNT(*) FROM ga4_landing_pages_daily WHERE source_id = {}",
+            source.id
+        ),
+    )
+    .await;
+    let today = clock
+        .now()
+        .with_timezone(&chrono_tz::America::New_York)
+        .date_naive();
     let t = truth(&sim, "ga4", NORTHWIND, today - Days::new(29), today).await;
     assert_eq!(stored as usize, t["landingPages"].as_array().unwrap().len());
 }
@@ -311,9 +386,17 @@ async fn search_console_totals_come_from_the_site_report_and_incomplete_days_are
         .map(|a| a.id)
         .collect();
     assert!(sites.contains(&SITE.to_owned()), "{sites:?}");
-    assert!(!sites.iter().any(|s| s.contains("pending")), "an unverified site has no data: not offered");
+    assert!(
+        !sites.iter().any(|s| s.contains("pending")),
+        "an unverified site has no data: not offered"
+    );
     let unverified = engine
-        .add_source(NewSource::on_connection(client.id, Provider::SearchConsole, google.id, "https://pending.example/"))
+        .add_source(NewSource::on_connection(
+            client.id,
+            Provider::SearchConsole,
+            google.id,
+            "https://pending.example/",
+        ))
         .await
         .unwrap_err();
     assert_eq!(unverified.field(), Some("account"), "{unverified}");
@@ -325,37 +408,79 @@ async fn search_console_totals_come_from_the_site_report_and_incomplete_days_are
     keep_for_spec_check("gsc-full", &requests(&sim).await);
 
     let pool = db(&engine).await;
-    let today = clock.now().with_timezone(&chrono_tz::America::Los_Angeles).date_naive();
+    let today = clock
+        .now()
+        .with_timezone(&chrono_tz::America::Los_Angeles)
+        .date_naive();
     let from = today - Days::new(19);
     let t = truth(&sim, "search_console", SITE, from, today).await;
     let fields = ["date", "clicks", "impressions"];
     assert_eq!(
-        rows(&pool, "SELECT date, clicks, impressions FROM gsc_daily WHERE source_id = ?", source.id).await,
+        rows(
+            &pool,
+            "SELECT date, clicks, impressions FROM gsc_daily WHERE source_id = ?",
+            source.id
+        )
+        .await,
         truth_rows(&t, "daily", &fields)
     );
     assert_eq!(
-        rows(&pool, "SELECT date, query, clicks, impressions FROM gsc_queries_daily WHERE source_id = ?", source.id).await,
+        rows(
+            &pool,
+            "SELECT date, query, clicks, impressions FROM gsc_queries_daily WHERE source_id = ?",
+            source.id
+        )
+        .await,
         truth_rows(&t, "queries", &["date", "query", "clicks", "impressions"])
     );
     assert_eq!(
-        rows(&pool, "SELECT date, page, clicks FROM gsc_pages_daily WHERE source_id = ?", source.id).await,
+        rows(
+            &pool,
+            "SELECT date, page, clicks FROM gsc_pages_daily WHERE source_id = ?",
+            source.id
+        )
+        .await,
         truth_rows(&t, "pages", &["date", "page", "clicks"])
     );
 
     // Clicks: the site's own totals, which are more than the query rows add up to.
-    let site_clicks: i64 = t["daily"].as_array().unwrap().iter().map(|d| d["clicks"].as_i64().unwrap()).sum();
-    let query_clicks: i64 = t["queries"].as_array().unwrap().iter().map(|d| d["clicks"].as_i64().unwrap()).sum();
+    let site_clicks: i64 = t["daily"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["clicks"].as_i64().unwrap())
+        .sum();
+    let query_clicks: i64 = t["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["clicks"].as_i64().unwrap())
+        .sum();
     assert!(query_clicks < site_clicks, "{query_clicks} < {site_clicks}");
     let clicks = engine
-        .metric_report(client.id, "search_console.clicks", &from.to_string(), &today.to_string())
+        .metric_report(
+            client.id,
+            "search_console.clicks",
+            &from.to_string(),
+            &today.to_string(),
+        )
         .await
         .unwrap();
     assert_eq!(clicks.series[0].total, Some(site_clicks as f64));
     let by_query = engine
-        .metric_report(client.id, "search_console.clicks_by_query", &from.to_string(), &today.to_string())
+        .metric_report(
+            client.id,
+            "search_console.clicks_by_query",
+            &from.to_string(),
+            &today.to_string(),
+        )
         .await
         .unwrap();
-    assert_eq!(by_query.series[0].total, Some(site_clicks as f64), "the tile's total is the site's");
+    assert_eq!(
+        by_query.series[0].total,
+        Some(site_clicks as f64),
+        "the tile's total is the site's"
+    );
     let top = &by_query.breakdown[0];
     let truth_top = t["queries"]
         .as_array()
@@ -366,16 +491,29 @@ async fn search_console_totals_come_from_the_site_report_and_incomplete_days_are
         .sum::<i64>();
     assert_eq!(top.value, truth_top as f64, "a query's part is its own rows");
     // Average position weighted by impressions.
-    let (weighted, impressions) = t["daily"].as_array().unwrap().iter().fold((0.0, 0.0), |(w, i), d| {
-        let imp = d["impressions"].as_f64().unwrap();
-        (w + d["position"].as_f64().unwrap() * imp, i + imp)
-    });
+    let (weighted, impressions) = t["daily"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .fold((0.0, 0.0), |(w, i), d| {
+            let imp = d["impressions"].as_f64().unwrap();
+            (w + d["position"].as_f64().unwrap() * imp, i + imp)
+        });
     let position = engine
-        .metric_report(client.id, "search_console.position", &from.to_string(), &today.to_string())
+        .metric_report(
+            client.id,
+            "search_console.position",
+            &from.to_string(),
+            &today.to_string(),
+        )
         .await
         .unwrap();
     let got = position.series[0].total.unwrap();
-    assert!((got - weighted / impressions).abs() < 1e-9, "{got} vs {}", weighted / impressions);
+    assert!(
+        (got - weighted / impressions).abs() < 1e-9,
+        "{got} vs {}",
+        weighted / impressions
+    );
 
     // Two days later the incomplete days have grown: the next sync replaces them, and reads
     // nothing before them.
@@ -394,7 +532,12 @@ async fn search_console_totals_come_from_the_site_report_and_incomplete_days_are
     assert_eq!(earliest, (today - Days::new(4)).min(first_incomplete), "{log:#?}");
     let t = truth(&sim, "search_console", SITE, from, today).await;
     assert_eq!(
-        rows(&pool, "SELECT date, clicks, impressions FROM gsc_daily WHERE source_id = ?", source.id).await,
+        rows(
+            &pool,
+            "SELECT date, clicks, impressions FROM gsc_daily WHERE source_id = ?",
+            source.id
+        )
+        .await,
         truth_rows(&t, "daily", &fields),
         "the days that were incomplete now hold Google's newer numbers, never appended"
     );
@@ -409,13 +552,30 @@ async fn google_ads_reaches_a_managed_account_through_its_manager_and_rereads_th
     let google = connect_google(&engine, &sim).await;
     let client = engine.create_client("Northwind").await.unwrap();
 
-    let accounts = engine.connection_accounts(google.id, Provider::GoogleAds).await.unwrap();
-    let managed = accounts.iter().find(|a| a.id == ADS_CLIENT).expect("the client under the manager");
+    let accounts = engine
+        .connection_accounts(google.id, Provider::GoogleAds)
+        .await
+        .unwrap();
+    let managed = accounts
+        .iter()
+        .find(|a| a.id == ADS_CLIENT)
+        .expect("the client under the manager");
     assert_eq!(managed.parent.as_deref(), Some(ADS_MANAGER));
     assert!(accounts.iter().any(|a| a.id == ADS_DIRECT && a.parent.is_none()));
-    assert!(!accounts.iter().any(|a| a.id == ADS_MANAGER), "a manager has no campaigns of its own");
+    assert!(
+        !accounts.iter().any(|a| a.id == ADS_MANAGER),
+        "a manager has no campaigns of its own"
+    );
 
-    let source = add(&engine, client.id, Provider::GoogleAds, google.id, "444-555-6666", 60).await;
+    let source = add(
+        &engine,
+        client.id,
+        Provider::GoogleAds,
+        google.id,
+        "444-555-6666",
+        60,
+    )
+    .await;
     assert_eq!(source.parent_account.as_deref(), Some(ADS_MANAGER));
     assert_eq!(source.time_zone.as_deref(), Some("America/Chicago"));
     requests(&sim).await;
@@ -428,13 +588,26 @@ async fn google_ads_reaches_a_managed_account_through_its_manager_and_rereads_th
     }
 
     let pool = db(&engine).await;
-    let today = clock.now().with_timezone(&chrono_tz::America::Chicago).date_naive();
+    let today = clock
+        .now()
+        .with_timezone(&chrono_tz::America::Chicago)
+        .date_naive();
     let from = today - Days::new(59);
     let sql = "SELECT date, campaign_id, cost_micros, impressions, clicks, conversions FROM google_ads_campaigns_daily \
                WHERE source_id = ?";
-    let fields = ["date", "campaignId", "costMicros", "impressions", "clicks", "conversions"];
+    let fields = [
+        "date",
+        "campaignId",
+        "costMicros",
+        "impressions",
+        "clicks",
+        "conversions",
+    ];
     let t = truth(&sim, "google_ads", ADS_CLIENT, from, today).await;
-    assert_eq!(rows(&pool, sql, source.id).await, truth_rows(&t, "campaigns", &fields));
+    assert_eq!(
+        rows(&pool, sql, source.id).await,
+        truth_rows(&t, "campaigns", &fields)
+    );
     let micros: i64 = t["campaigns"]
         .as_array()
         .unwrap()
@@ -442,12 +615,20 @@ async fn google_ads_reaches_a_managed_account_through_its_manager_and_rereads_th
         .map(|c| c["costMicros"].as_str().unwrap().parse::<i64>().unwrap())
         .sum();
     let cost = engine
-        .metric_report(client.id, "google_ads.cost", &from.to_string(), &today.to_string())
+        .metric_report(
+            client.id,
+            "google_ads.cost",
+            &from.to_string(),
+            &today.to_string(),
+        )
         .await
         .unwrap();
     assert_eq!(cost.series[0].dim, "usd");
     let got = cost.series[0].total.unwrap();
-    assert!((got - micros as f64 / 10_000.0).abs() < 1e-6, "cents from micros: {got}");
+    assert!(
+        (got - micros as f64 / 10_000.0).abs() < 1e-6,
+        "cents from micros: {got}"
+    );
 
     // Conversions for a click 20 days ago keep arriving; 40 days ago is outside the window.
     advance_both(&sim, &clock, Duration::days(1)).await;
@@ -470,7 +651,17 @@ async fn google_ads_reaches_a_managed_account_through_its_manager_and_rereads_th
         rows.iter().filter(|r| r[0] == d.to_string()).cloned().collect()
     };
     let truth_now = truth_rows(&t, "campaigns", &fields);
-    assert_eq!(on(&now, today - Days::new(20)), on(&truth_now, today - Days::new(20)));
-    assert_ne!(on(&truth_now, today - Days::new(40)), on(&before, today - Days::new(40)));
-    assert_eq!(on(&now, today - Days::new(40)), on(&before, today - Days::new(40)), "never re-fetched");
+    assert_eq!(
+        on(&now, today - Days::new(20)),
+        on(&truth_now, today - Days::new(20))
+    );
+    assert_ne!(
+        on(&truth_now, today - Days::new(40)),
+        on(&before, today - Days::new(40))
+    );
+    assert_eq!(
+        on(&now, today - Days::new(40)),
+        on(&before, today - Days::new(40)),
+        "never re-fetched"
+    );
 }

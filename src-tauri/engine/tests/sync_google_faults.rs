@@ -32,10 +32,10 @@ async fn job(engine: &Engine, source: &Source) -> (String, Option<String>, Optio
         "SELECT state, error_kind, retry_at, attempt FROM jobs WHERE source_id = ? \
          AND state NOT IN ('queued', 'running') ORDER BY id DESC LIMIT 1",
     )
-        .bind(source.id)
-        .fetch_one(&pool)
-        .await
-        .unwrap()
+    .bind(source.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap()
 }
 
 async fn fired(sim: &Sim) -> Vec<u64> {
@@ -59,7 +59,11 @@ async fn an_exhausted_ga4_property_waits_for_its_quota_while_other_properties_go
     let ny = add(&engine, client.id, Provider::Ga4, google.id, NORTHWIND).await;
     let tokyo = add(&engine, client.id, Provider::Ga4, google.id, TOKYO).await;
     // One request's worth of tokens this hour: the first answer says none are left.
-    sim.control("/_sim/google/ga4/quota", json!({"property": NORTHWIND, "tokens_per_hour": 1})).await;
+    sim.control(
+        "/_sim/google/ga4/quota",
+        json!({"property": NORTHWIND, "tokens_per_hour": 1}),
+    )
+    .await;
     for source in [&ny, &tokyo] {
         engine.enqueue(source.id, JobReason::Manual).await.unwrap();
     }
@@ -67,11 +71,18 @@ async fn an_exhausted_ga4_property_waits_for_its_quota_while_other_properties_go
     engine.run_due_jobs(&WorkerConfig::default()).await.unwrap();
 
     let (state, kind, retry_at, attempt) = job(&engine, &ny).await;
-    assert_eq!((state.as_str(), kind.as_deref()), ("failed", Some("rate_limited")));
+    assert_eq!(
+        (state.as_str(), kind.as_deref()),
+        ("failed", Some("rate_limited"))
+    );
     // 08:00 UTC on the manual clock: the hour's tokens come back at 09:00 (and a minute).
     let next_hour = started + 61 * 60_000;
     assert_eq!(retry_at, Some(next_hour));
-    assert_eq!(job(&engine, &tokyo).await.0, "succeeded", "the other property went on");
+    assert_eq!(
+        job(&engine, &tokyo).await.0,
+        "succeeded",
+        "the other property went on"
+    );
     // The wait queued a retry at that time, with no attempt spent.
     let pool = db(&engine).await;
     let (run_after, retry_attempt): (i64, i64) =
@@ -81,17 +92,38 @@ async fn an_exhausted_ga4_property_waits_for_its_quota_while_other_properties_go
             .await
             .unwrap();
     assert_eq!((run_after, retry_attempt), (next_hour, attempt));
-    assert!(engine.run_due_jobs(&WorkerConfig::default()).await.unwrap().is_empty(), "nothing due yet");
+    assert!(
+        engine
+            .run_due_jobs(&WorkerConfig::default())
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing due yet"
+    );
 
     // An hour on, with a day's ordinary quota again, the property syncs.
     advance_both(&sim, &clock, Duration::minutes(62)).await;
-    sim.control("/_sim/google/ga4/quota", json!({"property": NORTHWIND, "tokens_per_hour": 40000})).await;
+    sim.control(
+        "/_sim/google/ga4/quota",
+        json!({"property": NORTHWIND, "tokens_per_hour": 40000}),
+    )
+    .await;
     let outcomes = engine.run_due_jobs(&WorkerConfig::default()).await.unwrap();
     assert_eq!(outcomes.len(), 1);
-    assert_eq!((outcomes[0].source_id, outcomes[0].state.as_str()), (ny.id, "succeeded"));
+    assert_eq!(
+        (outcomes[0].source_id, outcomes[0].state.as_str()),
+        (ny.id, "succeeded")
+    );
 }
 
-async fn ads_setup() -> (Sim, Engine, std::sync::Arc<freshboard_engine::ManualClock>, Source, Source, tempfile::TempDir) {
+async fn ads_setup() -> (
+    Sim,
+    Engine,
+    std::sync::Arc<freshboard_engine::ManualClock>,
+    Source,
+    Source,
+    tempfile::TempDir,
+) {
     let clock = manual_clock();
     let sim = Sim::start(google_config(&clock)).await;
     let dir = tempfile::tempdir().unwrap();
@@ -107,18 +139,28 @@ async fn ads_setup() -> (Sim, Engine, std::sync::Arc<freshboard_engine::ManualCl
 async fn a_developer_token_limit_holds_every_ads_account_and_an_account_limit_only_its_own() {
     let (sim, engine, clock, managed, direct, _dir) = ads_setup().await;
     let route = "/v26/customers/4445556666/googleAds:searchStream";
-    sim.fault(json!({"route": route, "kind": "rate_limit", "scope": "DEVELOPER", "retry_after": 600, "count": 1}))
-        .await;
+    sim.fault(
+        json!({"route": route, "kind": "rate_limit", "scope": "DEVELOPER", "retry_after": 600, "count": 1}),
+    )
+    .await;
     engine.enqueue(managed.id, JobReason::Manual).await.unwrap();
     engine.run_due_jobs(&WorkerConfig::default()).await.unwrap();
     let (_, kind, retry_at, _) = job(&engine, &managed).await;
     assert_eq!(kind.as_deref(), Some("rate_limited"));
-    assert_eq!(retry_at, Some(clock.now_millis() + 600_000), "Google's retryDelay");
+    assert_eq!(
+        retry_at,
+        Some(clock.now_millis() + 600_000),
+        "Google's retryDelay"
+    );
     assert_eq!(fired(&sim).await, vec![1]);
 
     // The other account of the same developer token waits too.
     engine.enqueue(direct.id, JobReason::Manual).await.unwrap();
-    assert!(engine.run_due_jobs(&WorkerConfig::default()).await.unwrap().is_empty());
+    assert!(engine
+        .run_due_jobs(&WorkerConfig::default())
+        .await
+        .unwrap()
+        .is_empty());
     advance_both(&sim, &clock, Duration::seconds(601)).await;
     let outcomes = engine.run_due_jobs(&WorkerConfig::default()).await.unwrap();
     assert_eq!(outcomes.len(), 2, "both run once the limit lifts");
@@ -126,15 +168,20 @@ async fn a_developer_token_limit_holds_every_ads_account_and_an_account_limit_on
 
     // An account-scoped limit holds only that account.
     sim.clear_faults().await;
-    sim.fault(json!({"route": route, "kind": "rate_limit", "scope": "ACCOUNT", "retry_after": 600, "count": 1}))
-        .await;
+    sim.fault(
+        json!({"route": route, "kind": "rate_limit", "scope": "ACCOUNT", "retry_after": 600, "count": 1}),
+    )
+    .await;
     engine.enqueue(managed.id, JobReason::Manual).await.unwrap();
     engine.run_due_jobs(&WorkerConfig::default()).await.unwrap();
     assert_eq!(job(&engine, &managed).await.1.as_deref(), Some("rate_limited"));
     engine.enqueue(direct.id, JobReason::Manual).await.unwrap();
     let outcomes = engine.run_due_jobs(&WorkerConfig::default()).await.unwrap();
     assert_eq!(outcomes.len(), 1);
-    assert_eq!((outcomes[0].source_id, outcomes[0].state.as_str()), (direct.id, "succeeded"));
+    assert_eq!(
+        (outcomes[0].source_id, outcomes[0].state.as_str()),
+        (direct.id, "succeeded")
+    );
 }
 
 #[tokio::test]
@@ -153,7 +200,11 @@ async fn a_401_refreshes_the_google_token_once_and_the_stream_resumes() {
     let report = sync(&engine, &source).await;
     assert!(report.succeeded(), "{:?}", report.streams);
     assert_eq!(fired(&sim).await, vec![1], "the provider refused once");
-    assert_eq!(refreshes(sim.get("/_sim/oauth").await) - before, 1, "one refresh, then on");
+    assert_eq!(
+        refreshes(sim.get("/_sim/oauth").await) - before,
+        1,
+        "one refresh, then on"
+    );
 }
 
 #[tokio::test]
@@ -161,18 +212,21 @@ async fn a_stream_cut_mid_array_keeps_the_committed_days_and_resumes_there() {
     let (sim, engine, clock, managed, _direct, _dir) = ads_setup().await;
     let route = "/v26/customers/4445556666/googleAds:searchStream";
     // The first slice (30 days) answers whole; every answer after it is cut mid-array.
-    sim.fault(json!({"route": route, "kind": "stream_cut", "batches": 0, "after": 1})).await;
+    sim.fault(json!({"route": route, "kind": "stream_cut", "batches": 0, "after": 1}))
+        .await;
     let report = sync(&engine, &managed).await;
     assert!(!report.succeeded());
-    assert_eq!(report.streams[0].error_kind, Some(freshboard_engine::JobErrorKind::BadPage));
+    assert_eq!(
+        report.streams[0].error_kind,
+        Some(freshboard_engine::JobErrorKind::BadPage)
+    );
     let pool = db(&engine).await;
-    let days_kept: i64 = sqlx::query_scalar(
-        "SELECT COUNT(DISTINCT date) FROM google_ads_campaigns_daily WHERE source_id = ?",
-    )
-    .bind(managed.id)
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let days_kept: i64 =
+        sqlx::query_scalar("SELECT COUNT(DISTINCT date) FROM google_ads_campaigns_daily WHERE source_id = ?")
+            .bind(managed.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(days_kept, 30, "the whole first slice stayed");
 
     sim.clear_faults().await;
@@ -184,7 +238,10 @@ async fn a_stream_cut_mid_array_keeps_the_committed_days_and_resumes_there() {
     assert!(sync(&engine, &managed).await.succeeded());
     let log = sim.get("/_sim/google/requests").await;
     let query = log[0]["body"]["query"].as_str().unwrap().to_owned();
-    let today = clock.now().with_timezone(&chrono_tz::America::Chicago).date_naive();
+    let today = clock
+        .now()
+        .with_timezone(&chrono_tz::America::Chicago)
+        .date_naive();
     let second_slice = today - chrono::Days::new(4);
     assert!(
         query.contains(&format!("BETWEEN '{second_slice}'")),
@@ -197,7 +254,9 @@ async fn a_stream_cut_mid_array_keeps_the_committed_days_and_resumes_there() {
         .unwrap();
     let from = today - chrono::Days::new(34);
     let truth = sim
-        .get(&format!("/_sim/google/truth?product=google_ads&account=4445556666&from={from}&to={today}"))
+        .get(&format!(
+            "/_sim/google/truth?product=google_ads&account=4445556666&from={from}&to={today}"
+        ))
         .await;
     assert_eq!(rows as usize, truth["campaigns"].as_array().unwrap().len());
 }
@@ -220,7 +279,10 @@ async fn a_product_the_person_did_not_grant_says_so_and_offers_a_reconnect() {
     assert!(!google.grants(Provider::GoogleAds));
     let client = engine.create_client("Northwind").await.unwrap();
     add(&engine, client.id, Provider::Ga4, google.id, NORTHWIND).await;
-    for (provider, account) in [(Provider::SearchConsole, "sc-domain:northwind.example"), (Provider::GoogleAds, "4445556666")] {
+    for (provider, account) in [
+        (Provider::SearchConsole, "sc-domain:northwind.example"),
+        (Provider::GoogleAds, "4445556666"),
+    ] {
         let listed = engine.connection_accounts(google.id, provider).await.unwrap_err();
         assert_eq!(listed.kind(), ErrorKind::NeedsReauth, "{listed}");
         assert!(listed.to_string().contains(provider.label()), "{listed}");
@@ -232,11 +294,19 @@ async fn a_product_the_person_did_not_grant_says_so_and_offers_a_reconnect() {
     }
 
     // Reconnecting with everything ticked fixes it in place.
-    sim.control("/_sim/oauth", json!({"google_granted_scopes": null})).await;
+    sim.control("/_sim/oauth", json!({"google_granted_scopes": null}))
+        .await;
     let again = connect_google(&engine, &sim).await;
     assert_eq!(again.id, google.id);
     assert!(again.grants(Provider::SearchConsole) && again.grants(Provider::GoogleAds));
-    add(&engine, client.id, Provider::SearchConsole, google.id, "sc-domain:northwind.example").await;
+    add(
+        &engine,
+        client.id,
+        Provider::SearchConsole,
+        google.id,
+        "sc-domain:northwind.example",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -250,13 +320,24 @@ async fn google_ads_without_a_developer_token_says_where_to_enter_it() {
         app_token: Some(String::new()),
         ..engine.oauth_settings(AccountProvider::Google).await.unwrap()
     };
-    engine.set_oauth_settings(AccountProvider::Google, &settings).await.unwrap();
+    engine
+        .set_oauth_settings(AccountProvider::Google, &settings)
+        .await
+        .unwrap();
     let shown = engine.oauth_settings(AccountProvider::Google).await.unwrap();
     assert!(!shown.has_app_token);
-    assert_eq!(shown.app_token_label.as_deref(), Some("Google Ads developer token"));
+    assert_eq!(
+        shown.app_token_label.as_deref(),
+        Some("Google Ads developer token")
+    );
     let client = engine.create_client("Northwind").await.unwrap();
     let err = engine
-        .add_source(NewSource::on_connection(client.id, Provider::GoogleAds, google.id, "4445556666"))
+        .add_source(NewSource::on_connection(
+            client.id,
+            Provider::GoogleAds,
+            google.id,
+            "4445556666",
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.field(), Some("account"), "{err}");

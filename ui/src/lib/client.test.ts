@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClientFreshness } from './api';
 import { HEARTBEAT_MS, POLL_MS, ClientView } from './client.svelte';
 import { FakeClientEngine, FakeClock, FakeScheduleEngine, deferred, settle } from './fakes';
+import { ProviderCatalog } from './providers.svelte';
 
 const CLIENT = { id: 1, name: 'Acme', archived: false, createdAt: 0, updatedAt: 0 };
 
@@ -9,7 +10,7 @@ async function opened(setup: (engine: FakeClientEngine) => void = () => {}) {
   const engine = new FakeClientEngine();
   setup(engine);
   const clock = new FakeClock();
-  const view = new ClientView(CLIENT, engine, new FakeScheduleEngine(), clock);
+  const view = new ClientView(CLIENT, engine, new FakeScheduleEngine(), clock, new ProviderCatalog(engine));
   await view.open();
   await settle();
   return { view, engine, clock };
@@ -139,12 +140,13 @@ describe('ClientView', () => {
   it('add source routes field errors to fields and clears the secret on success', async () => {
     const { view, engine } = await opened();
     const form = view.addForm;
+    expect(engine.count('list_providers')).toBe(1);
     form.setProvider('github');
-    form.repo = 'acme';
+    form.account = 'acme';
     form.secret = 'ghp_secret';
-    engine.addError = { kind: 'invalid_input', message: 'Write the repository as owner/name.', field: 'repo' };
+    engine.addError = { kind: 'invalid_input', message: 'Write the repository as owner/name.', field: 'account' };
     expect(await form.submit()).toBe(false);
-    expect(form.errors).toEqual({ repo: 'Write the repository as owner/name.' });
+    expect(form.errors).toEqual({ account: 'Write the repository as owner/name.' });
     expect(form.formError).toBeNull();
     expect(form.secret).toBe('ghp_secret'); // kept so only the repository needs fixing
 
@@ -154,29 +156,51 @@ describe('ClientView', () => {
     expect(form.formError).toBe('No keyring to keep the token in.');
 
     engine.addError = null;
-    form.repo = 'acme/site';
+    form.account = 'acme/site';
     form.baseUrl = '  ';
     expect(await form.submit()).toBe(true);
-    expect(engine.added.at(-1)).toEqual({ clientId: 1, provider: 'github', secret: 'ghp_secret', repo: 'acme/site', baseUrl: null });
+    expect(engine.added.at(-1)).toEqual({
+      clientId: 1,
+      provider: 'github',
+      access: { kind: 'secret', secret: 'ghp_secret', baseUrl: null },
+      account: 'acme/site',
+      lookbackDays: null,
+      historyDays: null,
+    });
     expect(form.secret).toBe('');
+    expect(form.account).toBe('');
     expect(form.formError).toBeNull();
     expect(view.sources).toHaveLength(1);
   });
 
-  it('sends no repository for Stripe and drops a typed secret when the provider changes', async () => {
+  it('a refused key does not stay in the form', async () => {
+    const { view, engine } = await opened();
+    const form = view.addForm;
+    form.secret = 'pk_live_publishable';
+    engine.addError = { kind: 'invalid_input', message: 'Stripe rejected this key.', field: 'secret' };
+    await form.submit();
+    expect(form.errors).toEqual({ secret: 'Stripe rejected this key.' });
+    expect(form.secret).toBe('');
+  });
+
+  it('sends no account for Stripe and drops a typed secret when the provider changes', async () => {
     const { view, engine } = await opened();
     view.addForm.secret = 'rk_test';
     view.addForm.setProvider('github');
     expect(view.addForm.secret).toBe('');
     view.addForm.setProvider('stripe');
     view.addForm.secret = 'rk_test';
-    view.addForm.repo = 'ignored/repo';
+    view.addForm.account = 'ignored/repo';
     view.addForm.baseUrl = 'http://127.0.0.1:9000';
     await view.addForm.submit();
-    expect(engine.added[0]).toMatchObject({ provider: 'stripe', repo: null, baseUrl: 'http://127.0.0.1:9000' });
+    expect(engine.added[0]).toMatchObject({
+      provider: 'stripe',
+      account: null,
+      access: { kind: 'secret', secret: 'rk_test', baseUrl: 'http://127.0.0.1:9000' },
+    });
 
-    // A duplicate Stripe account names 'repo', which the Stripe form has no input for.
-    engine.addError = { kind: 'conflict', message: 'This client already has that account.', field: 'repo' };
+    // A duplicate Stripe account names 'account', which the Stripe form has no input for.
+    engine.addError = { kind: 'conflict', message: 'This client already has that account.', field: 'account' };
     view.addForm.secret = 'rk_test';
     await view.addForm.submit();
     expect(view.addForm.errors).toEqual({});
@@ -213,6 +237,48 @@ describe('ClientView', () => {
     expect(view.schedule).toBeNull();
   });
 
+  it('the window editor sends changed days, null for a provider default, and shows the stored window', async () => {
+    const { view, engine } = await opened((e) => {
+      e.addFake(1); // Stripe: no window
+      e.addFake(2, 'fresh', { provider: 'ga4', externalId: '412345678', lookbackDays: 3, historyDays: 434, timeZone: 'America/New_York' });
+    });
+    view.toggleWindow(2);
+    const form = view.windowForm!;
+    expect(form.source.id).toBe(2);
+    expect([form.lookback, form.history]).toEqual(['3', '434']);
+    form.lookback = '7';
+    expect(await form.save()).toBe(true);
+    // 434 is GA4's default: sent as null, so the source keeps following it.
+    expect(engine.windows).toEqual([{ sourceId: 2, lookbackDays: 7, historyDays: null }]);
+    expect(view.windowForm).toBeNull();
+    expect(view.sources.find((s) => s.id === 2)).toMatchObject({ lookbackDays: 7, historyDays: 434 });
+
+    // Reopened from the stored values; an out-of-range history is the engine's to refuse.
+    view.toggleWindow(2);
+    expect(view.windowForm?.lookback).toBe('7');
+    view.windowForm!.history = '5000';
+    expect(await view.windowForm!.save()).toBe(false);
+    expect(view.windowForm?.windowError).toBe("The first sync's history can be at most 3660 days (got 5000).");
+    expect(view.windowForm?.error).toBeNull();
+
+    // Not a whole number: said here, nothing sent.
+    view.windowForm!.history = '2.5';
+    expect(await view.windowForm!.save()).toBe(false);
+    expect(view.windowForm?.windowError).toMatch(/whole number/);
+    expect(engine.windows).toHaveLength(2);
+
+    // Any other failure is the editor's general error; the inputs are not blamed.
+    engine.windowError = { kind: 'not_found', message: 'That source was removed.', field: null };
+    view.windowForm!.history = '100';
+    await view.windowForm!.save();
+    expect(view.windowForm?.error).toBe('That source was removed.');
+    expect(view.windowForm?.windowError).toBeNull();
+
+    // One editor at a time; toggling closes it.
+    view.toggleWindow(2);
+    expect(view.windowForm).toBeNull();
+  });
+
   it('ignores events that were already on their way when it closed', async () => {
     const { view, engine } = await opened((e) => e.addFake(1));
     view.close();
@@ -225,7 +291,7 @@ describe('ClientView', () => {
 
   it('unsubscribes even when closed before the subscription was made', async () => {
     const engine = new FakeClientEngine();
-    const view = new ClientView(CLIENT, engine, new FakeScheduleEngine(), new FakeClock());
+    const view = new ClientView(CLIENT, engine, new FakeScheduleEngine(), new FakeClock(), new ProviderCatalog(engine));
     const opening = view.open();
     view.close();
     await opening;

@@ -1,8 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { AddSourceForm, TOKEN_CHOICE } from './addSource.svelte';
 import { ClientView } from './client.svelte';
-import { ConnectionsView } from './connections.svelte';
-import { FakeClientEngine, FakeClock, FakeConnectionsEngine, FakeScheduleEngine, deferred, fakeConnection, fakeOAuthSettings, META_DEFAULT_PORT, settle } from './fakes';
+import { ConnectionsView, canAddSourcesOn, needsGrantFor, productsOn } from './connections.svelte';
+import {
+  ALL_GOOGLE_SCOPES,
+  FakeClientEngine,
+  FakeClock,
+  FakeConnectionsEngine,
+  FakeScheduleEngine,
+  GOOGLE_SCOPES,
+  PROVIDERS,
+  deferred,
+  fakeConnection,
+  fakeOAuthSettings,
+  fakeProviders,
+  META_DEFAULT_PORT,
+  providerInfo,
+  settle,
+} from './fakes';
 
 const GITHUB_APP = fakeOAuthSettings({ clientId: 'freshboard-sim' });
 
@@ -189,7 +203,7 @@ describe('ConnectionsView', () => {
       e.add({ accountLabel: 'ending', status: 'expiring' });
     });
     // An expiring grant still works; a Google or Meta one never reads GitHub.
-    expect(view.usable('github').map((c) => c.accountLabel)).toEqual(['octocat', 'ending']);
+    expect(view.usable(providerInfo('github')).map((c) => c.accountLabel)).toEqual(['octocat', 'ending']);
   });
 
   it('device flow: waits with the code and page the engine handed out, opens nothing, then connects', async () => {
@@ -284,7 +298,7 @@ describe('ConnectionsView', () => {
     expect(form.redirectPort).toBe(String(META_DEFAULT_PORT));
     expect(form.redirectUri).toBe(`http://127.0.0.1:${META_DEFAULT_PORT}/callback`);
 
-    expect(await view.saveSettings('meta', true)).toBe(true);
+    expect(await view.saveSettings('meta', 'secret')).toBe(true);
     expect(engine.saved.at(-1)?.settings.clientSecret).toBe('');
     expect(engine.secrets.has('meta')).toBe(false);
     expect(form.hasClientSecret).toBe(false);
@@ -396,84 +410,95 @@ describe('ConnectionsView', () => {
   });
 });
 
-describe('AddSourceForm on a connection', () => {
-  function form(connections = [fakeConnection({ id: 3 }), fakeConnection({ id: 4, accountLabel: 'hubot' })]) {
-    const engine = new FakeClientEngine();
-    const added: number[] = [];
-    const f = new AddSourceForm(engine, 1, (s) => void added.push(s.id), () => connections);
-    return { engine, form: f, added };
-  }
+describe('Which connections serve which products', () => {
+  const offered = (c = fakeConnection()) => PROVIDERS.filter((p) => canAddSourcesOn(c, p)).map((p) => p.provider);
 
-  it('for GitHub, uses the first connection unless told otherwise, with only the repository typed', async () => {
-    const { engine, form: f, added } = form();
-    expect(f.connectionId).toBeNull(); // Stripe: keys only
-    f.setProvider('github');
-    expect(f.connectionChoices.map((c) => c.id)).toEqual([3, 4]);
-    expect(f.connectionId).toBe(3);
-    f.chooseConnection('4');
-    expect(f.choiceValue).toBe('4');
-    f.repo = 'acme/website';
-    expect(await f.submit()).toBe(true);
-    expect(engine.addedOnConnection).toEqual([{ clientId: 1, connectionId: 4, repo: 'acme/website' }]);
-    expect(engine.count('add_source')).toBe(0);
-    expect(added).toHaveLength(1);
-    expect(f.repo).toBe('');
+  it('a Google connection offers GA4, Search Console and Google Ads, and only those', () => {
+    const google = fakeConnection({ provider: 'google', accountLabel: 'ana@acme.test', scopes: ALL_GOOGLE_SCOPES });
+    expect(offered(google)).toEqual(['ga4', 'search_console', 'google_ads']);
+    expect(offered(fakeConnection())).toEqual(['github']);
+    expect(offered(fakeConnection({ provider: 'meta', accountLabel: 'Ana Ads', scopes: ['ads_read'] }))).toEqual([]);
+    // The issuer is compared, not the source provider: "google" is none of "ga4", "search_console", "google_ads".
+    expect(PROVIDERS.filter((p) => p.accountProvider === 'google').every((p) => p.provider !== 'google' as string)).toBe(true);
   });
 
-  it('offers the repositories the chosen connection can read, once per connection', async () => {
-    const { engine, form: f } = form();
-    await f.loadRepoChoices();
-    expect(f.repoChoices).toEqual([]); // Stripe: no connection, nothing to offer
-    f.setProvider('github');
-    await f.loadRepoChoices();
-    await f.loadRepoChoices();
-    expect(f.repoChoices).toEqual(['acme/website', 'acme/app']);
-    expect(engine.count('connection_repos')).toBe(1);
+  it('a product unticked on the consent screen is marked for a reconnect, not offered', () => {
+    const google = fakeConnection({ provider: 'google', scopes: ['openid', 'email', GOOGLE_SCOPES.ga4, GOOGLE_SCOPES.search_console] });
+    expect(offered(google)).toEqual(['ga4', 'search_console']);
+    expect(needsGrantFor(google, providerInfo('google_ads'))).toBe(true);
+    expect(needsGrantFor(google, providerInfo('ga4'))).toBe(false);
+    expect(productsOn(google, PROVIDERS)).toEqual({
+      offered: [providerInfo('ga4'), providerInfo('search_console')],
+      withheld: [providerInfo('google_ads')],
+    });
+    // Not working, or the demo's: neither offered nor worth a reconnect prompt here.
+    const broken = { ...google, status: 'needs_reauth' as const };
+    expect(offered(broken)).toEqual([]);
+    expect(needsGrantFor(broken, providerInfo('google_ads'))).toBe(false);
+    expect(offered({ ...google, demo: true })).toEqual([]);
   });
 
-  it('a refused repository shows by its field; other errors for the whole form', async () => {
-    const { engine, form: f } = form();
-    f.setProvider('github');
-    engine.addError = { kind: 'invalid_input', message: 'Write the repository as owner/name.', field: 'repo' };
-    await f.submit();
-    expect(f.errors).toEqual({ repo: 'Write the repository as owner/name.' });
-    engine.addError = { kind: 'needs_reauth', message: 'GitHub no longer accepts this connection.', field: 'secret' };
-    await f.submit();
-    expect(f.errors).toEqual({});
-    expect(f.formError).toBe('GitHub no longer accepts this connection.');
+  it('an empty scope list (what was granted is unknown) is tried for every product', () => {
+    expect(offered(fakeConnection({ provider: 'google', scopes: [] }))).toEqual(['ga4', 'search_console', 'google_ads']);
   });
 
-  it('the token path is still there', async () => {
-    const { engine, form: f } = form();
-    f.setProvider('github');
-    f.chooseConnection(TOKEN_CHOICE);
-    expect(f.connectionId).toBeNull();
-    expect(f.choiceValue).toBe(TOKEN_CHOICE);
-    f.repo = 'acme/website';
-    f.secret = 'github_pat_x';
-    await f.submit();
-    expect(engine.added).toMatchObject([{ provider: 'github', repo: 'acme/website', secret: 'github_pat_x' }]);
-    expect(engine.count('add_source_on_connection')).toBe(0);
+  it('the view reads the providers on open and says what each connection serves', async () => {
+    const engine = new FakeConnectionsEngine();
+    engine.add({ provider: 'google', accountLabel: 'ana@acme.test', scopes: [GOOGLE_SCOPES.search_console] });
+    const providers = fakeProviders();
+    const view = new ConnectionsView(engine, providers);
+    await view.open();
+    const { offered: yes, withheld: no } = view.products(view.connections[0]);
+    expect(yes.map((p) => p.label)).toEqual(['Search Console']);
+    expect(no.map((p) => p.label)).toEqual(['Google Analytics 4', 'Google Ads']);
+    // Without a provider list nothing is claimed.
+    expect(new ConnectionsView(engine).products(view.connections[0])).toEqual({ offered: [], withheld: [] });
+  });
+});
+
+describe('Google Ads developer token in the app settings', () => {
+  it('write-only like the secret: never read back, kept when untouched, replaced when typed, removed with ""', async () => {
+    const { view, engine } = await opened((e) => e.settings.set('google', fakeOAuthSettings({ clientId: 'g' })));
+    view.chooseSettings('google');
+    await settle();
+    const form = view.settings.google;
+    expect(form.appTokenLabel).toBe('Google Ads developer token');
+    expect(form.hasAppToken).toBe(false);
+    expect(form.appToken).toBe('');
+
+    form.appToken = ' dev-token-123 ';
+    expect(await view.saveSettings('google')).toBe(true);
+    expect(engine.saved.at(-1)?.settings).toMatchObject({ clientSecret: null, appToken: 'dev-token-123' });
+    expect(engine.appTokens.get('google')).toBe('dev-token-123');
+    expect(form.appToken).toBe(''); // handed over to the keyring, not kept
+    expect(form.hasAppToken).toBe(true);
+
+    expect(await view.saveSettings('google')).toBe(true);
+    expect(engine.saved.at(-1)?.settings.appToken).toBeNull(); // untouched: kept
+    expect(engine.appTokens.get('google')).toBe('dev-token-123');
+
+    expect(await view.saveSettings('google', 'appToken')).toBe(true);
+    expect(engine.saved.at(-1)?.settings).toMatchObject({ appToken: '', clientSecret: null });
+    expect(engine.appTokens.has('google')).toBe(false);
+    expect(form.hasAppToken).toBe(false);
+
+    // Removing the secret keeps the token untouched.
+    engine.appTokens.set('google', 'x');
+    form.hasAppToken = true;
+    expect(await view.saveSettings('google', 'secret')).toBe(true);
+    expect(engine.saved.at(-1)?.settings).toMatchObject({ clientSecret: '', appToken: null });
+    expect(engine.appTokens.get('google')).toBe('x');
   });
 
-  it('never offers a Google or Meta connection for a GitHub repository', () => {
-    const { form: f } = form([
-      fakeConnection({ id: 5, provider: 'google', accountLabel: 'ana@acme.test' }),
-      fakeConnection({ id: 6, provider: 'meta', accountLabel: 'Ana Ads' }),
-      fakeConnection({ id: 7, accountLabel: 'octocat' }),
-    ]);
-    f.setProvider('github');
-    expect(f.connectionChoices.map((c) => c.id)).toEqual([7]);
-    expect(f.connectionId).toBe(7);
-    f.chooseConnection('5'); // not on offer: falls back to the first that is
-    expect(f.connectionId).toBe(7);
-  });
-
-  it('without connections GitHub asks for a token as before', () => {
-    const { form: f } = form([]);
-    f.setProvider('github');
-    expect(f.connectionChoices).toEqual([]);
-    expect(f.connectionId).toBeNull();
+  it('an issuer without an app token is never sent one', async () => {
+    const { view, engine } = await opened();
+    view.chooseSettings('github');
+    await settle();
+    const form = view.settings.github;
+    expect(form.appTokenLabel).toBeNull();
+    form.appToken = 'typed somehow';
+    await view.saveSettings('github');
+    expect(engine.saved.at(-1)?.settings.appToken).toBeNull();
   });
 });
 
@@ -487,7 +512,8 @@ describe('ClientView with connections', () => {
     await connections.open();
     const engine = new FakeClientEngine();
     const client = { id: 1, name: 'Acme', archived: false, createdAt: 0, updatedAt: 0 };
-    const view = new ClientView(client, engine, new FakeScheduleEngine(), new FakeClock(), connections);
+    engine.connectionsOf = () => connectionsEngine.connections;
+    const view = new ClientView(client, engine, new FakeScheduleEngine(), new FakeClock(), fakeProviders(), connections);
     await view.open();
     await settle();
     expect(view.reauth.map((c) => c.accountLabel)).toEqual(['octocat']);
@@ -495,9 +521,9 @@ describe('ClientView with connections', () => {
     const before = connectionsEngine.count('list_connections');
     view.addForm.setProvider('github');
     connectionsEngine.connections[2].clients = ['Acme'];
-    view.addForm.repo = 'acme/website';
+    view.addForm.account = 'acme/website';
     expect(view.addForm.connectionId).toBe(3); // the one that works
-    await view.addForm.submit();
+    expect(await view.addForm.submit()).toBe(true);
     expect(connectionsEngine.count('list_connections')).toBe(before + 1);
 
     connectionsEngine.connections[0].status = 'ok';

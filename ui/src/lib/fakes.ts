@@ -1,6 +1,7 @@
 // Test doubles shared by the view-logic tests: a clock whose timers fire only when a test
 // says so, and promises a test resolves by hand to play answers out of order.
 import type {
+  Account,
   AccountProvider,
   ClientApi,
   ClientFreshness,
@@ -17,6 +18,9 @@ import type {
   NewWidget,
   OAuthSettings,
   PendingConnect,
+  Provider,
+  ProviderInfo,
+  ProvidersApi,
   Schedule,
   ScheduleApi,
   SchedulePreview,
@@ -28,7 +32,8 @@ import type {
   WidgetView,
 } from './api';
 import type { Clock } from './clock';
-import { PROVIDER_LABEL } from './format';
+import { ACCOUNT_PROVIDER_LABEL } from './format';
+import { ProviderCatalog } from './providers.svelte';
 
 interface Timer {
   ms: number;
@@ -131,24 +136,128 @@ export function fakePreview(spec: ScheduleSpec): SchedulePreview {
   };
 }
 
-/** The engine as the client page sees it; records calls and lets tests send events. */
-export class FakeClientEngine implements ClientApi {
+/** The scopes Google grants for each product, as the engine asks for them. */
+export const GOOGLE_SCOPES = {
+  ga4: 'https://www.googleapis.com/auth/analytics.readonly',
+  search_console: 'https://www.googleapis.com/auth/webmasters.readonly',
+  google_ads: 'https://www.googleapis.com/auth/adwords',
+} as const;
+/** Everything a Google sign-in grants when the person leaves every product ticked. */
+export const ALL_GOOGLE_SCOPES = ['openid', 'email', ...Object.values(GOOGLE_SCOPES)];
+
+/** The providers as list_providers answers them (the engine's registry, in its order). */
+export const PROVIDERS: ProviderInfo[] = [
+  {
+    provider: 'stripe', label: 'Stripe', accountProvider: 'stripe',
+    access: { kind: 'secret', auth: 'api_key', secretLabel: 'Restricted API key', secretExample: 'rk_live_…', connections: false },
+    accountNoun: 'account', accountExample: '', lookbackDays: 0, historyDays: 0, maxHistoryDays: 0, scope: null, appToken: null,
+  },
+  {
+    provider: 'github', label: 'GitHub', accountProvider: 'github',
+    access: { kind: 'secret', auth: 'token', secretLabel: 'Token', secretExample: 'github_pat_…', connections: true },
+    accountNoun: 'repository', accountExample: 'owner/name', lookbackDays: 0, historyDays: 0, maxHistoryDays: 0, scope: null, appToken: null,
+  },
+  {
+    provider: 'ga4', label: 'Google Analytics 4', accountProvider: 'google', access: { kind: 'connection' },
+    accountNoun: 'property', accountExample: '412345678', lookbackDays: 3, historyDays: 434, maxHistoryDays: 0,
+    scope: GOOGLE_SCOPES.ga4, appToken: null,
+  },
+  {
+    provider: 'search_console', label: 'Search Console', accountProvider: 'google', access: { kind: 'connection' },
+    accountNoun: 'site', accountExample: 'sc-domain:example.com', lookbackDays: 4, historyDays: 496, maxHistoryDays: 496,
+    scope: GOOGLE_SCOPES.search_console, appToken: null,
+  },
+  {
+    provider: 'google_ads', label: 'Google Ads', accountProvider: 'google', access: { kind: 'connection' },
+    accountNoun: 'account', accountExample: '123-456-7890', lookbackDays: 30, historyDays: 744, maxHistoryDays: 1110,
+    scope: GOOGLE_SCOPES.google_ads, appToken: 'Google Ads developer token',
+  },
+];
+
+export function providerInfo(provider: Provider): ProviderInfo {
+  return PROVIDERS.find((p) => p.provider === provider)!;
+}
+
+/** The provider list, already read (for views tested without the read itself). */
+export function fakeProviders(): ProviderCatalog {
+  return ProviderCatalog.of(PROVIDERS);
+}
+
+/** What each provider's connections can see, as connection_accounts answers it. */
+export function fakeAccounts(): Record<Provider, Account[]> {
+  const account = (id: string, label: string, over: Partial<Account> = {}): Account => ({
+    id, label, parent: null, timeZone: null, currency: null, ...over,
+  });
+  return {
+    stripe: [],
+    github: [account('acme/website', 'acme/website'), account('acme/app', 'acme/app')],
+    ga4: [
+      account('412345678', 'Acme Web', { timeZone: 'America/New_York', currency: 'USD' }),
+      account('498765432', 'Acme Shop', { timeZone: 'Europe/Berlin', currency: 'EUR' }),
+    ],
+    search_console: [account('sc-domain:acme.test', 'sc-domain:acme.test', { timeZone: 'America/Los_Angeles' })],
+    google_ads: [
+      account('1234567890', 'Acme Ads', { parent: 'Agency Manager', timeZone: 'America/New_York', currency: 'USD' }),
+      account('5550001111', 'Acme Brand', { timeZone: 'America/Chicago', currency: 'USD' }),
+    ],
+  };
+}
+
+/** Whether a grant covers a product, as the engine decides it (an empty list: unknown, tried). */
+function grantsProduct(c: Connection, info: ProviderInfo): boolean {
+  return info.scope === null || c.scopes.length === 0 || c.scopes.includes(info.scope);
+}
+
+const refused = (message: string, field: string | null, kind: CommandError['kind'] = 'invalid_input'): CommandError => ({ kind, message, field });
+
+/** The window checks of the engine: at most 365 days re-read, a first sync of 1 day up to the
+ * provider's limit (3660 days when it has none). */
+function checkWindow(info: ProviderInfo, lookbackDays: number | null, historyDays: number | null): void {
+  const maxHistory = info.maxHistoryDays === 0 ? 3660 : info.maxHistoryDays;
+  if (lookbackDays !== null && lookbackDays > 365) {
+    throw refused(`The days re-read every sync can be at most 365 days (got ${lookbackDays}).`, 'window');
+  }
+  if (historyDays !== null && (historyDays === 0 || historyDays > maxHistory)) {
+    throw refused(`The first sync's history can be at most ${maxHistory} days (got ${historyDays}).`, 'window');
+  }
+}
+
+/** The engine as the client page sees it; records calls and lets tests send events. It checks
+ * a new source as the engine does: a known provider, the account where one is needed, the
+ * window, a key only where the provider takes one, a connection of the right issuer whose
+ * grant covers the product, and an account that connection can see. `connectionsOf` is the
+ * engine's connections (a test hands it the connections fake's list). */
+export class FakeClientEngine implements ClientApi, ProvidersApi {
   calls: string[] = [];
   sources: Source[] = [];
   states = new Map<number, FreshnessState>();
   lastSyncedAt: number | null = null;
   refreshAnswer: () => Promise<number | null> | number | null = () => 7;
+  /** When set, the next add_source is refused with it (after being recorded). */
   addError: CommandError | null = null;
   added: NewSource[] = [];
-  addedOnConnection: { clientId: number; connectionId: number; repo: string }[] = [];
+  providers: ProviderInfo[] = PROVIDERS.map((p) => ({ ...p }));
+  /** When set, list_providers fails with it. */
+  providersError: CommandError | null = null;
+  connectionsOf: () => Connection[] = () => [];
+  accounts: Record<Provider, Account[]> = fakeAccounts();
+  /** Every connection_accounts asked, in order. With `heldAccounts` set, each answer waits
+   * there until the test releases it (to play answers out of order). */
+  accountsAsked: { connectionId: number; provider: Provider }[] = [];
+  heldAccounts: ReturnType<typeof deferred<Account[]>>[] | null = null;
+  windows: { sourceId: number; lookbackDays: number | null; historyDays: number | null }[] = [];
+  /** When set, the next set_source_window is refused with it. */
+  windowError: CommandError | null = null;
   /** When set, the next client_freshness answers with this promise instead. */
   nextFreshness: Promise<ClientFreshness> | null = null;
   private handlers = new Set<(e: EngineEvent) => void>();
+  private nextSourceId = 1;
   unlistened = 0;
 
-  addFake(id: number, state: FreshnessState = 'fresh') {
-    this.sources.push({ id, clientId: 1, connectionId: id, provider: 'stripe', externalId: `acct_${id}`, label: `Account ${id}`, enabled: true, createdAt: 0 });
+  addFake(id: number, state: FreshnessState = 'fresh', over: Partial<Source> = {}) {
+    this.sources.push(fakeSource({ id, connectionId: id, externalId: `acct_${id}`, label: `Account ${id}`, ...over }));
     this.states.set(id, state);
+    this.nextSourceId = Math.max(this.nextSourceId, id + 1);
   }
   emit(event: EngineEvent) {
     for (const handler of this.handlers) handler(event);
@@ -160,30 +269,105 @@ export class FakeClientEngine implements ClientApi {
     return { clientId: 1, state: sources[0]?.state ?? null, lastSyncedAt: this.lastSyncedAt, sources };
   }
 
+  async listProviders() {
+    this.calls.push('list_providers');
+    if (this.providersError) throw this.providersError;
+    return this.providers.map((p) => ({ ...p }));
+  }
   async listSources() {
     this.calls.push('list_sources');
     return this.sources.map((s) => ({ ...s }));
   }
+  /** The connection a source of `info` may use, or the engine's refusal. */
+  private usableConnection(connectionId: number, info: ProviderInfo): Connection {
+    const connection = this.connectionsOf().find((c) => c.id === connectionId);
+    if (!connection) throw refused(`No connection with id ${connectionId}. It may have been removed; reload the list.`, null, 'not_found');
+    const issuer = ACCOUNT_PROVIDER_LABEL[info.accountProvider];
+    if (connection.provider !== info.accountProvider) {
+      throw refused(`${info.label} sources need a ${issuer} connection; pick one of those.`, 'connection');
+    }
+    if (!grantsProduct(connection, info)) {
+      throw refused(
+        `The ${issuer} sign-in for ${connection.accountLabel} did not grant access to ${info.label}. Reconnect it and leave ${info.label} ticked on ${issuer}'s consent screen.`,
+        null,
+        'needs_reauth',
+      );
+    }
+    return connection;
+  }
+  async connectionAccounts(connectionId: number, provider: Provider) {
+    this.calls.push('connection_accounts');
+    this.accountsAsked.push({ connectionId, provider });
+    const info = this.providers.find((p) => p.provider === provider);
+    if (!info) throw refused(`Unknown provider “${provider}”.`, null);
+    this.usableConnection(connectionId, info);
+    const accounts = this.accounts[provider].map((a) => ({ ...a }));
+    if (this.heldAccounts) {
+      const answer = deferred<Account[]>();
+      this.heldAccounts.push(answer);
+      return answer.promise;
+    }
+    return accounts;
+  }
   async addSource(source: NewSource) {
     this.calls.push('add_source');
-    this.added.push({ ...source });
+    this.added.push(structuredClone(source));
     if (this.addError) throw this.addError;
-    this.addFake(this.sources.length + 1, 'never_synced');
-    return this.sources[this.sources.length - 1];
-  }
-  async addSourceOnConnection(clientId: number, connectionId: number, repo: string) {
-    this.calls.push('add_source_on_connection');
-    this.addedOnConnection.push({ clientId, connectionId, repo });
-    if (this.addError) throw this.addError;
-    const id = this.sources.length + 1;
-    this.sources.push({ id, clientId, connectionId, provider: 'github', externalId: repo, label: repo, enabled: true, createdAt: 0 });
+    const info = this.providers.find((p) => p.provider === source.provider);
+    if (!info) throw refused(`Unknown provider “${source.provider}”.`, null);
+    const account = source.account?.trim() ?? '';
+    if (account === '' && info.accountExample !== '') {
+      throw refused(`Enter the ${info.accountNoun} to add, e.g. ${info.accountExample}.`, 'account');
+    }
+    checkWindow(info, source.lookbackDays, source.historyDays);
+    let seen: Account | undefined;
+    if (source.access.kind === 'secret') {
+      if (info.access.kind !== 'secret') {
+        const issuer = ACCOUNT_PROVIDER_LABEL[info.accountProvider];
+        throw refused(`${info.label} sources are added on a ${issuer} connection: connect ${issuer} first (Connections), then pick the account there.`, 'connection');
+      }
+      if (source.access.secret.trim() === '') throw refused('Enter the API key or token.', 'secret');
+      const url = source.access.baseUrl;
+      if (url !== null && !/^https?:\/\/[^/]/.test(url)) {
+        throw refused(`“${url}” is not a valid API address: use a full URL such as http://127.0.0.1:8080.`, 'baseUrl');
+      }
+    } else {
+      this.usableConnection(source.access.connectionId, info);
+      seen = this.accounts[info.provider].find((a) => a.id === account);
+      // A repository need not be listed to be readable; a GA4 property, site or Ads account must.
+      if (!seen && info.access.kind === 'connection') {
+        throw refused(`This Google account cannot read ${info.label} ${info.accountNoun} ${account}. Check the id, or connect a Google account with access to it.`, 'account');
+      }
+    }
+    const id = this.nextSourceId++;
+    const externalId = info.accountExample === '' ? `acct_${id}` : account;
+    if (this.sources.some((s) => s.provider === info.provider && s.externalId === externalId)) {
+      throw refused(`This client already has that account as a source (“${externalId}”).`, 'account', 'conflict');
+    }
+    this.sources.push(
+      fakeSource({
+        id, clientId: source.clientId, provider: info.provider, externalId, label: seen?.label ?? externalId,
+        connectionId: source.access.kind === 'connection' ? source.access.connectionId : 1000 + id,
+        parentAccount: seen?.parent ?? null, timeZone: seen?.timeZone ?? null,
+        lookbackDays: source.lookbackDays ?? info.lookbackDays, historyDays: source.historyDays ?? info.historyDays,
+      }),
+    );
     this.states.set(id, 'never_synced');
-    return this.sources[this.sources.length - 1];
+    return { ...this.sources[this.sources.length - 1] };
   }
-  repos: string[] = ['acme/website', 'acme/app'];
-  async connectionRepos(_connectionId: number) {
-    this.calls.push('connection_repos');
-    return [...this.repos];
+  async setSourceWindow(sourceId: number, lookbackDays: number | null, historyDays: number | null) {
+    this.calls.push('set_source_window');
+    this.windows.push({ sourceId, lookbackDays, historyDays });
+    const error = this.windowError;
+    this.windowError = null;
+    if (error) throw error;
+    const source = this.sources.find((s) => s.id === sourceId);
+    if (!source) throw refused('That source was removed.', null, 'not_found');
+    const info = this.providers.find((p) => p.provider === source.provider)!;
+    checkWindow(info, lookbackDays, historyDays);
+    source.lookbackDays = lookbackDays ?? info.lookbackDays;
+    source.historyDays = historyDays ?? info.historyDays;
+    return { ...source };
   }
   async removeSource(sourceId: number) {
     this.calls.push('remove_source');
@@ -216,6 +400,14 @@ export class FakeClientEngine implements ClientApi {
   }
 }
 
+/** A source as list_sources would answer it; tests override what they look at. */
+export function fakeSource(over: Partial<Source> = {}): Source {
+  return {
+    id: 1, clientId: 1, connectionId: 1, provider: 'stripe', externalId: 'acct_1', label: 'Account 1', parentAccount: null,
+    timeZone: null, lookbackDays: 0, historyDays: 0, enabled: true, createdAt: 0, ...over,
+  };
+}
+
 /** A widget view as the engine would send it; tests override what they look at. */
 export function fakeWidgetView(widget: Widget, over: Partial<WidgetView> = {}): WidgetView {
   return {
@@ -224,7 +416,7 @@ export function fakeWidgetView(widget: Widget, over: Partial<WidgetView> = {}): 
       key: widget.metric, label: widget.metric, description: '', provider: 'stripe', unit: 'count',
       aggregation: 'sum', split: 'none', lowerIsBetter: false,
     },
-    from: '2026-03-01', to: '2026-03-30', previousFrom: null, previousTo: null,
+    from: '2026-03-01', to: '2026-03-30', timeZone: 'UTC', quality: [], previousFrom: null, previousTo: null,
     state: 'fresh', asOf: Date.UTC(2026, 2, 30, 11, 56), provisionalFrom: '2026-03-30', empty: null,
     series: [{ dim: '', total: 42, previous: null, change: null, points: [] }],
     breakdown: [],
@@ -360,11 +552,25 @@ export class FakeDashboardEngine implements DashboardsApi {
 
 /** A connection as the engine would list it; tests override what they look at. */
 export function fakeConnection(over: Partial<Connection> = {}): Connection {
+  const provider = over.provider ?? 'github';
   return {
-    id: 1, provider: 'github', accountLabel: 'octocat', authKind: 'oauth', status: 'ok', expiresAt: null, renewBy: null,
-    scopes: ['repo', 'read:user'], apiBaseUrl: null, demo: false, clients: [], ...over,
+    id: 1, provider, accountLabel: 'octocat', authKind: 'oauth', status: 'ok', expiresAt: null, renewBy: null,
+    scopes: [...DEFAULT_SCOPES[provider]], apiBaseUrl: null, demo: false, clients: [], ...over,
   };
 }
+
+/** What each issuer's sign-in grants when the person accepts everything asked. */
+const DEFAULT_SCOPES: Record<AccountProvider, readonly string[]> = {
+  stripe: [],
+  github: ['repo', 'read:user'],
+  google: ALL_GOOGLE_SCOPES,
+  meta: ['ads_read'],
+};
+
+/** The app token each issuer's products need, as get_oauth_settings names it. */
+export const APP_TOKEN_LABEL: Record<AccountProvider, string | null> = {
+  stripe: null, github: null, google: 'Google Ads developer token', meta: null,
+};
 
 /** The loopback port the engine uses for Meta's redirect when none is saved. */
 export const META_DEFAULT_PORT = 47620;
@@ -375,7 +581,7 @@ export const META_GRANT_MS = 60 * 24 * 60 * 60_000;
 export function fakeOAuthSettings(over: Partial<OAuthSettings> = {}): OAuthSettings {
   return {
     clientId: null, clientSecret: null, hasClientSecret: false, authUrl: null, tokenUrl: null, apiBaseUrl: null,
-    redirectPort: null, ...over,
+    redirectPort: null, appToken: null, appTokenLabel: null, hasAppToken: false, ...over,
   };
 }
 
@@ -389,6 +595,8 @@ export class FakeConnectionsEngine implements ConnectionsApi {
   connections: Connection[] = [];
   settings = new Map<AccountProvider, OAuthSettings>();
   secrets = new Map<AccountProvider, string>();
+  /** App tokens in the keyring (Google Ads' developer token), never read back either. */
+  appTokens = new Map<AccountProvider, string>();
   saved: { provider: AccountProvider; settings: OAuthSettings }[] = [];
   refuse = new Map<string, CommandError>();
   begun: { provider: AccountProvider; reconnect: number | null; method: SignInMethod }[] = [];
@@ -415,17 +623,19 @@ export class FakeConnectionsEngine implements ConnectionsApi {
   count(command: string) {
     return this.calls.filter((c) => c === command).length;
   }
-  /** The person finishes signing in as `login`: a new connection, or the renewed one. */
-  signIn(login = 'octocat') {
+  /** The person finishes signing in as `login`: a new connection, or the renewed one. With
+   * `scopes`, what they left ticked on the consent screen (else everything asked). */
+  signIn(login = 'octocat', scopes?: string[]) {
     const waiting = this.finishes.shift()!;
     const begun = this.begun[waiting.id - 1];
     let connection: Connection;
     if (begun.reconnect !== null) {
       connection = this.connections.find((c) => c.id === begun.reconnect)!;
       connection.status = 'ok';
+      connection.scopes = scopes ?? [...DEFAULT_SCOPES[connection.provider]];
       if (connection.renewBy !== null) connection.renewBy += META_GRANT_MS;
     } else {
-      connection = this.add({ provider: begun.provider, accountLabel: login });
+      connection = this.add({ provider: begun.provider, accountLabel: login, ...(scopes ? { scopes } : {}) });
     }
     waiting.answer.resolve({ ...connection });
   }
@@ -454,7 +664,10 @@ export class FakeConnectionsEngine implements ConnectionsApi {
     const stored = this.settings.get(provider) ?? fakeOAuthSettings();
     // The port in effect: Meta's default when none is saved; other apps take any port.
     const redirectPort = provider === 'meta' ? (stored.redirectPort ?? META_DEFAULT_PORT) : null;
-    return { ...stored, clientSecret: null, hasClientSecret: this.secrets.has(provider), redirectPort };
+    return {
+      ...stored, clientSecret: null, hasClientSecret: this.secrets.has(provider), redirectPort,
+      appToken: null, appTokenLabel: APP_TOKEN_LABEL[provider], hasAppToken: this.appTokens.has(provider),
+    };
   }
   async setOAuthSettings(provider: AccountProvider, settings: OAuthSettings) {
     this.step('set_oauth_settings');
@@ -470,12 +683,17 @@ export class FakeConnectionsEngine implements ConnectionsApi {
     }
     if (settings.clientSecret === '') this.secrets.delete(provider);
     else if (settings.clientSecret !== null) this.secrets.set(provider, settings.clientSecret);
-    this.settings.set(provider, { ...settings, clientSecret: null, hasClientSecret: this.secrets.has(provider) });
+    // Only an issuer with an app token keeps one.
+    if (APP_TOKEN_LABEL[provider] !== null) {
+      if (settings.appToken === '') this.appTokens.delete(provider);
+      else if (settings.appToken !== null) this.appTokens.set(provider, settings.appToken);
+    }
+    this.settings.set(provider, { ...settings, clientSecret: null, hasClientSecret: this.secrets.has(provider), appToken: null });
     return null;
   }
   async beginConnect(provider: AccountProvider, reconnect: number | null, method: SignInMethod): Promise<PendingConnect> {
     this.step('begin_connect');
-    const label = PROVIDER_LABEL[provider];
+    const label = ACCOUNT_PROVIDER_LABEL[provider];
     if (!this.settings.get(provider)?.clientId) {
       throw { kind: 'invalid_input', message: `Enter the client id of your ${label} OAuth app in Settings first.`, field: 'clientId' };
     }

@@ -311,5 +311,6 @@ pub fn google_config(clock: &freshboard_engine::ManualClock) -> provider_sim::Co
 /// Moves the engine's clock and the simulator's together.
 pub async fn advance_both(sim: &Sim, clock: &freshboard_engine::ManualClock, by: chrono::Duration) {
     clock.advance(by);
-    sim.control("/_sim/clock", json!({"advance": by.num_seconds()})).await;
+    sim.control("/_sim/clock", json!({"advance": by.num_seconds()}))
+        .await;
 }
