@@ -11,14 +11,18 @@ import Connections from './Connections.svelte';
 import { ConnectionsView } from './connections.svelte';
 import Dashboard from './Dashboard.svelte';
 import { ClientDashboards } from './dashboard.svelte';
+import { ProviderCatalog } from './providers.svelte';
 import {
   FakeClientEngine,
   FakeClock,
   FakeConnectionsEngine,
   FakeDashboardEngine,
   FakeScheduleEngine,
+  ALL_GOOGLE_SCOPES,
+  GOOGLE_SCOPES,
   META_GRANT_MS,
   fakeOAuthSettings,
+  fakeProviders,
   settle,
 } from './fakes';
 import { exactDay, exactTime } from './format';
@@ -67,7 +71,7 @@ afterEach(() => {
 async function rendered(setup: (engine: FakeDashboardEngine) => void) {
   const engine = new FakeDashboardEngine();
   setup(engine);
-  const board = new ClientDashboards(1, engine, new FakeClock());
+  const board = new ClientDashboards(1, engine, new FakeClock(), fakeProviders());
   await board.open();
   mounted = mount(Dashboard, { target: document.body, props: { board } });
   await tick();
@@ -153,6 +157,41 @@ describe('Dashboard', () => {
     expect(one('[data-testid="widget"]')?.dataset.state).toBe('none');
   });
 
+  it('names a Google product in the empty message and the metric groups, and hovers with zone and flags', async () => {
+    const { board } = await rendered((e) => {
+      e.catalog.push(
+        { key: 'ga4.sessions', label: 'Sessions', description: 'Sessions started.', provider: 'ga4', unit: 'count', aggregation: 'sum', split: 'none', lowerIsBetter: false },
+        { key: 'search_console.position', label: 'Average position', description: '', provider: 'search_console', unit: 'number', aggregation: 'ratio', split: 'none', lowerIsBetter: true },
+      );
+      e.addDashboard('Overview', ['ga4.sessions', 'search_console.position']);
+    });
+    const view = board.current!;
+    const [ga4, sc] = view.widgets;
+    board.views.set(view.dashboard.id, {
+      ...view,
+      widgets: [
+        { ...ga4, metric: board.catalog[3], timeZone: 'America/New_York', quality: ['sampled'], provisionalFrom: '2026-03-27' },
+        { ...sc, metric: board.catalog[4], empty: 'no_source', series: [], state: null, timeZone: 'America/Los_Angeles' },
+      ],
+    });
+    flushSync();
+    const [first, second] = all('[data-testid="widget"]');
+    expect(first.dataset.timeZone).toBe('America/New_York');
+    expect(first.dataset.quality).toBe('sampled');
+    const hover = first.querySelector('[data-testid="widget-header"]')?.getAttribute('title') ?? '';
+    expect(hover).toContain('\nDays in America/New_York\n');
+    expect(hover).toContain('Google Analytics 4 sampled these numbers');
+    const badge = first.querySelector('[data-testid="widget-provisional"]');
+    expect(badge?.getAttribute('title')).toMatch(/the provider may still update the last 3 days\)$/);
+    expect(first.querySelector('[data-testid="widget-range-label"]')?.getAttribute('title')).toMatch(/\(days in America\/New_York\)$/);
+    expect(second.querySelector('[data-testid="widget-empty"]')?.textContent).toBe('Add a Search Console source to see this');
+
+    one('[data-testid="add-widget"]')!.click();
+    flushSync();
+    const groups = all('[data-testid="add-widget-metric"] optgroup').map((g) => g.getAttribute('label'));
+    expect(groups).toEqual(['Stripe', 'GitHub', 'Google Analytics 4', 'Search Console']);
+  });
+
   it('the range select changes the widget and its label', async () => {
     const { engine } = await rendered((e) => e.addDashboard('Overview', ['stripe.gross_volume']));
     one('[data-testid="widget-menu"]')!.click();
@@ -203,7 +242,7 @@ describe('ClientPage', () => {
     const clientEngine = new FakeClientEngine();
     clientEngine.addFake(1, 'offline');
     const clock = new FakeClock();
-    const view = new ClientView({ id: 1, name: 'Acme', archived: false, createdAt: 0, updatedAt: 0 }, clientEngine, new FakeScheduleEngine(), clock);
+    const view = new ClientView({ id: 1, name: 'Acme', archived: false, createdAt: 0, updatedAt: 0 }, clientEngine, new FakeScheduleEngine(), clock, fakeProviders());
     const engine = new FakeDashboardEngine();
     engine.addDashboard('Overview', ['stripe.gross_volume']);
     engine.offline = true;
@@ -493,6 +532,58 @@ describe('Connections: four providers', () => {
     expect(input('oauth-client-id').getAttribute('aria-invalid')).toBe('false');
   });
 
+  it('Google’s app settings have the Ads developer token: write-only, kept when untouched, removable', async () => {
+    const { engine } = await screen((e) => {
+      e.settings.set('google', fakeOAuthSettings({ clientId: 'g' }));
+      e.secrets.set('google', 'x');
+    });
+    await click('oauth-settings-toggle');
+    expect(one('[data-testid="oauth-app-token"]')).toBeNull(); // GitHub has none
+    await click('oauth-provider-google');
+    const token = input('oauth-app-token');
+    expect(one(`label[for="${token.id}"]`)?.textContent).toBe('Google Ads developer token');
+    expect(token.type).toBe('password');
+    expect(token.placeholder).toBe('not set');
+    expect(one('[data-testid="oauth-remove-app-token"]')).toBeNull();
+
+    type('oauth-app-token', 'dev-token-123');
+    await click('oauth-save');
+    expect(engine.saved.at(-1)?.settings).toMatchObject({ clientSecret: null, appToken: 'dev-token-123' });
+    expect(input('oauth-app-token').value).toBe('');
+    expect(input('oauth-app-token').placeholder).toBe('stored');
+    expect(document.body.innerHTML).not.toContain('dev-token-123');
+
+    await click('oauth-save');
+    expect(engine.saved.at(-1)?.settings.appToken).toBeNull();
+    await click('oauth-remove-app-token');
+    expect(engine.saved.at(-1)?.settings.appToken).toBe('');
+    expect(engine.appTokens.has('google')).toBe(false);
+    expect(one('[data-testid="oauth-remove-app-token"]')).toBeNull();
+  });
+
+  it('a Google connection says which products it serves and which were left unticked', async () => {
+    const engine = new FakeConnectionsEngine();
+    engine.add({ provider: 'google', accountLabel: 'ana@acme.test' });
+    engine.add({ provider: 'google', accountLabel: 'bo@acme.test', scopes: ['openid', GOOGLE_SCOPES.search_console] });
+    engine.add({ accountLabel: 'octocat' });
+    const view = new ConnectionsView(engine, fakeProviders());
+    await view.open();
+    mounted = mount(Connections, { target: document.body, props: { view } });
+    await tick();
+    const [ana, bo, octocat] = all('[data-testid="connection"]');
+    expect(ana.querySelector('[data-testid="connection-products"]')?.textContent?.trim()).toBe(
+      'For Google Analytics 4, Search Console and Google Ads',
+    );
+    expect(ana.querySelector('[data-testid="connection-withheld"]')).toBeNull();
+    expect(bo.querySelector('[data-testid="connection-products"]')).toBeNull(); // one product: nothing to list
+    expect(bo.querySelector('[data-testid="connection-withheld"]')?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
+      'Not allowed at sign-in: Google Analytics 4 and Google Ads. Reconnect Google and allow Google Analytics 4 and Google Ads to add their sources.',
+    );
+    expect(bo.querySelector('[data-testid="reconnect-connection"]')?.classList.contains('quiet')).toBe(false);
+    expect(ana.querySelector('[data-testid="reconnect-connection"]')?.classList.contains('quiet')).toBe(true);
+    expect(octocat.querySelector('[data-testid="connection-products"]')).toBeNull();
+  });
+
   it('an expiring grant says when it ends and offers a browser Reconnect; it raises no alarm banner', async () => {
     const renewBy = Date.UTC(2026, 3, 2, 12);
     const { engine } = await screen((e) => {
@@ -546,40 +637,281 @@ describe('Connections: four providers', () => {
   });
 });
 
-describe('Add source on a connection', () => {
-  it('offers the connections for GitHub, hides the token, and keeps the token path', async () => {
+describe('Add source', () => {
+  const CLIENT = { id: 1, name: 'Acme', archived: false, createdAt: 0, updatedAt: 0 };
+  const select = (testid: string) => one(`[data-testid="${testid}"]`) as HTMLSelectElement;
+  const options = (testid: string) => [...select(testid).options].map((o) => [o.value, o.textContent?.trim()]);
+
+  /** The form as a client page shows it, over the fakes: the engine checks new sources
+   * against the connections fake's list. */
+  async function addForm(setup: (connections: FakeConnectionsEngine, engine: FakeClientEngine) => void = () => {}) {
     const engine = new FakeClientEngine();
     const connectionsEngine = new FakeConnectionsEngine();
-    connectionsEngine.add({ id: 7 });
-    // Signed in, working, but no GitHub: never offered for a repository.
-    connectionsEngine.add({ id: 8, provider: 'google', accountLabel: 'ana@acme.test' });
-    connectionsEngine.add({ id: 9, provider: 'meta', accountLabel: 'Ana Ads' });
+    setup(connectionsEngine, engine);
+    engine.connectionsOf = () => connectionsEngine.connections;
     const connections = new ConnectionsView(connectionsEngine);
     await connections.open();
-    const view = new ClientView({ id: 1, name: 'Acme', archived: false, createdAt: 0, updatedAt: 0 }, engine, new FakeScheduleEngine(), new FakeClock(), connections);
-    mounted = mount(AddSourceFormView, { target: document.body, props: { form: view.addForm } });
+    const view = new ClientView(CLIENT, engine, new FakeScheduleEngine(), new FakeClock(), new ProviderCatalog(engine), connections);
+    await view.open();
+    const opened: string[] = [];
+    mounted = mount(AddSourceFormView, { target: document.body, props: { form: view.addForm, onOpenConnections: () => opened.push('connections') } });
     await tick();
-    expect(one('[data-testid="source-connection"]')).toBeNull(); // Stripe first
-    expect(one('[data-testid="source-secret"]')).not.toBeNull();
+    return { engine, connectionsEngine, connections, view, opened };
+  }
 
-    choose(one('[data-testid="source-provider"]') as HTMLSelectElement, 'github');
-    await tick();
-    const select = one('[data-testid="source-connection"]') as HTMLSelectElement;
-    expect([...select.options].map((o) => [o.value, o.textContent])).toEqual([
-      ['7', 'GitHub — octocat'],
-      ['token', 'None — paste a token instead'],
+  it('lists the engine’s providers by their labels, and asks Stripe for its key alone', async () => {
+    await addForm();
+    expect(options('source-provider')).toEqual([
+      ['stripe', 'Stripe'],
+      ['github', 'GitHub'],
+      ['ga4', 'Google Analytics 4'],
+      ['search_console', 'Search Console'],
+      ['google_ads', 'Google Ads'],
     ]);
-    expect(select.value).toBe('7');
+    expect(one('label[for="source-secret"]')?.textContent).toBe('Restricted API key');
+    expect((one('[data-testid="source-secret"]') as HTMLInputElement).placeholder).toBe('rk_live_…');
+    expect((one('[data-testid="source-secret"]') as HTMLInputElement).type).toBe('password');
+    expect(one('[data-testid="source-account"]')).toBeNull(); // the key names its own account
+    expect(one('[data-testid="source-connection"]')).toBeNull();
+    expect(one('[data-testid="source-lookback"]')).toBeNull();
+  });
+
+  it('offers the connections for GitHub, hides the token, and keeps the token path', async () => {
+    const { engine } = await addForm((c) => {
+      c.add({ id: 7 });
+      // Signed in, working, but no GitHub: never offered for a repository.
+      c.add({ id: 8, provider: 'google', accountLabel: 'ana@acme.test' });
+      c.add({ id: 9, provider: 'meta', accountLabel: 'Ana Ads' });
+    });
+    choose(select('source-provider'), 'github');
+    await tick();
+    expect(options('source-connection')).toEqual([
+      ['7', 'GitHub — octocat'],
+      ['key', 'None — paste a token instead'],
+    ]);
+    expect(select('source-connection').value).toBe('7');
     expect(one('[data-testid="source-secret"]')).toBeNull();
     expect(one('[data-testid="source-base-url"]')).toBeNull();
-    type('source-repo', 'acme/website');
+    expect(one('label[for="source-account"]')?.textContent).toBe('Repository');
+    const repo = one('[data-testid="source-account"]') as HTMLInputElement;
+    expect(repo.placeholder).toBe('e.g. owner/name');
+    expect(repo.getAttribute('list')).toBe('source-account-choices');
+    expect([...document.querySelectorAll('[data-testid="source-account-choices"] option')].map((o) => o.getAttribute('value'))).toEqual([
+      'acme/website',
+      'acme/app',
+    ]);
+    type('source-account', 'acme/website');
     await click('add-source');
-    expect(engine.addedOnConnection).toEqual([{ clientId: 1, connectionId: 7, repo: 'acme/website' }]);
+    expect(engine.added).toEqual([
+      { clientId: 1, provider: 'github', access: { kind: 'connection', connectionId: 7 }, account: 'acme/website', lookbackDays: null, historyDays: null },
+    ]);
 
-    choose(select, 'token');
+    choose(select('source-connection'), 'key');
     await tick();
-    expect(one('[data-testid="source-secret"]')).not.toBeNull();
+    expect(one('label[for="source-secret"]')?.textContent).toBe('Token');
     expect(one('[data-testid="source-base-url"]')).not.toBeNull();
+    expect(one('[data-testid="source-account"]')?.getAttribute('list')).toBeNull();
+  });
+
+  it('adds a GA4, a Search Console and a Google Ads source on one Google connection', async () => {
+    const { engine, view } = await addForm((c) => c.add({ provider: 'google', accountLabel: 'ana@acme.test' }));
+    choose(select('source-provider'), 'ga4');
+    await tick();
+    expect(options('source-connection')).toEqual([['1', 'Google — ana@acme.test']]); // no key to paste instead
+    expect(one('label[for="source-connection"]')?.textContent).toBe('Google connection');
+    expect(one('[data-testid="source-secret"]')).toBeNull();
+    expect(one('label[for="source-account"]')?.textContent).toBe('Property');
+    expect(options('source-account')).toEqual([
+      ['', 'Choose a property…'],
+      ['412345678', 'Acme Web (412345678)'],
+      ['498765432', 'Acme Shop (498765432)'],
+    ]);
+    expect((one('[data-testid="source-lookback"]') as HTMLInputElement).value).toBe('3');
+    expect((one('[data-testid="source-history"]') as HTMLInputElement).value).toBe('434');
+    choose(select('source-account'), '412345678');
+    await click('add-source');
+    expect(engine.added.at(-1)).toEqual({
+      clientId: 1, provider: 'ga4', access: { kind: 'connection', connectionId: 1 }, account: '412345678', lookbackDays: null, historyDays: null,
+    });
+
+    choose(select('source-provider'), 'search_console');
+    await tick();
+    // The only site is chosen already.
+    expect(select('source-account').value).toBe('sc-domain:acme.test');
+    expect(one('label[for="source-account"]')?.textContent).toBe('Site');
+    await click('add-source');
+    expect(engine.added.at(-1)).toMatchObject({ provider: 'search_console', account: 'sc-domain:acme.test' });
+
+    choose(select('source-provider'), 'google_ads');
+    await tick();
+    expect(options('source-account').slice(1)).toEqual([
+      ['1234567890', 'Acme Ads (1234567890) — via Agency Manager'],
+      ['5550001111', 'Acme Brand (5550001111)'],
+    ]);
+    choose(select('source-account'), '5550001111');
+    type('source-lookback', '45');
+    await click('add-source');
+    expect(engine.added.at(-1)).toMatchObject({ provider: 'google_ads', account: '5550001111', lookbackDays: 45, historyDays: null });
+    expect(view.sources.map((s) => s.provider)).toEqual(['ga4', 'search_console', 'google_ads']);
+    expect(one('[data-testid="add-source-error"]')).toBeNull();
+  });
+
+  it('routes the engine’s refusals to the account and window fields, marked and described', async () => {
+    await addForm((c) => c.add({ provider: 'google', accountLabel: 'ana@acme.test' }));
+    choose(select('source-provider'), 'search_console');
+    await tick();
+    type('source-history', '900');
+    await click('add-source');
+    const error = one('[data-testid="source-error-window"]');
+    expect(error?.textContent).toBe("The first sync's history can be at most 496 days (got 900).");
+    expect(one('[data-testid="source-history"]')?.getAttribute('aria-invalid')).toBe('true');
+    expect(one('[data-testid="source-history"]')?.getAttribute('aria-describedby')).toBe('source-error-window');
+
+    choose(select('source-provider'), 'ga4');
+    await tick();
+    await click('add-source'); // no property chosen
+    expect(one('[data-testid="source-error-account"]')?.textContent).toBe('Enter the property to add, e.g. 412345678.');
+    expect(one('[data-testid="source-account"]')?.getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('a connection-only product with no Google connection says to connect Google first, with a way there', async () => {
+    const { engine, opened } = await addForm();
+    choose(select('source-provider'), 'ga4');
+    await tick();
+    expect(one('[data-testid="source-needs-connection"]')?.textContent).toMatch(
+      /Google Analytics 4 is added on a Google connection\. Connect Google first\./,
+    );
+    expect(one('[data-testid="source-account"]')).toBeNull();
+    expect((one('[data-testid="add-source"]') as HTMLButtonElement).disabled).toBe(true);
+    await click('source-open-connections');
+    expect(opened).toEqual(['connections']);
+    expect(engine.count('add_source')).toBe(0);
+  });
+
+  it('a product unticked at sign-in is shown as unavailable on that connection; Reconnect asks Google again', async () => {
+    const { connectionsEngine } = await addForm((c) => {
+      c.settings.set('google', fakeOAuthSettings({ clientId: 'g' }));
+      c.secrets.set('google', 's');
+      c.add({ provider: 'google', accountLabel: 'ana@acme.test', scopes: ['openid', 'email', GOOGLE_SCOPES.ga4, GOOGLE_SCOPES.search_console] });
+    });
+    choose(select('source-provider'), 'google_ads');
+    await tick();
+    expect(one('[data-testid="source-connection"]')).toBeNull();
+    expect(one('[data-testid="source-needs-connection"]')).toBeNull(); // there is one; it needs a reconnect
+    const note = one('[data-testid="source-withheld"]');
+    expect(note?.textContent).toMatch(/Google — ana@acme\.test cannot read Google Ads: it was not allowed at sign-in\./);
+    expect(note?.textContent).toMatch(/Reconnect Google and allow Google Ads\./);
+    await click('source-reconnect');
+    expect(connectionsEngine.begun).toEqual([{ provider: 'google', reconnect: 1, method: 'browser' }]);
+    expect(one('[data-testid="connect-waiting"]')?.textContent).toMatch(/Finish signing in to Google in your browser/);
+
+    connectionsEngine.signIn('ana@acme.test', ALL_GOOGLE_SCOPES);
+    await tick();
+    await tick();
+    expect(one('[data-testid="source-withheld"]')).toBeNull();
+    expect(one('[data-testid="connect-waiting"]')).toBeNull();
+    expect(options('source-connection')).toEqual([['1', 'Google — ana@acme.test']]);
+    expect(options('source-account').length).toBe(3);
+  });
+
+  it('a new sign-in started elsewhere is not shown in the form', async () => {
+    const { connections } = await addForm((c) => {
+      c.settings.set('google', fakeOAuthSettings({ clientId: 'g' }));
+      c.secrets.set('google', 's');
+    });
+    choose(select('source-provider'), 'ga4');
+    await tick();
+    void connections.connect('google');
+    await tick();
+    expect(connections.flow.state).toBe('waiting');
+    expect(one('[data-testid="connect-waiting"]')).toBeNull();
+  });
+
+  it('Google Ads without a developer token says so and opens the Google settings', async () => {
+    const { connections, opened } = await addForm((c) => c.add({ provider: 'google', accountLabel: 'ana@acme.test' }));
+    choose(select('source-provider'), 'google_ads');
+    await tick();
+    await tick();
+    expect(one('[data-testid="source-needs-app-token"]')?.textContent).toMatch(/Google Ads also needs the Google Ads developer token/);
+    await click('source-open-app-settings');
+    expect(opened).toEqual(['connections']);
+    expect(connections.settingsOpen).toBe(true);
+    expect(connections.settingsProvider).toBe('google');
+    // GA4 needs no token: nothing said.
+    choose(select('source-provider'), 'ga4');
+    await tick();
+    expect(one('[data-testid="source-needs-app-token"]')).toBeNull();
+  });
+
+  it('says so while the providers load, and offers to read them again when that failed', async () => {
+    const engine = new FakeClientEngine();
+    engine.providersError = { kind: 'internal', message: 'Something went wrong inside Freshboard: boom', field: null };
+    const view = new ClientView(CLIENT, engine, new FakeScheduleEngine(), new FakeClock(), new ProviderCatalog(engine));
+    mounted = mount(AddSourceFormView, { target: document.body, props: { form: view.addForm } });
+    flushSync();
+    expect(one('[data-testid="source-providers-loading"]')?.textContent).toBe('Loading the providers…');
+    await view.open();
+    await tick();
+    expect(one('[data-testid="source-providers-error"]')?.textContent).toMatch(/boom/);
+    engine.providersError = null;
+    await click('source-providers-retry');
+    await tick();
+    expect(one('[data-testid="source-provider"]')).not.toBeNull();
+    view.close();
+  });
+});
+
+describe('Source card', () => {
+  it('shows a GA4 source’s window and zone, and changes the window inline', async () => {
+    const engine = new FakeClientEngine();
+    engine.addFake(1);
+    engine.addFake(2, 'fresh', {
+      provider: 'ga4', externalId: '412345678', label: 'Acme Web', lookbackDays: 3, historyDays: 434, timeZone: 'America/New_York',
+    });
+    engine.addFake(3, 'fresh', { provider: 'google_ads', externalId: '1234567890', label: 'Acme Ads', parentAccount: 'Agency Manager', lookbackDays: 30, historyDays: 744, timeZone: 'UTC' });
+    const clock = new FakeClock();
+    const view = new ClientView({ id: 1, name: 'Acme', archived: false, createdAt: 0, updatedAt: 0 }, engine, new FakeScheduleEngine(), clock, fakeProviders());
+    const board = new ClientDashboards(1, new FakeDashboardEngine(), clock, fakeProviders());
+    await Promise.all([view.open(), board.open()]);
+    mounted = mount(ClientPage, { target: document.body, props: { view, board, onBack: () => {} } });
+    await tick();
+    const [stripe, ga4, ads] = all('[data-testid="source-card"]');
+    expect([stripe, ga4, ads].map((c) => c.querySelector('[data-testid="source-provider-label"]')?.textContent)).toEqual([
+      'Stripe',
+      'Google Analytics 4',
+      'Google Ads',
+    ]);
+    expect(stripe.querySelector('[data-testid="source-window"]')).toBeNull();
+    expect(ga4.querySelector('[data-testid="source-window"]')?.textContent?.trim()).toBe('re-reads 3 days · first sync 434 days');
+    expect(ga4.querySelector('[data-testid="source-zone"]')?.textContent?.trim()).toBe('Days in America/New_York');
+    expect(ads.querySelector('[data-testid="source-zone"]')).toBeNull(); // UTC days, like everything else
+    expect(ads.querySelector('[data-testid="source-parent"]')?.textContent).toBe('via Agency Manager');
+
+    (ga4.querySelector('[data-testid="source-window-edit"]') as HTMLButtonElement).click();
+    await tick();
+    const lookback = ga4.querySelector('[data-testid="source-window-lookback"]') as HTMLInputElement;
+    expect(lookback.value).toBe('3');
+    expect(document.activeElement).toBe(lookback);
+    expect(ga4.querySelector(`label[for="${lookback.id}"]`)?.textContent).toBe('Days re-read every sync');
+    const history = ga4.querySelector('[data-testid="source-window-history"]') as HTMLInputElement;
+    history.value = '5000';
+    history.dispatchEvent(new Event('input', { bubbles: true }));
+    (ga4.querySelector('[data-testid="source-window-save"]') as HTMLButtonElement).click();
+    await tick();
+    expect(ga4.querySelector('[data-testid="source-window-error"]')?.textContent).toBe("The first sync's history can be at most 3660 days (got 5000).");
+    expect(history.getAttribute('aria-invalid')).toBe('true');
+
+    lookback.value = '5';
+    lookback.dispatchEvent(new Event('input', { bubbles: true }));
+    history.value = '434';
+    history.dispatchEvent(new Event('input', { bubbles: true }));
+    (ga4.querySelector('[data-testid="source-window-save"]') as HTMLButtonElement).click();
+    await tick();
+    expect(engine.windows.at(-1)).toEqual({ sourceId: 2, lookbackDays: 5, historyDays: null });
+    expect(ga4.querySelector('[data-testid="source-window-form"]')).toBeNull();
+    expect(ga4.querySelector('[data-testid="source-window"]')?.textContent?.trim()).toBe('re-reads 5 days · first sync 434 days');
+    view.close();
+    board.close();
   });
 });
 
@@ -592,7 +924,7 @@ describe('ClientPage reconnect banner', () => {
     const connections = new ConnectionsView(connectionsEngine);
     await connections.open();
     const clock = new FakeClock();
-    const view = new ClientView({ id: 1, name: 'Acme', archived: false, createdAt: 0, updatedAt: 0 }, new FakeClientEngine(), new FakeScheduleEngine(), clock, connections);
+    const view = new ClientView({ id: 1, name: 'Acme', archived: false, createdAt: 0, updatedAt: 0 }, new FakeClientEngine(), new FakeScheduleEngine(), clock, fakeProviders(), connections);
     const board = new ClientDashboards(1, new FakeDashboardEngine(), clock);
     await Promise.all([view.open(), board.open()]);
     mounted = mount(ClientPage, { target: document.body, props: { view, board, onBack: () => {} } });

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientFreshness, SourceFreshness } from './api';
-import { FRESHNESS_LABEL, clientSummary, exactDay, exactTime, renewByText, timeAgo, updatedText } from './format';
+import {
+  FRESHNESS_LABEL,
+  accountOptionLabel,
+  clientSummary,
+  connectionLabel,
+  exactDay,
+  exactTime,
+  renewByText,
+  timeAgo,
+  updatedText,
+  windowText,
+  zoneText,
+} from './format';
 
 const NOW = Date.UTC(2026, 2, 30, 12, 0, 0);
 const MIN = 60_000;
@@ -102,5 +114,26 @@ describe('freshness words', () => {
     expect(clientSummary(f, NOW + 3 * 60 * MIN)?.text).toBe('Updated 3 h ago');
     expect(updatedText(NOW - 2 * MIN, NOW)).toBe('updated 2 min ago');
     expect(updatedText(null, NOW)).toBe('not synced yet');
+  });
+});
+
+describe('sources and accounts', () => {
+  it('names a connection by its issuer', () => {
+    expect(connectionLabel({ provider: 'google', accountLabel: 'ana@acme.test' })).toBe('Google — ana@acme.test');
+  });
+
+  it('names an account by its label, then the id when that says more, then the manager it is reached through', () => {
+    expect(accountOptionLabel({ id: 'acme/website', label: 'acme/website', parent: null })).toBe('acme/website');
+    expect(accountOptionLabel({ id: '412345678', label: 'Acme Web', parent: null })).toBe('Acme Web (412345678)');
+    expect(accountOptionLabel({ id: '1234567890', label: 'Acme Ads', parent: 'Agency Manager' })).toBe('Acme Ads (1234567890) — via Agency Manager');
+    expect(accountOptionLabel({ id: '1234567890', label: ' ', parent: null })).toBe('1234567890');
+  });
+
+  it('says a source’s window and its zone when not UTC', () => {
+    expect(windowText(3, 434)).toBe('re-reads 3 days · first sync 434 days');
+    expect(windowText(1, 1)).toBe('re-reads 1 day · first sync 1 day');
+    expect(zoneText('America/New_York')).toBe('Days in America/New_York');
+    expect(zoneText('UTC')).toBeNull();
+    expect(zoneText(null)).toBeNull();
   });
 });

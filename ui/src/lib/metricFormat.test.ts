@@ -48,6 +48,18 @@ describe('formatValue', () => {
     expect(formatValue(null, 'count', '', 'en-US')).toBe('—');
   });
 
+  it('plain numbers keep up to two decimals: a position of 4.3, a ROAS of 2.5, 12.5 conversions', () => {
+    expect(formatValue(4.3, 'number', '', 'en-US')).toBe('4.3');
+    expect(formatValue(2.5, 'number', '', 'en-US')).toBe('2.5');
+    expect(formatValue(12.5, 'number', '', 'en-US')).toBe('12.5');
+    expect(formatValue(3.14159, 'number', '', 'en-US')).toBe('3.14');
+    expect(formatValue(1234.567, 'number', '', 'de-DE')).toBe('1.234,57');
+    expect(formatValue(7, 'number', '', 'en-US')).toBe('7');
+    // A count rounds to whole units: the same value reads differently.
+    expect(formatValue(12.5, 'count', '', 'en-US')).toBe('13');
+    expect(formatValue(12_345.6, 'number', '', 'en-US', true)).toBe('12.3K');
+  });
+
   it('durations use their two largest units', () => {
     expect(formatDuration(30)).toBe('30s');
     expect(formatDuration(45 * 60)).toBe('45m');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Widget, WidgetView } from './api';
 import { fakeWidgetView } from './fakes';
 import { addDays, rangeChoices, rangeFromId, rangeId, rangeLabel } from './ranges';
-import { chartData, emptyMessage, headline, provisionalTitle, sparkPath, tableRows } from './widgetData';
+import { chartData, emptyMessage, headline, hoverText, provisionalTitle, qualityText, sparkPath, tableRows } from './widgetData';
 
 const WIDGET: Widget = {
   id: 1, dashboardId: 1, metric: 'stripe.gross_volume', range: { kind: 'last_days', days: 30 }, comparison: 'none',
@@ -63,8 +63,11 @@ describe('headline', () => {
   });
 
   it('says why a widget is empty', () => {
-    const w = (empty: WidgetView['empty']) => emptyMessage(fakeWidgetView(WIDGET, { empty }));
+    const w = (empty: WidgetView['empty']) => emptyMessage(fakeWidgetView(WIDGET, { empty }), 'Stripe');
     expect(w('no_source')).toBe('Add a Stripe source to see this');
+    expect(emptyMessage(fakeWidgetView(WIDGET, { empty: 'no_source' }), 'Search Console')).toBe('Add a Search Console source to see this');
+    // Without the provider list the engine's key stands in, never another provider's name.
+    expect(emptyMessage(fakeWidgetView(WIDGET, { empty: 'no_source' }))).toBe('Add a stripe source to see this');
     expect(w('never_synced')).toBe('Waiting for the first sync');
     expect(w('no_data')).toBe('No data in this range');
     expect(w(null)).toBeNull();
@@ -123,8 +126,47 @@ describe('chartData', () => {
     expect(data.provisionalX).toBe(day + 2 * 86_400);
   });
 
-  it('explains provisional days', () => {
+  it('explains provisional days, with how many days the provider may still restate', () => {
     expect(provisionalTitle('2026-11-24', '2026-11-24', 'en-GB')).toBe('Days from 24 Nov 2026 may still change (today is not over)');
-    expect(provisionalTitle('2026-11-22', '2026-11-24', 'en-GB')).toMatch(/^Days from 22 Nov 2026 may still change \(today is not over, and/);
+    expect(provisionalTitle('2026-11-21', '2026-11-24', 'en-GB')).toBe(
+      'Days from 21 Nov 2026 may still change (today is not over, and the provider may still update the last 3 days)',
+    );
+    expect(provisionalTitle('2026-10-25', '2026-11-24', 'en-GB')).toMatch(/the provider may still update the last 30 days\)$/);
+    expect(provisionalTitle('2026-11-23', '2026-11-24', 'en-GB')).toMatch(/the provider may still update yesterday\)$/);
+  });
+});
+
+describe('hoverText', () => {
+  const NOW = Date.UTC(2026, 2, 30, 12, 0);
+
+  it('says the zone of the days, always, and what the provider flagged', () => {
+    const ga4 = fakeWidgetView(WIDGET, {
+      timeZone: 'America/New_York',
+      quality: ['sampled', 'thresholded', 'other_row'],
+      provisionalFrom: '2026-03-27',
+    });
+    ga4.metric = { ...ga4.metric, provider: 'ga4', description: 'Sessions started on the site.' };
+    const lines = hoverText(ga4, NOW, '2026-03-30', 'GA4', 'en-GB').split('\n');
+    expect(lines[0]).toMatch(/^Updated 4 min ago · /);
+    expect(lines.slice(1)).toEqual([
+      'Up to date',
+      'Days in America/New_York',
+      'GA4 sampled these numbers: they are estimated from part of the data',
+      'GA4 withheld rows to protect privacy (thresholding): totals may be a little low',
+      'Rows beyond GA4’s limit are grouped as “(other)”',
+      'Days from 27 Mar 2026 may still change (today is not over, and the provider may still update the last 3 days)',
+      '',
+      'Sessions started on the site.',
+    ]);
+  });
+
+  it('for UTC days with nothing flagged: freshness, zone, today, then the description', () => {
+    const stripe = fakeWidgetView(WIDGET, { provisionalFrom: null, state: null, asOf: null });
+    expect(hoverText(stripe, NOW, '2026-03-30', 'Stripe', 'en-GB')).toBe('Not synced yet\nNo source\nDays in UTC');
+  });
+
+  it('names each flag', () => {
+    expect(qualityText('sampled', 'Google Analytics 4')).toBe('Google Analytics 4 sampled these numbers: they are estimated from part of the data');
+    expect(qualityText('other_row', 'GA4')).toBe('Rows beyond GA4’s limit are grouped as “(other)”');
   });
 });
