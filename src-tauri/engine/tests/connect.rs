@@ -18,9 +18,9 @@ use serde_json::json;
 async fn engine_for(dir: &std::path::Path, sim: &Sim) -> Engine {
     let options = EngineOptions {
         secrets: Arc::new(MemoryStore::default()),
+        clock: Arc::new(freshboard_engine::ManualClock::new(chrono::Utc::now())),
         http: fast_http(),
         pace_requests: false,
-        ..EngineOptions::default()
     };
     let engine = Engine::open_with(dir, options).await.unwrap();
     let settings = OAuthSettings {
@@ -127,11 +127,10 @@ async fn a_github_sign_in_becomes_a_connection_whose_sources_sync() {
 }
 
 #[tokio::test]
-async fn a_token_that_expires_mid_sync_is_refreshed_and_the_sync_completes() {
+async fn a_token_refused_mid_sync_is_refreshed_once_per_stream_and_the_sync_completes() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
     let engine = engine_for(dir.path(), &sim).await;
-    sim.control("/_sim/oauth", json!({"access_ttl": 3})).await;
     let connection = connect(&engine, None).await;
     let client = engine.create_client("Acme").await.unwrap();
     let source = engine
@@ -143,16 +142,14 @@ async fn a_token_that_expires_mid_sync_is_refreshed_and_the_sync_completes() {
         ))
         .await
         .unwrap();
-    let refreshes_before = sim.get("/_sim/oauth").await["refreshes"].as_u64().unwrap();
-    // The commits listing waits longer than the token lives: that request meets a 401.
-    sim.fault(
-        json!({"route": format!("/repos/{REPO}/commits"), "kind": "delay", "delay_ms": 3500, "count": 1}),
-    )
-    .await;
+    let refreshes = |v: serde_json::Value| v["refreshes"].as_u64().unwrap();
+    let before = refreshes(sim.get("/_sim/oauth").await);
+    // GitHub refuses the token on the second page of commits (it expired there).
+    sim.fault(json!({"route": format!("/repos/{REPO}/commits"), "kind": "unauthorized", "after": 1, "count": 1}))
+        .await;
     let report = sync(&engine, &source).await;
     assert!(report.succeeded(), "{:?}", report.streams);
-    let refreshes = sim.get("/_sim/oauth").await["refreshes"].as_u64().unwrap() - refreshes_before;
-    assert!(refreshes >= 1, "refreshed during the sync");
+    assert_eq!(refreshes(sim.get("/_sim/oauth").await) - before, 1, "one refresh for the one refusal");
     let truth = sim.truth().await;
     let pool = db(&engine).await;
     let commits = scalar(&pool, "SELECT COUNT(*) FROM github_commits").await;
@@ -160,6 +157,55 @@ async fn a_token_that_expires_mid_sync_is_refreshed_and_the_sync_completes() {
         commits as u64,
         truth["github"][REPO]["commits"]["count"].as_u64().unwrap()
     );
+
+    // Refused again right after the refresh: a stream refreshes at most once, then fails
+    // (a provider that keeps refusing must not loop).
+    sim.clear_faults().await;
+    sim.fault(json!({"route": format!("/repos/{REPO}/issues"), "kind": "unauthorized", "count": 2}))
+        .await;
+    let before = refreshes(sim.get("/_sim/oauth").await);
+    let report = sync(&engine, &source).await;
+    let issues = report.streams.iter().find(|s| s.stream == "issues").unwrap();
+    assert_eq!(issues.error_kind, Some(freshboard_engine::JobErrorKind::Unauthorized));
+    assert_eq!(refreshes(sim.get("/_sim/oauth").await) - before, 1, "still one refresh");
+}
+
+#[tokio::test]
+async fn a_token_about_to_expire_is_refreshed_before_the_sync_uses_it() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(freshboard_engine::ManualClock::new(chrono::Utc::now()));
+    let options = EngineOptions {
+        secrets: Arc::new(MemoryStore::default()),
+        clock: clock.clone(),
+        http: fast_http(),
+        pace_requests: false,
+    };
+    let engine = Engine::open_with(dir.path(), options).await.unwrap();
+    let settings = OAuthSettings {
+        client_id: Some(provider_sim::OAUTH_CLIENT_ID.into()),
+        auth_url: Some(format!("{}/login/oauth/authorize", sim.url())),
+        token_url: Some(format!("{}/login/oauth/access_token", sim.url())),
+        api_base_url: Some(sim.url()),
+        ..OAuthSettings::default()
+    };
+    engine.set_oauth_settings(AccountProvider::Github, &settings).await.unwrap();
+    sim.control("/_sim/oauth", json!({"access_ttl": 600})).await;
+    let connection = connect(&engine, None).await;
+    let client = engine.create_client("Acme").await.unwrap();
+    let source = engine
+        .add_source(NewSource::on_connection(client.id, Provider::Github, connection.id, REPO))
+        .await
+        .unwrap();
+    let refreshes = |v: serde_json::Value| v["refreshes"].as_u64().unwrap();
+    let before = refreshes(sim.get("/_sim/oauth").await);
+    assert!(sync(&engine, &source).await.succeeded());
+    assert_eq!(refreshes(sim.get("/_sim/oauth").await), before, "ten minutes left: no refresh");
+    // Nine and a half minutes later less than a minute is left: the sync refreshes first.
+    clock.advance(chrono::Duration::seconds(570));
+    sim.control("/_sim/clock", json!({"advance": 570})).await;
+    assert!(sync(&engine, &source).await.succeeded());
+    assert_eq!(refreshes(sim.get("/_sim/oauth").await) - before, 1);
 }
 
 #[tokio::test]
@@ -306,12 +352,11 @@ async fn cancelling_or_disconnecting_leaves_nothing_behind() {
 
 #[tokio::test]
 async fn oauth_codes_and_tokens_stay_out_of_the_logs() {
-    let (logs, _guard) = capture_logs();
+    let logs = capture_logs();
 
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
     let engine = engine_for(dir.path(), &sim).await;
-    sim.control("/_sim/oauth", json!({"access_ttl": 3})).await;
     let connection = connect(&engine, None).await;
     let client = engine.create_client("Acme").await.unwrap();
     let source = engine
@@ -323,10 +368,8 @@ async fn oauth_codes_and_tokens_stay_out_of_the_logs() {
         ))
         .await
         .unwrap();
-    sim.fault(
-        json!({"route": format!("/repos/{REPO}/commits"), "kind": "delay", "delay_ms": 3500, "count": 1}),
-    )
-    .await;
+    sim.fault(json!({"route": format!("/repos/{REPO}/commits"), "kind": "unauthorized", "count": 1}))
+        .await;
     assert!(sync(&engine, &source).await.succeeded());
     sim.control("/_sim/oauth/revoke", json!({})).await;
     let _ = engine.sync_source(source.id, JobReason::Manual, None).await;

@@ -12,7 +12,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 #[tokio::test]
 async fn secrets_stay_out_of_the_database_and_the_logs() {
-    let (logs, _guard) = capture_logs();
+    let logs = capture_logs();
 
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();

@@ -89,12 +89,11 @@ pub fn small_config() -> provider_sim::Config {
     config
 }
 
-/// Retries fast so fault tests take milliseconds, not the production half-second steps.
+/// The production retries and backoff: their waits are sleeps on the engine's manual clock,
+/// so they cost no real time. (A request's own timeout is reqwest's timer, real time.)
 pub fn fast_http() -> HttpConfig {
     HttpConfig {
-        base_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(50),
-        request_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(10),
         ..HttpConfig::default()
     }
 }
@@ -122,13 +121,15 @@ pub fn manual_clock() -> Arc<freshboard_engine::ManualClock> {
     ))
 }
 
-/// An engine whose secrets outlive it, for tests that reopen the same data folder.
+/// An engine whose secrets outlive it, for tests that reopen the same data folder. Its clock
+/// reads the real time but moves only when the engine sleeps on it (a backoff, a
+/// `Retry-After`), so no test waits in real time for those.
 pub async fn engine_with_secrets(dir: &Path, secrets: Arc<MemoryStore>) -> Engine {
     let options = EngineOptions {
         secrets,
+        clock: Arc::new(freshboard_engine::ManualClock::new(chrono::Utc::now())),
         http: fast_http(),
         pace_requests: false,
-        ..EngineOptions::default()
     };
     Engine::open_with(dir, options).await.expect("engine opens")
 }
@@ -241,14 +242,21 @@ impl std::io::Write for Captured {
     }
 }
 
-pub fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
+/// Everything logged by any thread of this test process — the engine's tasks, the blocking
+/// pool's keyring calls, sqlx's connection threads — at every level, from the first call on.
+pub fn capture_logs() -> Captured {
+    static LOGS: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+        logs
+    })
+    .clone()
 }
 
 /// Plays the browser in a sign-in: consent at the provider, then back to the app's
