@@ -194,6 +194,13 @@ pub enum InputError {
     #[error("{provider} did not accept this token ({message}). Check that it was copied whole and has not been revoked; nothing was saved.")]
     TokenRejected { provider: &'static str, message: String },
 
+    #[error("{what} must be {allowed} (got {got}).")]
+    BadAlertSetting {
+        what: &'static str,
+        allowed: &'static str,
+        got: String,
+    },
+
     #[error("{what} must be between {min} and {max} minutes (got {got}).")]
     MinutesOutOfRange {
         what: &'static str,
@@ -215,6 +222,7 @@ impl InputError {
             InputError::BadWindow { .. } => "window",
             InputError::BadBaseUrl(_) => "baseUrl",
             InputError::MinutesOutOfRange { .. } => "minutes",
+            InputError::BadAlertSetting { .. } => "alerts",
             InputError::BadDate(_) | InputError::ReversedRange | InputError::BadRangeLength { .. } => "range",
             InputError::UnknownMetric(_) => "metric",
             InputError::BadOAuthUrl { .. } => "url",

@@ -162,6 +162,37 @@ pub struct Request<'a> {
     pub gate: i64,
     pub pacing: Pacing,
     pub classify: Classify,
+    /// Where this request's attempts, retries and waits are counted (a job's).
+    pub meter: Option<&'a Meter>,
+}
+
+/// What one job's requests cost: attempts sent, retries among them, and the time spent
+/// waiting on rate limits (pauses and `Retry-After`; pacing is not a wait for a limit).
+#[derive(Debug, Default)]
+pub struct Meter {
+    requests: AtomicU64,
+    retries: AtomicU64,
+    wait_ms: AtomicU64,
+}
+
+impl Meter {
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
+    }
+
+    pub fn wait_ms(&self) -> u64 {
+        self.wait_ms.load(Ordering::Relaxed)
+    }
+}
+
+fn count(meter: Option<&Meter>, field: fn(&Meter) -> &AtomicU64, by: u64) {
+    if let Some(meter) = meter {
+        field(meter).fetch_add(by, Ordering::Relaxed);
+    }
 }
 
 #[derive(Debug)]
@@ -281,6 +312,10 @@ impl Http {
                 return Err(self.rate_limited(error, delay));
             }
             tracing::debug!(%host, attempt, delay_ms = delay.as_millis() as u64, %error, "retrying");
+            count(request.meter, |m| &m.retries, 1);
+            if matches!(error, HttpError::RateLimited { .. }) {
+                count(request.meter, |m| &m.wait_ms, delay.as_millis() as u64);
+            }
             self.clock.sleep(delay).await;
         }
     }
@@ -325,6 +360,7 @@ impl Http {
                     message: "the request budget is spent until then".into(),
                 });
             }
+            count(request.meter, |m| &m.wait_ms, wait.as_millis() as u64);
             self.clock.sleep(wait).await;
         }
         if request.pacing > 0 {
@@ -364,6 +400,7 @@ impl Http {
             }
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
+        count(request.meter, |m| &m.requests, 1);
         let response = match builder.send().await {
             Ok(response) => response,
             Err(e) => return self.transport_error(e, host, request),
@@ -662,6 +699,7 @@ mod tests {
             gate: 1,
             pacing: 0,
             classify: classify_status,
+            meter: None,
         };
         assert_eq!(
             redact(

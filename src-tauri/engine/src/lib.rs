@@ -6,7 +6,7 @@
 //! (requests, retries, rate limits), `store` (SQLite), `secrets` (keyring), `auth` and
 //! `connections` (grants), `sources`, `sync` (one job: pages in, rows and cursors committed
 //! together), `schedule` (cron, queue, workers, freshness), `metrics` (rollups, dashboards,
-//! snapshot cache).
+//! snapshot cache), `health` (the sync work itself counted in time buckets, and alerts).
 
 pub mod auth;
 pub mod clients;
@@ -15,6 +15,7 @@ pub mod connections;
 pub mod connector;
 pub mod demo;
 pub mod error;
+pub mod health;
 pub mod http;
 pub mod metrics;
 pub mod models;
@@ -38,6 +39,9 @@ pub use clients::{Client, MAX_CLIENT_NAME_CHARS};
 pub use clock::{Clock, ManualClock, Millis, SystemClock};
 pub use connector::{Account, AccountProvider, AuthKind};
 pub use error::{Error, ErrorKind, InputError, Result};
+pub use health::{
+    Alert, AlertKind, AlertSettings, Granularity, HealthOverview, HealthQuery, HealthReport, HealthScope,
+};
 pub use http::HttpConfig;
 pub use metrics::{
     Dashboard, DashboardView, DateRange, MetricInfo, MetricReport, NewWidget, Widget, WidgetChange,
@@ -97,6 +101,7 @@ pub struct Engine {
     sign_ins: connections::SharedSignIns,
     tokens: Arc<auth::TokenKeeper>,
     token_http: reqwest::Client,
+    health_chores: Arc<std::sync::Mutex<health::Chores>>,
 }
 
 /// What the engine tells whoever listens (the desktop shell forwards these to the UI).
@@ -122,6 +127,13 @@ pub enum EngineEvent {
     ConnectionChanged {
         #[ts(type = "number")]
         connection_id: i64,
+    },
+    /// An alert opened (raised once; the shell shows a desktop notification).
+    AlertRaised(Alert),
+    /// An alert's condition cleared.
+    AlertCleared {
+        #[ts(type = "number")]
+        id: i64,
     },
 }
 
@@ -158,6 +170,7 @@ impl Engine {
             sign_ins: Arc::default(),
             tokens: Arc::default(),
             token_http: auth::token_http_client(),
+            health_chores: Arc::default(),
         };
         engine.bring_rollups_up_to_date().await?;
         Ok(engine)

@@ -396,6 +396,7 @@ impl Engine {
             now: self.clock.now_millis(),
             pacing: 0,
             classify: provider.connector().api.classify(),
+            meter: None,
         }
     }
 

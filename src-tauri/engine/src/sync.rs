@@ -12,7 +12,8 @@ use ts_rs::TS;
 
 use crate::connector::{ConnectorError, Context, Page};
 use crate::error::{Error, Result};
-use crate::http::HttpError;
+use crate::health::run::{End, HealthState, Run};
+use crate::http::{HttpError, Meter};
 use crate::models::Source;
 use crate::providers::Provider;
 use crate::store::{JobEnd, Segment, SourceAccess};
@@ -79,10 +80,12 @@ pub enum JobErrorKind {
     BadPage,
     /// The local database could not be written.
     Storage,
+    /// Not attempted: the source is turned off (kept after its connection was removed).
+    Disabled,
 }
 
 impl JobErrorKind {
-    pub const ALL: [JobErrorKind; 10] = [
+    pub const ALL: [JobErrorKind; 11] = [
         Self::Offline,
         Self::Timeout,
         Self::RateLimited,
@@ -93,6 +96,7 @@ impl JobErrorKind {
         Self::Server,
         Self::BadPage,
         Self::Storage,
+        Self::Disabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -107,6 +111,7 @@ impl JobErrorKind {
             Self::Server => "server",
             Self::BadPage => "bad_page",
             Self::Storage => "storage",
+            Self::Disabled => "disabled",
         }
     }
 
@@ -170,7 +175,11 @@ pub struct SyncReport {
     pub label: String,
     pub records: u64,
     pub pages: u64,
+    /// Requests sent (every attempt), the retries among them, and the time spent waiting on
+    /// rate limits.
     pub requests: u64,
+    pub retries: u64,
+    pub wait_ms: u64,
     pub duration_ms: u64,
     /// Of `duration_ms`, the time spent fetching and parsing pages, storing them, and
     /// recomputing the daily rollups of the days they touched.
@@ -244,11 +253,14 @@ impl Job<'_> {
         &self,
         stream: &str,
         cursor: Option<serde_json::Value>,
+        meter: &Meter,
         spent: &mut Duration,
     ) -> Result<Page, ConnectorError> {
         let clock = &self.engine.clock;
         let started = clock.monotonic();
-        let ctx = self.engine.context(self.source, &self.reach, self.pacing);
+        let ctx = self
+            .engine
+            .context(self.source, &self.reach, self.pacing, Some(meter));
         let page = self
             .source
             .provider
@@ -264,7 +276,8 @@ impl Job<'_> {
     fn spawn_commit(&self, stream: &str, batch: Batch) -> InFlight {
         let store = self.engine.store.clone();
         let clock = self.engine.clock.clone();
-        let (job_id, source_id, stream) = (self.job_id, self.source.id, stream.to_owned());
+        let (job_id, stream) = (self.job_id, stream.to_owned());
+        let source = (self.source.id, self.source.client_id);
         let now = clock.now_millis();
         let (records, pages) = (batch.records(), batch.pages);
         let task = tokio::spawn(async move {
@@ -272,7 +285,7 @@ impl Job<'_> {
             store
                 .commit_pages(
                     job_id,
-                    source_id,
+                    source,
                     &stream,
                     &batch.segments,
                     &batch.cursor,
@@ -320,6 +333,7 @@ impl Job<'_> {
         &self,
         stream: &str,
         counts: &mut StreamReport,
+        meter: &Meter,
         report: &mut SyncReport,
     ) -> Result<StreamEnd> {
         let mut fetch_time = Duration::ZERO;
@@ -331,7 +345,7 @@ impl Job<'_> {
             if self.engine.cancel_requested(self.job_id) {
                 break StreamEnd::Cancelled;
             }
-            let page = match self.fetch(stream, cursor.take(), &mut fetch_time).await {
+            let page = match self.fetch(stream, cursor.take(), meter, &mut fetch_time).await {
                 Ok(page) => page,
                 Err(error) => {
                     break StreamEnd::Failed(StreamError {
@@ -442,7 +456,6 @@ pub(crate) async fn run(
     progress: Option<UnboundedSender<SyncProgress>>,
 ) -> Result<SyncReport> {
     let started = engine.clock.monotonic();
-    let requests_before = engine.http.requests_sent();
     let access = engine.store.source_access(source_id).await?;
     let _lock = SourceLock::acquire(engine, source_id)?;
     if engine.store.requeue_interrupted_jobs(source_id).await? > 0 {
@@ -457,7 +470,7 @@ pub(crate) async fn run(
         .await?;
 
     engine.emit(crate::EngineEvent::JobStarted { source_id });
-    let outcome = run_streams(engine, &access, job_id, progress).await;
+    let outcome = run_streams(engine, &access, job_id, reason, progress).await;
     // Whatever stopped the job, the rows it committed count: roll their days up before
     // the job is recorded as finished, so a dashboard read after it sees them.
     let rollup_started = engine.clock.monotonic();
@@ -483,9 +496,23 @@ pub(crate) async fn run(
         error_message: message.as_deref(),
         retry_at: rate_limit.and_then(|(at, _)| at),
     };
+    let duration_ms = engine.clock.elapsed(started).as_millis() as u64;
+    let spent = |f: fn(&SyncReport) -> u64| outcome.as_ref().map_or(0, |(r, _)| f(r));
+    let run = Run {
+        requests: spent(|r| r.requests),
+        retries: spent(|r| r.retries),
+        wait_ms: spent(|r| r.wait_ms),
+        ..Run::new(source_id, access.source.client_id, "")
+    }
+    .ended(End {
+        state: HealthState::of(state, kind),
+        reason,
+        duration_ms,
+        error: kind,
+    });
     engine
         .store
-        .finish_job(job_id, end, engine.clock.now_millis())
+        .finish_job(job_id, end, &run, engine.clock.now_millis())
         .await?;
     if let Some((Some(until), scope)) = rate_limit {
         engine.pause(&access.source, scope, until).await?;
@@ -494,11 +521,14 @@ pub(crate) async fn run(
         source_id,
         succeeded: matches!(outcome, Ok((_, None))),
     });
+    if let Err(e) = engine.evaluate_alerts(Some(source_id)).await {
+        // Health is about the work; it must never fail the work.
+        tracing::warn!(source = source_id, error = %e, "could not evaluate alerts");
+    }
     rolled_up?;
 
     let (mut report, _) = outcome?;
-    report.requests = engine.http.requests_sent() - requests_before;
-    report.duration_ms = engine.clock.elapsed(started).as_millis() as u64;
+    report.duration_ms = duration_ms;
     report.rollup_ms = rollup_ms;
     tracing::info!(
         source = source_id,
@@ -530,6 +560,7 @@ async fn run_streams(
     engine: &Engine,
     access: &SourceAccess,
     job_id: i64,
+    reason: JobReason,
     progress: Option<UnboundedSender<SyncProgress>>,
 ) -> Result<(SyncReport, Option<StreamError>)> {
     let source = &access.source;
@@ -550,6 +581,8 @@ async fn run_streams(
         records: 0,
         pages: 0,
         requests: 0,
+        retries: 0,
+        wait_ms: 0,
         duration_ms: 0,
         fetch_ms: 0,
         store_ms: 0,
@@ -561,8 +594,8 @@ async fn run_streams(
     // The stream whose last attempt followed a token refresh: each stream refreshes at most
     // once, so a provider that keeps refusing cannot loop.
     let mut refreshed_for: Option<&str> = None;
-    // A stream retried after a refresh keeps counting what it already stored.
-    let mut carried: Option<StreamReport> = None;
+    // A stream retried after a refresh keeps counting what it already stored, sent and took.
+    let mut carried: Option<(StreamReport, Meter, Duration)> = None;
     // An index, not an iterator with a closure: that would be held across the awaits and
     // keep the job's future from being `Send` for every lifetime.
     let streams = source.provider.connector().streams;
@@ -575,15 +608,18 @@ async fn run_streams(
             .store
             .start_stream(source.id, stream, engine.clock.now_millis())
             .await?;
-        let mut counts = carried.take().unwrap_or_else(|| StreamReport {
-            stream: stream.to_owned(),
-            records: 0,
-            pages: 0,
-            error_kind: None,
-            error: None,
+        let (mut counts, meter, started) = carried.take().unwrap_or_else(|| {
+            let counts = StreamReport {
+                stream: stream.to_owned(),
+                records: 0,
+                pages: 0,
+                error_kind: None,
+                error: None,
+            };
+            (counts, Meter::default(), engine.clock.monotonic())
         });
         let refreshed = refreshed_for.replace(stream) == Some(stream);
-        let outcome = job.sync_stream(stream, &mut counts, &mut report).await?;
+        let outcome = job.sync_stream(stream, &mut counts, &meter, &mut report).await?;
         // An OAuth token that expired mid-sync: refresh it once and go on with the same
         // stream from its last committed cursor.
         if let StreamEnd::Failed(StreamError {
@@ -593,27 +629,57 @@ async fn run_streams(
         {
             if !refreshed && access.auth_kind == Some(crate::connector::AuthKind::Oauth) {
                 job.reach.secret = engine.source_secret(access, Some(&job.reach.secret)).await?;
-                carried = Some(counts);
+                carried = Some((counts, meter, started));
                 continue;
             }
         }
         next += 1;
         let now = engine.clock.now_millis();
+        report.requests += meter.requests();
+        report.retries += meter.retries();
+        report.wait_ms += meter.wait_ms();
+        let run = |state: HealthState, error: Option<JobErrorKind>| {
+            Run {
+                requests: meter.requests(),
+                retries: meter.retries(),
+                wait_ms: meter.wait_ms(),
+                ..Run::new(source.id, source.client_id, stream)
+            }
+            .ended(End {
+                state,
+                reason,
+                duration_ms: engine.clock.elapsed(started).as_millis() as u64,
+                error,
+            })
+        };
         match outcome {
-            StreamEnd::Done => engine.store.finish_stream(source.id, stream, None, now).await?,
+            StreamEnd::Done => {
+                engine
+                    .store
+                    .finish_stream(&run(HealthState::Succeeded, None), None, now)
+                    .await?
+            }
             StreamEnd::Failed(error) => {
                 let message = error.to_string();
+                let kind = error.kind();
                 tracing::warn!(source = source.id, %error, "stream failed");
                 engine
                     .store
-                    .finish_stream(source.id, stream, Some((error.kind().as_str(), &message)), now)
+                    .finish_stream(
+                        &run(HealthState::of("failed", Some(kind)), Some(kind)),
+                        Some(&message),
+                        now,
+                    )
                     .await?;
-                counts.error_kind = Some(error.kind());
+                counts.error_kind = Some(kind);
                 counts.error = Some(message);
                 first_error.get_or_insert(error);
             }
             StreamEnd::Cancelled => {
-                engine.store.stream_idle(source.id, stream).await?;
+                engine
+                    .store
+                    .stream_idle(&run(HealthState::Cancelled, None), now)
+                    .await?;
                 report.streams.push(counts);
                 report.cancelled = true;
                 break;
@@ -626,7 +692,13 @@ async fn run_streams(
 
 impl Engine {
     /// The context a connector call for `source` runs in.
-    pub(crate) fn context<'a>(&'a self, source: &'a Source, reach: &'a Reach, pacing: u32) -> Context<'a> {
+    pub(crate) fn context<'a>(
+        &'a self,
+        source: &'a Source,
+        reach: &'a Reach,
+        pacing: u32,
+        meter: Option<&'a Meter>,
+    ) -> Context<'a> {
         let connector = source.provider.connector();
         Context {
             http: &self.http,
@@ -642,6 +714,7 @@ impl Engine {
             now: self.clock.now_millis(),
             pacing,
             classify: connector.api.classify(),
+            meter,
         }
     }
 }

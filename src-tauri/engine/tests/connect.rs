@@ -145,11 +145,17 @@ async fn a_token_refused_mid_sync_is_refreshed_once_per_stream_and_the_sync_comp
     let refreshes = |v: serde_json::Value| v["refreshes"].as_u64().unwrap();
     let before = refreshes(sim.get("/_sim/oauth").await);
     // GitHub refuses the token on the second page of commits (it expired there).
-    sim.fault(json!({"route": format!("/repos/{REPO}/commits"), "kind": "unauthorized", "after": 1, "count": 1}))
-        .await;
+    sim.fault(
+        json!({"route": format!("/repos/{REPO}/commits"), "kind": "unauthorized", "after": 1, "count": 1}),
+    )
+    .await;
     let report = sync(&engine, &source).await;
     assert!(report.succeeded(), "{:?}", report.streams);
-    assert_eq!(refreshes(sim.get("/_sim/oauth").await) - before, 1, "one refresh for the one refusal");
+    assert_eq!(
+        refreshes(sim.get("/_sim/oauth").await) - before,
+        1,
+        "one refresh for the one refusal"
+    );
     let truth = sim.truth().await;
     let pool = db(&engine).await;
     let commits = scalar(&pool, "SELECT COUNT(*) FROM github_commits").await;
@@ -166,8 +172,15 @@ async fn a_token_refused_mid_sync_is_refreshed_once_per_stream_and_the_sync_comp
     let before = refreshes(sim.get("/_sim/oauth").await);
     let report = sync(&engine, &source).await;
     let issues = report.streams.iter().find(|s| s.stream == "issues").unwrap();
-    assert_eq!(issues.error_kind, Some(freshboard_engine::JobErrorKind::Unauthorized));
-    assert_eq!(refreshes(sim.get("/_sim/oauth").await) - before, 1, "still one refresh");
+    assert_eq!(
+        issues.error_kind,
+        Some(freshboard_engine::JobErrorKind::Unauthorized)
+    );
+    assert_eq!(
+        refreshes(sim.get("/_sim/oauth").await) - before,
+        1,
+        "still one refresh"
+    );
 }
 
 #[tokio::test]
@@ -189,18 +202,30 @@ async fn a_token_about_to_expire_is_refreshed_before_the_sync_uses_it() {
         api_base_url: Some(sim.url()),
         ..OAuthSettings::default()
     };
-    engine.set_oauth_settings(AccountProvider::Github, &settings).await.unwrap();
+    engine
+        .set_oauth_settings(AccountProvider::Github, &settings)
+        .await
+        .unwrap();
     sim.control("/_sim/oauth", json!({"access_ttl": 600})).await;
     let connection = connect(&engine, None).await;
     let client = engine.create_client("Acme").await.unwrap();
     let source = engine
-        .add_source(NewSource::on_connection(client.id, Provider::Github, connection.id, REPO))
+        .add_source(NewSource::on_connection(
+            client.id,
+            Provider::Github,
+            connection.id,
+            REPO,
+        ))
         .await
         .unwrap();
     let refreshes = |v: serde_json::Value| v["refreshes"].as_u64().unwrap();
     let before = refreshes(sim.get("/_sim/oauth").await);
     assert!(sync(&engine, &source).await.succeeded());
-    assert_eq!(refreshes(sim.get("/_sim/oauth").await), before, "ten minutes left: no refresh");
+    assert_eq!(
+        refreshes(sim.get("/_sim/oauth").await),
+        before,
+        "ten minutes left: no refresh"
+    );
     // Nine and a half minutes later less than a minute is left: the sync refreshes first.
     clock.advance(chrono::Duration::seconds(570));
     sim.control("/_sim/clock", json!({"advance": 570})).await;

@@ -42,7 +42,10 @@ async fn migrates_an_empty_folder_into_the_whole_data_model() {
         "dashboards",
         "widgets",
         "metric_daily",
-        "job_stats",
+        "job_health",
+        "job_health_errors",
+        "source_health",
+        "alerts",
     ] {
         assert!(
             tables.iter().any(|t| t == table),

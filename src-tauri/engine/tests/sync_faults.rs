@@ -52,7 +52,9 @@ async fn transient_faults_are_retried_to_success() {
             },
             pace_requests: false,
         };
-        let engine = freshboard_engine::Engine::open_with(dir.path(), options).await.unwrap();
+        let engine = freshboard_engine::Engine::open_with(dir.path(), options)
+            .await
+            .unwrap();
         let source = add_stripe(&engine, &sim).await;
         let mut fault = fault.clone();
         fault["route"] = json!("/v1/charges");
@@ -60,7 +62,11 @@ async fn transient_faults_are_retried_to_success() {
         sim.fault(fault.clone()).await;
         let report = sync(&engine, &source).await;
         // The fault really happened, as often as asked — and the sync still got everything.
-        assert_eq!(fired(&sim).await, vec![fault["count"].as_u64().unwrap()], "{fault}");
+        assert_eq!(
+            fired(&sim).await,
+            vec![fault["count"].as_u64().unwrap()],
+            "{fault}"
+        );
         sim.clear_faults().await;
         assert!(report.succeeded(), "{fault}: {:?}", report.streams);
         assert_eq!(

@@ -1,13 +1,14 @@
-//! The job queue's workers on a manual clock: bounded concurrency with per-provider caps,
-//! retries with backoff up to five attempts, cancellation, recovery after a crash, and a
-//! bounded history.
+//! The job queue's workers on a manual clock: bounded concurrency (a global cap and one per
+//! connection), retries with exponential backoff and jitter up to five attempts, rate limits
+//! that wait without spending attempts, cancellation, recovery after a crash, and a bounded
+//! history.
 
 mod common;
 
 use chrono::Duration;
 use common::*;
 use freshboard_engine::schedule::WorkerConfig;
-use freshboard_engine::{Engine, JobReason, NewSource, Provider};
+use freshboard_engine::{Clock, Engine, JobReason, NewSource, Provider};
 use serde_json::json;
 
 async fn jobs(engine: &Engine) -> Vec<(i64, String, String, i64)> {
@@ -18,7 +19,7 @@ async fn jobs(engine: &Engine) -> Vec<(i64, String, String, i64)> {
 }
 
 #[tokio::test]
-async fn a_failing_source_is_retried_with_backoff_five_times_then_left_failed() {
+async fn a_failing_source_is_retried_with_growing_jittered_backoff_five_times_then_left_failed() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
     let clock = manual_clock();
@@ -33,6 +34,8 @@ async fn a_failing_source_is_retried_with_backoff_five_times_then_left_failed() 
         .await
         .unwrap()
         .unwrap();
+    let pool = db(&engine).await;
+    let mut waits = Vec::new();
     for attempt in 1..=5 {
         let outcomes = engine.run_due_jobs(&config).await.unwrap();
         assert_eq!(outcomes.len(), 1, "attempt {attempt}");
@@ -42,13 +45,39 @@ async fn a_failing_source_is_retried_with_backoff_five_times_then_left_failed() 
             attempt < 5,
             "attempt {attempt}: {outcomes:?}"
         );
-        // The retry waits: nothing runs until its time comes.
-        assert!(engine.run_due_jobs(&config).await.unwrap().is_empty());
-        clock.advance(Duration::minutes(31));
+        let Some(retry) = outcomes[0].retry else { break };
+        let finished: i64 = sqlx::query_scalar("SELECT finished_at FROM jobs WHERE id = ?")
+            .bind(outcomes[0].job_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let run_after: i64 = sqlx::query_scalar("SELECT run_after FROM jobs WHERE id = ?")
+            .bind(retry)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        waits.push(run_after - finished);
+        // The retry waits: nothing runs until its time comes, then it does.
+        clock.advance(Duration::milliseconds(run_after - clock.now_millis() - 1));
+        assert!(
+            engine.run_due_jobs(&config).await.unwrap().is_empty(),
+            "attempt {attempt} ran early"
+        );
+        clock.advance(Duration::milliseconds(1));
     }
     assert!(
         engine.run_due_jobs(&config).await.unwrap().is_empty(),
         "no sixth attempt"
+    );
+    // Exponential ceilings from the 30 s base (60, 120, 240, 480 s), never below the base,
+    // with full jitter below each ceiling.
+    for (i, wait) in waits.iter().enumerate() {
+        let ceiling = 30_000 * (1 << (i + 1));
+        assert!((30_000..=ceiling).contains(wait), "retry {}: {wait} ms", i + 1);
+    }
+    assert!(
+        waits.windows(2).any(|w| w[0] != w[1]),
+        "jitter spreads them: {waits:?}"
     );
     let history = jobs(&engine).await;
     let attempts: Vec<i64> = history.iter().map(|j| j.3).collect();
@@ -62,97 +91,52 @@ async fn a_failing_source_is_retried_with_backoff_five_times_then_left_failed() 
 }
 
 #[tokio::test]
-async fn the_pool_caps_the_jobs_of_one_connection() {
-    let mut config = small_config();
-    config.github.repos = vec!["acme/a".into(), "acme/b".into(), "acme/c".into()];
-    let sim = Sim::start(config).await;
+async fn the_pool_runs_at_most_its_workers_at_once() {
+    let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
     let engine = engine_at(dir.path(), manual_clock()).await;
-    let client = engine.create_client("A").await.unwrap();
-    // One token, three repositories: one connection whose budget they share.
-    let first = engine
-        .add_source(NewSource::with_secret(
-            client.id,
-            Provider::Github,
-            GITHUB_TOKEN,
-            Some("acme/a"),
-            Some(&sim.url()),
-        ))
-        .await
-        .unwrap();
-    let connection = first.connection_id.unwrap();
-    let mut sources = vec![first];
-    for repo in ["acme/b", "acme/c"] {
-        sources.push(
-            engine
-                .add_source(NewSource::on_connection(
-                    client.id,
-                    Provider::Github,
-                    connection,
-                    repo,
-                ))
-                .await
-                .unwrap(),
-        );
-    }
-    for source in &sources {
-        assert_eq!(source.connection_id, Some(connection));
+    // Four sources, four keys: four connections, so only the global cap applies.
+    for name in ["A", "B", "C", "D"] {
+        let client = engine.create_client(name).await.unwrap();
+        let source = engine
+            .add_source(NewSource::with_secret(
+                client.id,
+                Provider::Stripe,
+                STRIPE_KEY,
+                None,
+                Some(&sim.url()),
+            ))
+            .await
+            .unwrap();
         engine
             .enqueue(source.id, JobReason::Manual)
             .await
             .unwrap()
             .unwrap();
     }
+    // Slow pages, so the jobs overlap.
+    sim.fault(json!({"route": "/v1/charges", "kind": "delay", "delay_ms": 30}))
+        .await;
+    let mut events = engine.subscribe();
     let config = WorkerConfig {
-        per_connection: 2,
+        workers: 3,
         ..WorkerConfig::default()
     };
     let first = engine.run_due_jobs(&config).await.unwrap();
-    assert_eq!(first.len(), 2, "two jobs of one connection at once at most");
     let second = engine.run_due_jobs(&config).await.unwrap();
-    assert_eq!(second.len(), 1, "the third ran on the next pass");
-    assert!(first.iter().chain(&second).all(|o| o.state == "succeeded"));
-}
-
-#[tokio::test]
-async fn cancelled_jobs_do_not_run_and_crashed_ones_are_requeued() {
-    let sim = Sim::start(small_config()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = engine_at(dir.path(), manual_clock()).await;
-    let source = add_stripe(&engine, &sim).await;
-    let config = WorkerConfig::default();
-
-    let job = engine
-        .enqueue(source.id, JobReason::Manual)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(engine.cancel_job(job).await.unwrap());
-    assert!(engine.run_due_jobs(&config).await.unwrap().is_empty());
-    assert!(
-        !engine.cancel_job(job).await.unwrap(),
-        "only a queued job can be cancelled"
-    );
-
-    // A job left `running` by a process that died (no one holds the source's lock).
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", engine.database_path().display()))
-        .await
-        .unwrap();
-    sqlx::query("INSERT INTO jobs (source_id, reason, state, run_after, created_at, started_at) VALUES (?, 'schedule', 'running', 0, 0, 0)")
-        .bind(source.id)
-        .execute(&pool)
-        .await
-        .unwrap();
-    assert_eq!(engine.recover_interrupted().await.unwrap(), 1);
-    let outcomes = engine.run_due_jobs(&config).await.unwrap();
-    assert_eq!(outcomes.len(), 1);
-    assert_eq!(outcomes[0].state, "succeeded");
-    let last = jobs(&engine).await.pop().unwrap();
-    assert_eq!(
-        (last.1.as_str(), last.3),
-        ("schedule", 2),
-        "the same job, resumed as its second attempt"
-    );
+    assert_eq!((first.len(), second.len()), (3, 1));
+    let (mut running, mut most) = (0, 0);
+    while let Ok(event) = events.try_recv() {
+        match event {
+            freshboard_engine::EngineEvent::JobStarted { .. } => {
+                running += 1;
+                most = most.max(running);
+            }
+            freshboard_engine::EngineEvent::JobFinished { .. } => running -= 1,
+            _ => {}
+        }
+    }
+    assert_eq!(most, 3, "three ran together, never four");
 }
 
 #[tokio::test]
@@ -214,10 +198,18 @@ async fn a_rate_limit_is_a_wait_that_spends_no_attempt() {
         ("retry", 1),
         "no attempt spent on a rate limit"
     );
-    assert!(
-        run_after >= retry_at,
-        "the retry waits until the provider said: {run_after} < {retry_at}"
+    // Stripe said 600 s: the engine's clock (the one the queue runs on) names the time.
+    let finished: i64 = sqlx::query_scalar("SELECT finished_at FROM jobs WHERE id = ?")
+        .bind(outcomes[0].job_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        retry_at,
+        finished + 600_000,
+        "the provider's wait, on the engine's clock"
     );
+    assert_eq!(run_after, retry_at, "the retry waits until the provider said");
 }
 
 #[tokio::test]

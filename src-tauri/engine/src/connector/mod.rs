@@ -25,7 +25,7 @@ pub use metric::{
 pub use table::{Cell, Day, Rows, Table, DAY_MS};
 
 use crate::clock::Millis;
-use crate::http::{Classify, Fetched, Http, HttpError, Method, Pacing, Request};
+use crate::http::{Classify, Fetched, Http, HttpError, Meter, Method, Pacing, Request};
 
 /// What is fixed about a provider.
 pub struct Connector {
@@ -160,6 +160,8 @@ pub struct Context<'a> {
     pub now: Millis,
     pub pacing: Pacing,
     pub classify: Classify,
+    /// Where the job's requests, retries and waits are counted.
+    pub meter: Option<&'a Meter>,
 }
 
 impl Context<'_> {
@@ -187,6 +189,7 @@ impl Context<'_> {
             gate: self.gate,
             pacing: self.pacing,
             classify: self.classify,
+            meter: self.meter,
         }
     }
 

@@ -54,4 +54,5 @@ pub fn find(key: &str) -> Option<(Provider, &'static Metric)> {
 
 /// Bumped whenever an existing rollup's definition changes: stored rollups are then rebuilt
 /// on open. (New metrics of new tables need no bump: there is nothing stored to redo.)
-pub const CATALOG_VERSION: i64 = 1;
+/// 2: MRR sums every item of a subscription, not only the first.
+pub const CATALOG_VERSION: i64 = 2;

@@ -133,6 +133,10 @@ impl Engine {
         self.store
             .deactivate_idle_clients(now_ms - inactive_after * 60_000)
             .await?;
+        if let Err(e) = self.health_on_tick().await {
+            // Health is about the work; it must never stop the work.
+            tracing::warn!(error = %e, "health chores failed");
+        }
         Ok(jobs)
     }
 }

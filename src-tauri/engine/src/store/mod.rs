@@ -5,6 +5,7 @@ mod clients;
 mod connections;
 mod dashboards;
 mod entities;
+pub(crate) mod health;
 mod queue;
 mod schedules;
 mod sources;

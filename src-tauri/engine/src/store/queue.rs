@@ -2,10 +2,13 @@
 
 use sqlx::FromRow;
 
+use super::health::count_run;
 use super::schedules::enqueue;
 use super::Store;
 use crate::clock::Millis;
 use crate::error::Result;
+use crate::health::run::{End, HealthState, Run};
+use crate::sync::JobReason;
 
 #[derive(Debug, Clone, FromRow)]
 pub(crate) struct QueuedJob {
@@ -98,18 +101,29 @@ impl Store {
             .await?)
     }
 
-    /// Cancels a job that has not started. `false` when it is not queued.
+    /// Cancels a job that has not started, and counts it cancelled. `false` when it is not
+    /// queued.
     pub(crate) async fn cancel_queued(&self, job_id: i64, now: Millis) -> Result<bool> {
-        let n = self
-            .write_one(
-                sqlx::query(
-                    "UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE id = ? AND state = 'queued'",
-                )
-                .bind(now)
-                .bind(job_id),
-            )
-            .await?;
-        Ok(n > 0)
+        let mut tx = self.write().await?;
+        let cancelled: Option<(i64, i64, String)> = sqlx::query_as(
+            "UPDATE jobs SET state = 'cancelled', finished_at = ?1 WHERE id = ?2 AND state = 'queued' \
+             RETURNING source_id, (SELECT client_id FROM sources WHERE id = jobs.source_id), reason",
+        )
+        .bind(now)
+        .bind(job_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((source_id, client_id, reason)) = &cancelled {
+            let run = Run::new(*source_id, *client_id, "").ended(End {
+                state: HealthState::Cancelled,
+                reason: JobReason::parse(reason).unwrap_or(JobReason::Manual),
+                duration_ms: 0,
+                error: None,
+            });
+            count_run(&mut tx, &run, now).await?;
+        }
+        tx.commit().await?;
+        Ok(cancelled.is_some())
     }
 
     /// Keeps the newest `keep` finished jobs of a source (with their errors, for inspection).

@@ -2,10 +2,13 @@
 
 use sqlx::{FromRow, SqliteConnection};
 
+use super::health::count_run;
 use super::Store;
 use crate::clock::Millis;
 use crate::error::{Error, Result};
+use crate::health::run::{End, HealthState, Run};
 use crate::schedule::{Preset, Schedule};
+use crate::sync::{JobErrorKind, JobReason};
 
 #[derive(FromRow)]
 struct ScheduleRow {
@@ -224,7 +227,10 @@ impl Store {
 }
 
 /// Inserts a queued job unless the source already has a live one: the partial unique index
-/// `jobs_one_live_per_source` decides, so two racing callers cannot both succeed.
+/// `jobs_one_live_per_source` decides, so two racing callers cannot both succeed. A source
+/// that cannot sync gets no job — a disabled one (kept after a disconnect), or one whose
+/// connection waits for a reconnect — and the run it was due is counted as skipped, in the
+/// same transaction (attention refreshes and retries excepted: they would repeat every tick).
 pub(crate) async fn enqueue(
     conn: &mut SqliteConnection,
     source_id: i64,
@@ -232,9 +238,7 @@ pub(crate) async fn enqueue(
     run_after: Millis,
     now: Millis,
 ) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar(
-        // Sources that cannot sync get no job: disabled ones (kept after a disconnect) and
-        // those whose connection waits for a reconnect.
+    let job = sqlx::query_scalar(
         "INSERT INTO jobs (source_id, reason, state, run_after, created_at) \
          SELECT ?1, ?2, 'queued', ?3, ?4 WHERE EXISTS (SELECT 1 FROM sources s \
            LEFT JOIN connections c ON c.id = s.connection_id \
@@ -245,6 +249,32 @@ pub(crate) async fn enqueue(
     .bind(reason)
     .bind(run_after)
     .bind(now)
-    .fetch_optional(conn)
-    .await?)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let counted = JobReason::parse(reason)
+        .filter(|r| matches!(r, JobReason::Schedule | JobReason::CatchUp | JobReason::Manual));
+    if let (None, Some(reason)) = (job, counted) {
+        let blocked: Option<(i64, bool)> = sqlx::query_as(
+            "SELECT s.client_id, s.enabled = 1 FROM sources s LEFT JOIN connections c ON c.id = s.connection_id \
+             WHERE s.id = ? AND (s.enabled = 0 OR c.status IN ('needs_reauth', 'revoked'))",
+        )
+        .bind(source_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some((client_id, enabled)) = blocked {
+            let error = if enabled {
+                JobErrorKind::NeedsReauth
+            } else {
+                JobErrorKind::Disabled
+            };
+            let skipped = Run::new(source_id, client_id, "").ended(End {
+                state: HealthState::Skipped,
+                reason,
+                duration_ms: 0,
+                error: Some(error),
+            });
+            count_run(conn, &skipped, now).await?;
+        }
+    }
+    Ok(job)
 }

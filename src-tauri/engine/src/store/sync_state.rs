@@ -6,10 +6,12 @@ use sqlx::FromRow;
 use ts_rs::TS;
 
 use super::entities;
+use super::health::{count_run, note_source};
 use super::Store;
 use crate::clock::Millis;
 use crate::connector::Rows;
 use crate::error::{Error, Result};
+use crate::health::run::Run;
 use crate::providers::Provider;
 use crate::sync::JobErrorKind;
 
@@ -113,16 +115,30 @@ impl Store {
         Ok(id)
     }
 
-    pub(crate) async fn finish_job(&self, job_id: i64, end: JobEnd<'_>, now: Millis) -> Result<()> {
-        self.write_one(sqlx::query(
+    /// Records how the job ended and counts it into health, in one transaction: a crash
+    /// leaves it either unfinished (and resumed) or finished and counted, never counted twice.
+    pub(crate) async fn finish_job(
+        &self,
+        job_id: i64,
+        end: JobEnd<'_>,
+        run: &Run<'_>,
+        now: Millis,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
             "UPDATE jobs SET state = ?, error_kind = ?, error_message = ?, retry_at = ?, finished_at = ? WHERE id = ?",
         )
         .bind(end.state)
         .bind(end.error_kind.map(JobErrorKind::as_str))
         .bind(end.error_message)
-            .bind(end.retry_at)
+        .bind(end.retry_at)
         .bind(now)
-        .bind(job_id)).await?;
+        .bind(job_id)
+        .execute(&mut *tx)
+        .await?;
+        count_run(&mut tx, run, now).await?;
+        note_source(&mut tx, run, end.error_message, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -147,14 +163,15 @@ impl Store {
         Ok(())
     }
 
-    /// The heart of crash safety: rows, the stream's cursor that follows them and the job's
-    /// counters are committed in one transaction, so rows are never stored without the
-    /// cursor that follows them (or the reverse), and a crash loses only what was in flight.
+    /// The heart of crash safety: rows, the stream's cursor that follows them, the job's
+    /// counters and health's are committed in one transaction, so rows are never stored
+    /// without the cursor that follows them (or the reverse), and a crash loses only what was
+    /// in flight.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn commit_pages(
         &self,
         job_id: i64,
-        source_id: i64,
+        (source_id, client_id): (i64, i64),
         stream: &str,
         segments: &[Segment],
         cursor: &Value,
@@ -185,44 +202,57 @@ impl Store {
         .bind(job_id)
         .execute(&mut *tx)
         .await?;
+        // The amounts moved count under the stream and under the job as a whole.
+        for name in [stream, ""] {
+            let moved = Run {
+                records: records as u64,
+                pages,
+                ..Run::new(source_id, client_id, name)
+            };
+            count_run(&mut tx, &moved, now).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
 
     /// A cancelled stream: no longer refreshing, and no fresher than before.
-    pub(crate) async fn stream_idle(&self, source_id: i64, stream: &str) -> Result<()> {
-        self.write_one(
-            sqlx::query("UPDATE stream_state SET refresh_status = 'idle' WHERE source_id = ? AND stream = ?")
-                .bind(source_id)
-                .bind(stream),
-        )
-        .await?;
+    pub(crate) async fn stream_idle(&self, run: &Run<'_>, now: Millis) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE stream_state SET refresh_status = 'idle' WHERE source_id = ? AND stream = ?")
+            .bind(run.source_id)
+            .bind(run.stream)
+            .execute(&mut *tx)
+            .await?;
+        count_run(&mut tx, run, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Records how a stream's sync ended: success moves `last_synced_at`; failure keeps it
-    /// (the data is as fresh as the last success) and stores the error in words.
-    pub(crate) async fn finish_stream(
-        &self,
-        source_id: i64,
-        stream: &str,
-        error: Option<(&str, &str)>,
-        now: Millis,
-    ) -> Result<()> {
-        let query = match error {
-            None => sqlx::query(
+    /// Records how a stream's sync ended, and counts it: success moves `last_synced_at`;
+    /// failure keeps it (the data is as fresh as the last success) and stores the error in
+    /// words.
+    pub(crate) async fn finish_stream(&self, run: &Run<'_>, error: Option<&str>, now: Millis) -> Result<()> {
+        let query = match (error, run.end.and_then(|e| e.error)) {
+            (Some(message), Some(kind)) => sqlx::query(
+                "UPDATE stream_state SET refresh_status = 'failed', last_error_kind = ?, last_error = ? \
+                 WHERE source_id = ? AND stream = ?",
+            )
+            .bind(kind.as_str())
+            .bind(message),
+            _ => sqlx::query(
                 "UPDATE stream_state SET refresh_status = 'idle', last_synced_at = ?, last_error_kind = NULL, last_error = NULL \
                  WHERE source_id = ? AND stream = ?",
             )
             .bind(now),
-            Some((kind, message)) => sqlx::query(
-                "UPDATE stream_state SET refresh_status = 'failed', last_error_kind = ?, last_error = ? \
-                 WHERE source_id = ? AND stream = ?",
-            )
-            .bind(kind)
-            .bind(message),
         };
-        self.write_one(query.bind(source_id).bind(stream)).await?;
+        let mut tx = self.write().await?;
+        query
+            .bind(run.source_id)
+            .bind(run.stream)
+            .execute(&mut *tx)
+            .await?;
+        count_run(&mut tx, run, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 

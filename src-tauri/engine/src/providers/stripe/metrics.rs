@@ -3,12 +3,20 @@
 
 use crate::connector::{Aggregation, Day, DefaultWidget, Metric, Rollup, Split, Unit};
 
-/// A subscription's price, normalised to one month, in minor units.
-const MONTHLY_AMOUNT: &str = "(json_extract(raw, '$.items.data[0].price.unit_amount') \
-     * COALESCE(json_extract(raw, '$.items.data[0].quantity'), json_extract(raw, '$.quantity'), 1) \
-     * CASE json_extract(raw, '$.items.data[0].price.recurring.interval') \
-         WHEN 'day' THEN 365.0 / 12 WHEN 'week' THEN 52.0 / 12 WHEN 'year' THEN 1.0 / 12 ELSE 1.0 END \
-     / MAX(COALESCE(json_extract(raw, '$.items.data[0].price.recurring.interval_count'), 1), 1))";
+/// A subscription's prices, normalised to one month, in minor units: every item's unit amount
+/// × its quantity, yearly ÷ 12, weekly × 52 ÷ 12, daily × 365 ÷ 12, ÷ the interval count. A
+/// subscription of an older API shape, without items, has one `plan` and a top-level quantity.
+const MONTHLY_AMOUNT: &str = "COALESCE(\
+       (SELECT SUM(json_extract(i.value, '$.price.unit_amount') \
+          * COALESCE(json_extract(i.value, '$.quantity'), 1) \
+          * CASE json_extract(i.value, '$.price.recurring.interval') \
+              WHEN 'day' THEN 365.0 / 12 WHEN 'week' THEN 52.0 / 12 WHEN 'year' THEN 1.0 / 12 ELSE 1.0 END \
+          / MAX(COALESCE(json_extract(i.value, '$.price.recurring.interval_count'), 1), 1)) \
+        FROM json_each(raw, '$.items.data') AS i), \
+       json_extract(raw, '$.plan.amount') * COALESCE(json_extract(raw, '$.quantity'), 1) \
+          * CASE json_extract(raw, '$.plan.interval') \
+              WHEN 'day' THEN 365.0 / 12 WHEN 'week' THEN 52.0 / 12 WHEN 'year' THEN 1.0 / 12 ELSE 1.0 END \
+          / MAX(COALESCE(json_extract(raw, '$.plan.interval_count'), 1), 1))";
 
 /// When a subscription stopped: Stripe sets `ended_at`; a cancellation without it ended
 /// when it was cancelled.

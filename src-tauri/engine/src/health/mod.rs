@@ -1,0 +1,95 @@
+//! The health of the sync work itself, in the spirit of Trifle::Stats: every job's and every
+//! stream's outcome counted into UTC time buckets (hour, day, ISO week, month) per source and
+//! stream, in the transaction that ends it — runs by state and trigger, error kinds, duration
+//! moments, records, pages, requests, retries and time waiting on rate limits. Reads roll the
+//! leaf rows up to a stream, a source, a client or everything, blanks filled; alerts watch for
+//! failure streaks, silent sources, slowdowns and a rising failure share.
+
+mod alerts;
+pub mod buckets;
+mod read;
+pub(crate) mod run;
+mod stats;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+pub use alerts::{Alert, AlertKind, AlertSettings};
+pub use buckets::Granularity;
+pub use read::{
+    ErrorCount, HealthBucket, HealthOverview, HealthReport, HealthTotals, SourceHealth, SparkPoint, Triggers,
+};
+pub use run::HealthState;
+pub use stats::Spread;
+
+use crate::clock::Millis;
+
+/// When the planner last ran the health chores (a full alert pass, pruning), on the engine's
+/// monotonic clock.
+#[derive(Debug, Default)]
+pub(crate) struct Chores {
+    pub alerts: Option<std::time::Duration>,
+    pub pruned: Option<std::time::Duration>,
+}
+
+/// What a health read covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[ts(export)]
+pub enum HealthScope {
+    All,
+    Client {
+        #[ts(type = "number")]
+        client_id: i64,
+    },
+    Source {
+        #[ts(type = "number")]
+        source_id: i64,
+    },
+    Stream {
+        #[ts(type = "number")]
+        source_id: i64,
+        stream: String,
+    },
+}
+
+/// A health read: a scope over a window, by a granularity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct HealthQuery {
+    pub scope: HealthScope,
+    pub granularity: Granularity,
+    /// The window, UTC ms; `to` defaults to now.
+    #[ts(type = "number")]
+    pub from: Millis,
+    #[ts(type = "number | null")]
+    pub to: Option<Millis>,
+}
+
+/// Counters are pruned to their retention at most this often.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+impl crate::Engine {
+    /// The planner tick's health work: the full alert pass (at most once a minute) and
+    /// pruning counters past their retention (at most once an hour).
+    pub(crate) async fn health_on_tick(&self) -> crate::error::Result<()> {
+        let prune = {
+            let mut chores = self.health_chores.lock().expect("health chores");
+            let due = chores
+                .pruned
+                .is_none_or(|at| self.clock.elapsed(at) >= PRUNE_EVERY);
+            if due {
+                chores.pruned = Some(self.clock.monotonic());
+            }
+            due
+        };
+        if prune {
+            let removed = self.store.prune_health(self.clock.now_millis()).await?;
+            if removed > 0 {
+                tracing::debug!(removed, "pruned health counters past their retention");
+            }
+        }
+        self.alerts_on_tick().await
+    }
+}

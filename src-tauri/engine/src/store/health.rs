@@ -1,0 +1,385 @@
+//! SQL for job health: counters upserted into the four buckets of a moment, inside the
+//! transaction that ends the job or the stream (so a crash neither drops nor double-counts
+//! them), the per-source last success and failure streak, the bucket rows health reads, and
+//! open alerts.
+
+use sqlx::{FromRow, SqliteConnection};
+
+use super::Store;
+use crate::clock::Millis;
+use crate::error::Result;
+use crate::health::run::{HealthState, Run};
+use crate::health::Granularity;
+use crate::sync::{JobErrorKind, JobReason};
+
+/// Adds one run (or a batch's amounts) to its hour, day, week and month.
+pub(crate) async fn count_run(conn: &mut SqliteConnection, run: &Run<'_>, at: Millis) -> Result<()> {
+    let state = |s: HealthState| i64::from(run.state() == Some(s));
+    let reason = |r: JobReason| i64::from(run.end.is_some_and(|e| e.reason == r));
+    let timed = run.state() == Some(HealthState::Succeeded);
+    let duration = run.end.map_or(0, |e| e.duration_ms) as f64;
+    for granularity in Granularity::ALL {
+        let bucket = granularity.start(at);
+        sqlx::query(
+            "INSERT INTO job_health (source_id, client_id, stream, granularity, bucket, \
+               succeeded, failed, skipped, rate_limited, cancelled, \
+               by_schedule, by_stale, by_manual, by_catch_up, by_retry, \
+               duration_count, duration_sum, duration_sq, duration_min, duration_max, \
+               records, pages, requests, retries, wait_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, \
+               ?20, ?21, ?22, ?23, ?24) \
+             ON CONFLICT (source_id, stream, granularity, bucket) DO UPDATE SET \
+               succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed, \
+               skipped = skipped + excluded.skipped, rate_limited = rate_limited + excluded.rate_limited, \
+               cancelled = cancelled + excluded.cancelled, by_schedule = by_schedule + excluded.by_schedule, \
+               by_stale = by_stale + excluded.by_stale, by_manual = by_manual + excluded.by_manual, \
+               by_catch_up = by_catch_up + excluded.by_catch_up, by_retry = by_retry + excluded.by_retry, \
+               duration_count = duration_count + excluded.duration_count, \
+               duration_sum = duration_sum + excluded.duration_sum, duration_sq = duration_sq + excluded.duration_sq, \
+               duration_min = CASE WHEN excluded.duration_count = 0 THEN duration_min \
+                                   ELSE MIN(COALESCE(duration_min, excluded.duration_min), excluded.duration_min) END, \
+               duration_max = CASE WHEN excluded.duration_count = 0 THEN duration_max \
+                                   ELSE MAX(COALESCE(duration_max, excluded.duration_max), excluded.duration_max) END, \
+               records = records + excluded.records, pages = pages + excluded.pages, \
+               requests = requests + excluded.requests, retries = retries + excluded.retries, \
+               wait_ms = wait_ms + excluded.wait_ms",
+        )
+        .bind(run.source_id)
+        .bind(run.client_id)
+        .bind(run.stream)
+        .bind(granularity.as_str())
+        .bind(bucket)
+        .bind(state(HealthState::Succeeded))
+        .bind(state(HealthState::Failed))
+        .bind(state(HealthState::Skipped))
+        .bind(state(HealthState::RateLimited))
+        .bind(state(HealthState::Cancelled))
+        .bind(reason(JobReason::Schedule))
+        .bind(reason(JobReason::Stale))
+        .bind(reason(JobReason::Manual))
+        .bind(reason(JobReason::CatchUp))
+        .bind(reason(JobReason::Retry))
+        .bind(i64::from(timed))
+        .bind(if timed { duration } else { 0.0 })
+        .bind(if timed { duration * duration } else { 0.0 })
+        .bind(timed.then_some(duration))
+        .bind(run.records as i64)
+        .bind(run.pages as i64)
+        .bind(run.requests as i64)
+        .bind(run.retries as i64)
+        .bind(run.wait_ms as i64)
+        .execute(&mut *conn)
+        .await?;
+        if let Some(kind) = run.end.and_then(|e| e.error) {
+            sqlx::query(
+                "INSERT INTO job_health_errors (source_id, client_id, stream, granularity, bucket, kind, count) \
+                 VALUES (?, ?, ?, ?, ?, ?, 1) \
+                 ON CONFLICT (source_id, stream, granularity, bucket, kind) DO UPDATE SET count = count + 1",
+            )
+            .bind(run.source_id)
+            .bind(run.client_id)
+            .bind(run.stream)
+            .bind(granularity.as_str())
+            .bind(bucket)
+            .bind(kind.as_str())
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A job ended: the source's last success and its streak of failures since.
+pub(crate) async fn note_source(
+    conn: &mut SqliteConnection,
+    run: &Run<'_>,
+    message: Option<&str>,
+    at: Millis,
+) -> Result<()> {
+    let (success, failure) = match run.state() {
+        Some(HealthState::Succeeded) => (1, 0),
+        Some(HealthState::Failed) => (0, 1),
+        // Waits, skips and cancels neither break nor extend a streak.
+        _ => (0, 0),
+    };
+    sqlx::query(
+        "INSERT INTO source_health (source_id, last_success_at, failure_streak, last_error_kind, last_error, last_finished_at) \
+         VALUES (?1, CASE WHEN ?2 = 1 THEN ?6 END, ?3, ?4, ?5, ?6) \
+         ON CONFLICT (source_id) DO UPDATE SET \
+           last_success_at = CASE WHEN ?2 = 1 THEN ?6 ELSE last_success_at END, \
+           failure_streak = CASE WHEN ?2 = 1 THEN 0 ELSE failure_streak + ?3 END, \
+           last_error_kind = CASE WHEN ?4 IS NULL THEN last_error_kind ELSE ?4 END, \
+           last_error = CASE WHEN ?4 IS NULL THEN last_error ELSE ?5 END, \
+           last_finished_at = ?6",
+    )
+    .bind(run.source_id)
+    .bind(success)
+    .bind(failure)
+    .bind(run.end.and_then(|e| e.error).map(JobErrorKind::as_str))
+    .bind(message)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One bucket row, as health reads it (summed over whatever the scope covers).
+#[derive(Debug, Clone, Default, FromRow)]
+pub(crate) struct BucketRow {
+    pub bucket: Millis,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub skipped: i64,
+    pub rate_limited: i64,
+    pub cancelled: i64,
+    pub by_schedule: i64,
+    pub by_stale: i64,
+    pub by_manual: i64,
+    pub by_catch_up: i64,
+    pub by_retry: i64,
+    pub duration_count: i64,
+    pub duration_sum: f64,
+    pub duration_sq: f64,
+    pub duration_min: Option<f64>,
+    pub duration_max: Option<f64>,
+    pub records: i64,
+    pub pages: i64,
+    pub requests: i64,
+    pub retries: i64,
+    pub wait_ms: i64,
+}
+
+/// Which rows a read covers: one source's or client's (or everyone's), the job rows (stream
+/// `""`) or one stream's.
+pub(crate) struct Filter {
+    pub source: Option<i64>,
+    pub client: Option<i64>,
+    pub stream: String,
+}
+
+const FILTER: &str = "stream = ?6 AND (?4 IS NULL OR source_id = ?4) AND (?5 IS NULL OR client_id = ?5)";
+
+/// A bucket row with its source.
+#[derive(FromRow)]
+struct SourceBucketRow {
+    source_id: i64,
+    #[sqlx(flatten)]
+    row: BucketRow,
+}
+
+/// The plain columns of a bucket row (one source's, unsummed).
+const BUCKET_COLUMNS: &str =
+    "bucket, succeeded, failed, skipped, rate_limited, cancelled, by_schedule, by_stale, \
+    by_manual, by_catch_up, by_retry, duration_count, duration_sum, duration_sq, duration_min, duration_max, \
+    records, pages, requests, retries, wait_ms";
+
+/// One source's day, as the alerts read it.
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct DayRow {
+    pub source_id: i64,
+    pub records: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub mean_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct SourceHealthRow {
+    pub source_id: i64,
+    pub last_success_at: Option<Millis>,
+    pub failure_streak: i64,
+    pub last_error_kind: Option<String>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct AlertRow {
+    pub id: i64,
+    pub kind: String,
+    pub source_id: Option<i64>,
+    pub opened_at: Millis,
+    pub cleared_at: Option<Millis>,
+    pub message: String,
+    pub notified: bool,
+}
+
+impl Store {
+    /// Bucket rows of one granularity from `from` to `to`, summed per bucket over `filter`.
+    pub(crate) async fn health_buckets(
+        &self,
+        filter: &Filter,
+        granularity: Granularity,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<BucketRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT bucket, SUM(succeeded) AS succeeded, SUM(failed) AS failed, SUM(skipped) AS skipped, \
+               SUM(rate_limited) AS rate_limited, SUM(cancelled) AS cancelled, SUM(by_schedule) AS by_schedule, \
+               SUM(by_stale) AS by_stale, SUM(by_manual) AS by_manual, SUM(by_catch_up) AS by_catch_up, \
+               SUM(by_retry) AS by_retry, SUM(duration_count) AS duration_count, \
+               CAST(SUM(duration_sum) AS REAL) AS duration_sum, CAST(SUM(duration_sq) AS REAL) AS duration_sq, \
+               CAST(MIN(duration_min) AS REAL) AS duration_min, CAST(MAX(duration_max) AS REAL) AS duration_max, \
+               SUM(records) AS records, SUM(pages) AS pages, SUM(requests) AS requests, \
+               SUM(retries) AS retries, SUM(wait_ms) AS wait_ms \
+             FROM job_health WHERE granularity = ?1 AND bucket BETWEEN ?2 AND ?3 AND {FILTER} \
+             GROUP BY bucket ORDER BY bucket"
+        ))
+        .bind(granularity.as_str())
+        .bind(granularity.start(from))
+        .bind(to)
+        .bind(filter.source)
+        .bind(filter.client)
+        .bind(&filter.stream)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    /// Error kinds counted over `filter` in the window, most first.
+    pub(crate) async fn health_errors(
+        &self,
+        filter: &Filter,
+        granularity: Granularity,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<(Millis, String, i64)>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT bucket, kind, SUM(count) FROM job_health_errors \
+             WHERE granularity = ?1 AND bucket BETWEEN ?2 AND ?3 AND {FILTER} GROUP BY bucket, kind ORDER BY bucket"
+        ))
+        .bind(granularity.as_str())
+        .bind(granularity.start(from))
+        .bind(to)
+        .bind(filter.source)
+        .bind(filter.client)
+        .bind(&filter.stream)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    /// Daily job rows of every source from `from`, in day order: what the alerts watch.
+    pub(crate) async fn daily_source_rows(&self, from: Millis) -> Result<Vec<DayRow>> {
+        Ok(sqlx::query_as(
+            "SELECT source_id, records, succeeded, failed, \
+               CASE WHEN duration_count > 0 THEN duration_sum / duration_count END AS mean_ms \
+             FROM job_health WHERE granularity = 'day' AND stream = '' AND bucket >= ? ORDER BY source_id, bucket",
+        )
+        .bind(from)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    /// Every source's daily job rows from `from` to `to`, by source.
+    pub(crate) async fn health_per_source(
+        &self,
+        from: Millis,
+        to: Millis,
+    ) -> Result<std::collections::HashMap<i64, Vec<BucketRow>>> {
+        let rows: Vec<(i64, BucketRow)> = sqlx::query_as::<_, SourceBucketRow>(&format!(
+            "SELECT source_id, {BUCKET_COLUMNS} FROM job_health \
+             WHERE granularity = 'day' AND stream = '' AND bucket BETWEEN ? AND ? ORDER BY bucket"
+        ))
+        .bind(Granularity::Day.start(from))
+        .bind(to)
+        .fetch_all(self.reader())
+        .await?
+        .into_iter()
+        .map(|r| (r.source_id, r.row))
+        .collect();
+        let mut out: std::collections::HashMap<i64, Vec<BucketRow>> = std::collections::HashMap::new();
+        for (source, row) in rows {
+            out.entry(source).or_default().push(row);
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn source_health(&self) -> Result<Vec<SourceHealthRow>> {
+        Ok(sqlx::query_as(
+            "SELECT source_id, last_success_at, failure_streak, last_error_kind, last_error FROM source_health",
+        )
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    /// Counters older than their granularity's retention go.
+    pub(crate) async fn prune_health(&self, now: Millis) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let mut removed = 0;
+        for granularity in Granularity::ALL {
+            let Some(keep) = granularity.retention() else {
+                continue;
+            };
+            for table in ["job_health", "job_health_errors"] {
+                removed += sqlx::query(&format!(
+                    "DELETE FROM {table} WHERE granularity = ? AND bucket < ?"
+                ))
+                .bind(granularity.as_str())
+                .bind(now - keep)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+        }
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    pub(crate) async fn alerts(&self, open_only: bool) -> Result<Vec<AlertRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, kind, source_id, opened_at, cleared_at, message, notified FROM alerts \
+             WHERE ?1 = 0 OR cleared_at IS NULL ORDER BY opened_at DESC, id DESC LIMIT 200",
+        )
+        .bind(open_only)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    /// Opens an alert unless one of its kind is open for the source. Returns the new one.
+    pub(crate) async fn open_alert(
+        &self,
+        kind: &str,
+        source_id: Option<i64>,
+        message: &str,
+        now: Millis,
+    ) -> Result<Option<AlertRow>> {
+        let mut tx = self.write().await?;
+        let row: Option<AlertRow> = sqlx::query_as(
+            "INSERT INTO alerts (kind, source_id, opened_at, message) VALUES (?, ?, ?, ?) \
+             ON CONFLICT DO NOTHING RETURNING id, kind, source_id, opened_at, cleared_at, message, notified",
+        )
+        .bind(kind)
+        .bind(source_id)
+        .bind(now)
+        .bind(message)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Clears the open alert of this kind and source, if there is one; returns its id.
+    pub(crate) async fn clear_alert(
+        &self,
+        kind: &str,
+        source_id: Option<i64>,
+        now: Millis,
+    ) -> Result<Option<i64>> {
+        let mut tx = self.write().await?;
+        let id = sqlx::query_scalar(
+            "UPDATE alerts SET cleared_at = ? WHERE kind = ? AND COALESCE(source_id, 0) = COALESCE(?, 0) \
+             AND cleared_at IS NULL RETURNING id",
+        )
+        .bind(now)
+        .bind(kind)
+        .bind(source_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub(crate) async fn mark_alert_notified(&self, id: i64) -> Result<()> {
+        self.write_one(sqlx::query("UPDATE alerts SET notified = 1 WHERE id = ?").bind(id))
+            .await?;
+        Ok(())
+    }
+}
