@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, before, test } from 'node:test';
-import { Session, startDriver } from './webdriver.mjs';
+import { Session, after, before, startDriver, test } from './webdriver.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const application = process.env.FRESHBOARD_APP ?? join(root, 'target/debug/freshboard');
@@ -23,7 +22,7 @@ after(async () => {
 });
 
 test('add a client, see the inline error, and find it again after a restart', async () => {
-  let app = await Session.start(driver.url, application, artifacts);
+  let app = await Session.start(driver, application, artifacts);
   try {
     const empty = await app.find('[data-testid="empty-state"]');
     assert.match(await empty.text(), /Add your first client/);
@@ -60,7 +59,7 @@ test('add a client, see the inline error, and find it again after a restart', as
     await app.end();
   }
 
-  app = await Session.start(driver.url, application, artifacts);
+  app = await Session.start(driver, application, artifacts);
   try {
     await app.find('[data-testid="client-list"]');
     const names = await app.findAll('[data-testid="client-list"] [data-testid="client-name"]');

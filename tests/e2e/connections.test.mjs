@@ -6,25 +6,28 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, before, test } from 'node:test';
-import { Session, startDriver, startSimulator } from './webdriver.mjs';
+import { Session, afterEach, beforeEach, startDriver, startSimulator, test } from './webdriver.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const application = process.env.FRESHBOARD_APP ?? join(root, 'target/debug/freshboard');
 const artifacts = join(root, 'target/e2e-artifacts/connections');
-const dataDir = mkdtempSync(join(tmpdir(), 'freshboard-e2e-connections-'));
 
+// Each test has its own data folder, simulator and driver: it sets up what it needs, so it
+// runs alone and in any order.
+let dataDir;
 let driver;
 let sim;
 let simUrl;
-before(async () => {
-  ({ process: sim, url: simUrl } = await startSimulator());
+beforeEach(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'freshboard-e2e-connections-'));
+  sim = await startSimulator();
+  simUrl = sim.url;
   driver = await startDriver({ FRESHBOARD_DATA_DIR: dataDir, FRESHBOARD_DEMO: '0' });
 });
-after(async () => {
+afterEach(async () => {
   await driver?.stop();
-  sim?.kill();
-  rmSync(dataDir, { recursive: true, force: true });
+  await sim?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function click(app, css) {
@@ -78,6 +81,18 @@ function connectionRow(app, account, status) {
   );
 }
 
+/** Sets the GitHub OAuth app to the simulator's client id and endpoints. */
+async function setGithubApp(app) {
+  await click(app, '[data-testid="oauth-settings-toggle"]');
+  await app.fill('oauth-client-id', 'freshboard-sim');
+  await app.fill('oauth-auth-url', `${simUrl}/login/oauth/authorize`);
+  await app.fill('oauth-token-url', `${simUrl}/login/oauth/access_token`);
+  await app.fill('oauth-api-url', simUrl);
+  await click(app, '[data-testid="oauth-save"]');
+  await app.find('[data-testid="oauth-saved"]');
+  assert.equal(await app.exists('[data-testid="oauth-error"]'), false);
+}
+
 const badgeState = (app) =>
   app.execute('const b = document.querySelector(\'[data-testid="freshness-badge"]\'); return b ? b.dataset.state : null');
 
@@ -90,7 +105,7 @@ async function refreshNow(app) {
 }
 
 test('connect GitHub with OAuth, add a repository on it, and reconnect after the grant is revoked', async () => {
-  const app = await Session.start(driver.url, application, artifacts);
+  const app = await Session.start(driver, application, artifacts);
   try {
     // The clients stay the first screen; Connections is one click away.
     await app.find('[data-testid="empty-state"]');
@@ -99,14 +114,7 @@ test('connect GitHub with OAuth, add a repository on it, and reconnect after the
     await app.screenshot('01-connections-empty');
 
     // The OAuth app: the simulator's client id and endpoints.
-    await click(app, '[data-testid="oauth-settings-toggle"]');
-    await app.fill('oauth-client-id', 'freshboard-sim');
-    await app.fill('oauth-auth-url', `${simUrl}/login/oauth/authorize`);
-    await app.fill('oauth-token-url', `${simUrl}/login/oauth/access_token`);
-    await app.fill('oauth-api-url', simUrl);
-    await click(app, '[data-testid="oauth-save"]');
-    await app.find('[data-testid="oauth-saved"]');
-    assert.equal(await app.execute('return document.querySelector(\'[data-testid="oauth-error"]\') === null'), true);
+    await setGithubApp(app);
     await app.screenshot('02-oauth-settings-saved');
 
     // Connect: the app waits for the browser and offers the address again.
@@ -136,7 +144,7 @@ test('connect GitHub with OAuth, add a repository on it, and reconnect after the
       true,
       'on a connection no token is asked for',
     );
-    await app.fill('source-repo', 'acme/website');
+    await app.fill('source-account', 'acme/website');
     await click(app, '[data-testid="add-source"]');
     await app.find('[data-testid="source-card"]');
     await refreshNow(app);
@@ -202,11 +210,17 @@ async function recordWhatReachesTheWebview(app) {
 const TOKEN = /gho_|ghr_|ya29\.|1\/\/0|EAAB/;
 
 test('a device code and a pasted Meta token connect, and no token ever reaches the webview', async () => {
-  const app = await Session.start(driver.url, application, artifacts);
+  const app = await Session.start(driver, application, artifacts);
   try {
     await recordWhatReachesTheWebview(app);
+    // This test's own octocat connection, signed in through the browser first.
     await click(app, '[data-testid="nav-connections"]');
+    await setGithubApp(app);
+    await click(app, '[data-testid="connect-github"]');
+    const browserUrl = await signInUrl(app, '[data-testid="connections-screen"]');
+    await playBrowser(browserUrl);
     const octocat = await connectionRow(app, 'octocat', 'ok');
+    await app.waitUntil('the waiting panel to go', async () => !(await app.exists('[data-testid="connect-waiting"]')));
 
     // GitHub with a device code: the window shows the code; the person types it at GitHub.
     await fetch(`${simUrl}/_sim/oauth`, {
@@ -230,8 +244,9 @@ test('a device code and a pasted Meta token connect, and no token ever reaches t
     assert.equal((await app.findAll('[data-testid="connection"]')).length, 1);
     assert.equal(await connectionRow(app, 'octocat', 'ok'), octocat);
 
-    // Meta with a system-user token pasted into the window; only the API address is set.
-    await click(app, '[data-testid="oauth-settings-toggle"]');
+    // Meta with a system-user token pasted into the window; only the API address is set. (The
+    // OAuth apps panel is still open from GitHub's settings.)
+    assert.equal(await (await app.find('[data-testid="oauth-settings-toggle"]')).attribute('aria-expanded'), 'true');
     await click(app, '[data-testid="oauth-provider-meta"]');
     await app.fill('oauth-api-url', simUrl);
     await click(app, '[data-testid="oauth-save"]');

@@ -1,33 +1,32 @@
 // Offline: with the demo's simulator running outside the app, the dashboard syncs; then the
-// app is restarted on its cached data (the time to a dashboard with numbers and the memory
-// at idle are printed), the simulator is stopped, a refresh finds the network gone, and
-// every widget still shows its numbers from the local copy — marked offline, with its
-// last-updated time unchanged.
+// network goes (the simulator stops) and the app starts cold on its cached data: the dashboard
+// shows session 1's numbers with session 1's last-updated times (the time to a dashboard with
+// numbers and the memory at idle are printed); a refresh finds the network gone and the page
+// says it is offline while every widget still shows its numbers. Then the network comes back
+// (the simulator starts again on the same port) and the same window recovers by itself: the
+// banner goes and a new sync lands.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, before, test } from 'node:test';
-import { Session, startDriver, startSimulator } from './webdriver.mjs';
+import { Session, after, before, startDriver, startSimulator, test } from './webdriver.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const application = process.env.FRESHBOARD_APP ?? join(root, 'target/debug/freshboard');
 const artifacts = join(root, 'target/e2e-artifacts/offline');
 const dataDir = mkdtempSync(join(tmpdir(), 'freshboard-e2e-offline-'));
+/** The demo's data set, as the app's bundled simulator would serve it. */
+const DEMO_DATA = ['--github-repo', 'northwind/website', '--stripe-customers', '240', '--stripe-charges', '4000',
+  '--stripe-subscriptions', '120'];
 
 let sim;
 let driver;
 before(async () => {
-  // The demo's data set, as the app's bundled simulator would serve it.
-  const started = await startSimulator(['--github-repo', 'northwind/website', '--stripe-customers', '240',
-    '--stripe-charges', '4000', '--stripe-subscriptions', '120']);
-  sim = started.process;
-  const simUrl = started.url;
-  driver = await startDriver({ FRESHBOARD_DATA_DIR: dataDir, FRESHBOARD_DEMO_SIM_URL: simUrl });
+  sim = await startSimulator(DEMO_DATA);
+  driver = await startDriver({ FRESHBOARD_DATA_DIR: dataDir, FRESHBOARD_DEMO_SIM_URL: sim.url });
 });
 after(async () => {
-  sim?.kill();
+  await sim?.stop();
   await driver?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -70,46 +69,93 @@ function memoryByProcess() {
   return out;
 }
 
-test('the dashboard opens from cached data and stays readable offline', async () => {
-  let app = await Session.start(driver.url, application, artifacts);
+/** The selector of the Stripe source's card. */
+async function stripeCard(app) {
+  const id = await app.execute(
+    'return [...document.querySelectorAll(\'[data-testid="source-card"]\')].find((c) => c.querySelector(\'[data-testid="source-provider-label"]\').textContent.trim() === "Stripe").dataset.sourceId',
+  );
+  return `[data-testid="source-card"][data-source-id="${id}"]`;
+}
+
+const banner = (app) => app.exists('[data-testid="offline-banner"]');
+
+test('a cold start with no network shows the cached dashboard, and the window recovers when the network returns', async () => {
+  let app = await Session.start(driver, application, artifacts);
+  let synced;
   try {
     await openDemo(app);
-    await app.waitUntil('every widget synced', async () => allSynced(await widgets(app)));
+    // Every sync over (fresh, not refreshing), so nothing changes the data after this.
+    synced = await app.waitUntil('every widget synced and fresh', async () => {
+      const list = await widgets(app);
+      return allSynced(list) && list.every((w) => w.state === 'fresh') && list;
+    });
   } finally {
     await app.end();
   }
 
-  // A restart on cached data: time from launching the window to a dashboard with numbers.
+  // The network goes while the app is closed: the next start has none from the first moment.
+  const port = sim.port;
+  await sim.stop();
+
+  // A cold start on cached data: time from launching the window to a dashboard with numbers.
   const started = performance.now();
-  app = await Session.start(driver.url, application, artifacts);
+  app = await Session.start(driver, application, artifacts);
   try {
     await openDemo(app);
-    const before = await app.waitUntil('the cached dashboard', async () => {
+    const cached = await app.waitUntil('the cached dashboard', async () => {
       const list = await widgets(app);
       return allSynced(list) && list;
     });
     const windowToDashboard = performance.now() - started;
-    console.log(`figure: window to dashboard with cached data: ${Math.round(windowToDashboard)} ms (includes opening the client)`);
+    console.log(`figure: window to dashboard with cached data and no network: ${Math.round(windowToDashboard)} ms (includes opening the client)`);
     const memory = memoryByProcess();
     const total = Object.values(memory).reduce((a, b) => a + b, 0);
     console.log(`figure: memory (PSS) of the app and its webview processes: ${total} MB ${JSON.stringify(memory)}`);
-    await app.screenshot('01-online');
+    // From the cache: session 1's very numbers, last updated when session 1 synced them.
+    assert.deepEqual(cached.map((w) => w.id), synced.map((w) => w.id));
+    for (const [i, w] of cached.entries()) {
+      assert.equal(w.value, synced[i].value, `${w.metric} shows session 1's number`);
+      assert.equal(w.asOf, synced[i].asOf, `${w.metric} keeps session 1's last-updated time`);
+    }
+    await app.screenshot('01-cold-start-cached');
 
-    // Cut the network: the simulator goes away; a refresh finds it gone.
-    sim.kill();
-    await once(sim, 'exit');
-    await (await app.find('[data-testid="refresh-source"]')).click();
+    // A refresh finds the network gone: the page says so, and every widget keeps its numbers.
+    await (await app.find(await stripeCard(app) + ' [data-testid="refresh-source"]')).click();
     await app.find('[data-testid="offline-banner"]');
-    const after = await app.waitUntil('every widget marked offline', async () => {
+    const offline = await app.waitUntil('every widget marked offline', async () => {
       const list = await widgets(app);
-      return list.length === before.length && list.every((w) => w.state === 'offline') && list;
+      return list.length === cached.length && list.every((w) => w.state === 'offline') && list;
     });
-    for (const [i, w] of after.entries()) {
-      assert.equal(w.value, before[i].value, `${w.metric} shows the same number`);
-      assert.equal(w.asOf, before[i].asOf, `${w.metric} keeps its last-updated time`);
+    for (const [i, w] of offline.entries()) {
+      assert.equal(w.value, cached[i].value, `${w.metric} shows the same number`);
+      assert.equal(w.asOf, cached[i].asOf, `${w.metric} keeps its last-updated time`);
     }
     await app.execute('window.scrollTo(0, 0)');
     await app.screenshot('02-offline');
+
+    // The network returns: the same simulator address answers again. The engine's probe sees
+    // it, the banner goes, and the refused refresh runs: the Stripe numbers get a newer
+    // last-updated time, and nothing is offline any more.
+    sim = await startSimulator(DEMO_DATA, { port });
+    const refreshed = 'stripe';
+    const recovered = await app.waitUntil('the window to recover', async () => {
+      if (await banner(app)) return false;
+      const list = await widgets(app);
+      const source = list.filter((w) => w.metric.startsWith(`${refreshed}.`));
+      return (
+        list.every((w) => w.state !== 'offline') &&
+        source.length > 0 &&
+        source.every((w) => w.state === 'fresh' && Number(w.asOf) > Number(offline.find((o) => o.id === w.id).asOf)) &&
+        list
+      );
+    }, 120);
+    for (const w of recovered.filter((x) => x.metric.startsWith(`${refreshed}.`))) {
+      const before = offline.find((o) => o.id === w.id);
+      // The same data set: a new sync of it gives the same numbers.
+      assert.equal(w.value, before.value, `${w.metric} shows the same number after the new sync`);
+    }
+    await app.execute('window.scrollTo(0, 0)');
+    await app.screenshot('03-network-back');
   } finally {
     await app.end();
   }
