@@ -1,20 +1,39 @@
 //! The sim's clock: wall time shifted by an offset. It keeps ticking (demo mode
 //! shows "2 minutes ago"), and tests move it with `/_sim/clock` to age events
-//! out or reset GitHub quota windows without waiting.
+//! out or reset GitHub quota windows without waiting. It can also be frozen, so a
+//! test can fill a rate-limit bucket and know that nothing refills it until the
+//! test moves the clock.
+//!
+//! Milliseconds are kept because rate limits (Stripe's requests per second) and
+//! arrival statistics need finer steps than the seconds every API shows.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
+use crate::state::lock;
+
 pub struct Clock {
-    offset: AtomicI64,
+    state: Mutex<State>,
+}
+
+/// Two fields that must change together, hence one small lock (never held across an await).
+struct State {
+    /// sim ms − wall ms while running.
+    offset_ms: i64,
+    /// The reading while frozen.
+    frozen_ms: Option<i64>,
 }
 
 pub fn wall_now() -> i64 {
+    wall_ms().div_euclid(1000)
+}
+
+fn wall_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
+        .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
 
@@ -22,22 +41,61 @@ impl Clock {
     /// A clock reading `start` (unix seconds) right now.
     pub fn starting_at(start: i64) -> Clock {
         Clock {
-            offset: AtomicI64::new(start - wall_now()),
+            state: Mutex::new(State {
+                offset_ms: start.saturating_mul(1000) - wall_ms(),
+                frozen_ms: None,
+            }),
         }
     }
 
+    /// Unix seconds.
     pub fn now(&self) -> i64 {
-        wall_now() + self.offset.load(Ordering::Relaxed)
+        self.now_ms().div_euclid(1000)
+    }
+
+    /// Unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        let st = lock(&self.state);
+        st.frozen_ms.unwrap_or_else(|| wall_ms() + st.offset_ms)
     }
 
     pub fn set(&self, now: i64) -> i64 {
-        self.offset.store(now - wall_now(), Ordering::Relaxed);
+        let mut st = lock(&self.state);
+        let ms = now.saturating_mul(1000);
+        match &mut st.frozen_ms {
+            Some(f) => *f = ms,
+            None => st.offset_ms = ms - wall_ms(),
+        }
         now
     }
 
     pub fn advance(&self, seconds: i64) -> i64 {
-        self.offset.fetch_add(seconds, Ordering::Relaxed);
+        {
+            let mut st = lock(&self.state);
+            let by = seconds.saturating_mul(1000);
+            match &mut st.frozen_ms {
+                Some(f) => *f += by,
+                None => st.offset_ms += by,
+            }
+        }
         self.now()
+    }
+
+    /// Stops (true) or restarts (false) the clock at its current reading.
+    pub fn freeze(&self, frozen: bool) {
+        let mut st = lock(&self.state);
+        match (frozen, st.frozen_ms) {
+            (true, None) => st.frozen_ms = Some(wall_ms() + st.offset_ms),
+            (false, Some(at)) => {
+                st.offset_ms = at - wall_ms();
+                st.frozen_ms = None;
+            }
+            _ => {}
+        }
+    }
+
+    pub fn frozen(&self) -> bool {
+        lock(&self.state).frozen_ms.is_some()
     }
 }
 
@@ -78,5 +136,20 @@ mod tests {
         assert_eq!(parse_iso("2026-01-02T03:04:05+01:00"), Some(t - 3600));
         assert_eq!(parse_iso("2026-01-02"), Some(t - 3 * 3600 - 4 * 60 - 5));
         assert_eq!(parse_iso("yesterday"), None);
+    }
+
+    #[test]
+    fn frozen_clock_moves_only_when_told() {
+        let c = Clock::starting_at(1_000);
+        c.freeze(true);
+        let at = c.now_ms();
+        assert_eq!(c.now_ms(), at);
+        c.advance(2);
+        assert_eq!(c.now_ms(), at + 2_000);
+        c.set(5_000);
+        assert_eq!(c.now_ms(), 5_000_000);
+        assert!(c.frozen());
+        c.freeze(false);
+        assert!(c.now_ms() >= 5_000_000 && !c.frozen());
     }
 }

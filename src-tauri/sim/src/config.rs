@@ -1,5 +1,9 @@
 //! What to generate. Sizes are free (10 rows to millions): nothing below is
-//! materialised up front except GitHub repositories.
+//! materialised up front except GitHub repositories. Also how the providers behave
+//! under load: latency (off by default) and rate limits (Stripe's on by default as
+//! before; the others off unless asked for, see `Config::with_documented_limits`).
+
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -9,6 +13,77 @@ pub struct Config {
     pub google: GoogleConfig,
     /// Unix seconds the sim's clock starts at; None = system time now.
     pub now: Option<i64>,
+    /// Provider-side waiting per answer; None = answer at once (tests, demo mode).
+    pub latency: Option<LatencyConfig>,
+}
+
+/// Latency per provider; a provider left None answers at once.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LatencyConfig {
+    pub stripe: Option<ProviderLatency>,
+    pub github: Option<ProviderLatency>,
+    pub google: Option<ProviderLatency>,
+}
+
+/// One answer waits `base_ms` + `per_object_us` × objects in it (list items, report
+/// rows), scaled by a uniform factor in 1 ± `jitter_pct`/100.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderLatency {
+    pub base_ms: u64,
+    pub per_object_us: u64,
+    pub jitter_pct: u32,
+}
+
+impl ProviderLatency {
+    // Defaults "near the real APIs'", so a benchmark meets the waits a user meets. Not
+    // measured by this project. Stripe's is anchored on a reported ~300 ms per
+    // 100-object list page seen from outside Stripe (morgangallant.com/blog/stripe-api,
+    // 2021: "fetching 100 ... at a time taking ~300ms per request"); GitHub's and Google's
+    // are estimates of the same order (a few hundred ms per page or report), not
+    // sourced figures. ±20 % jitter stands in for network and load noise.
+    /// Stripe: ~120 ms per call plus ~1.5 ms per object (a 100-charge page ≈ 270 ms).
+    pub const STRIPE: ProviderLatency = ProviderLatency {
+        base_ms: 120,
+        per_object_us: 1_500,
+        jitter_pct: 20,
+    };
+    /// GitHub REST: ~150 ms per call plus ~1 ms per item (a 100-issue page ≈ 250 ms).
+    pub const GITHUB: ProviderLatency = ProviderLatency {
+        base_ms: 150,
+        per_object_us: 1_000,
+        jitter_pct: 20,
+    };
+    /// Google reporting APIs: ~200 ms per report plus 50 ms per 10,000 rows (5 µs a
+    /// row); a Google Ads searchStream gets the base before its first batch and the
+    /// per-row part between batches.
+    pub const GOOGLE: ProviderLatency = ProviderLatency {
+        base_ms: 200,
+        per_object_us: 5,
+        jitter_pct: 20,
+    };
+}
+
+impl LatencyConfig {
+    /// Every provider at its default above.
+    pub fn realistic() -> LatencyConfig {
+        LatencyConfig {
+            stripe: Some(ProviderLatency::STRIPE),
+            github: Some(ProviderLatency::GITHUB),
+            google: Some(ProviderLatency::GOOGLE),
+        }
+    }
+
+    /// Replaces one provider's latency (`"stripe"`, `"github"`, `"google"`); false for
+    /// an unknown name.
+    pub fn set(&mut self, provider: &str, latency: Option<ProviderLatency>) -> bool {
+        match provider {
+            "stripe" => self.stripe = latency,
+            "github" => self.github = latency,
+            "google" => self.google = latency,
+            _ => return false,
+        }
+        true
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -20,8 +95,23 @@ pub struct StripeConfig {
     pub balance_transactions: u64,
     /// Base objects' `created` spread evenly over this many days before the start clock.
     pub history_days: u32,
-    /// requests per second per API key; 0 = unlimited
+    /// Requests per second per test-mode key (`sk_test_`, `rk_test_`); 0 = unlimited.
+    /// Stripe allows 25.
     pub rate_limit_per_sec: u32,
+    /// Requests per second per live-mode key; None = 4 × `rate_limit_per_sec` (Stripe's
+    /// 100 for the default 25, and off when that is 0, so one knob still turns both off).
+    pub live_rate_limit_per_sec: Option<u32>,
+}
+
+impl StripeConfig {
+    /// The per-second limit for a key of this mode; 0 = unlimited.
+    pub fn rate_for(&self, live: bool) -> u32 {
+        match (live, self.live_rate_limit_per_sec) {
+            (false, _) => self.rate_limit_per_sec,
+            (true, Some(live)) => live,
+            (true, None) => self.rate_limit_per_sec.saturating_mul(4),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -36,7 +126,22 @@ pub struct GithubConfig {
     pub history_days: u32,
     /// primary quota per token per hour
     pub quota_per_hour: u32,
+    /// Secondary limit: requests one token may have in flight at once; 0 = off.
+    /// GitHub documents 100 (`GITHUB_CONCURRENT_REQUESTS`).
+    pub secondary_concurrency: u32,
+    /// Secondary limit: REST points per token per endpoint per sliding sim-clock minute
+    /// (a GET costs 1); 0 = off. GitHub documents 900 (`GITHUB_POINTS_PER_MINUTE`).
+    pub secondary_points_per_minute: u32,
 }
+
+/// GitHub's documented secondary limits (docs.github.com, "Rate limits for the REST API":
+/// at most 100 concurrent requests; at most 900 points a minute to a single REST endpoint).
+pub const GITHUB_CONCURRENT_REQUESTS: u32 = 100;
+pub const GITHUB_POINTS_PER_MINUTE: u32 = 900;
+/// GA4 Data API, standard properties: concurrent requests per property.
+pub const GA4_CONCURRENT_REQUESTS: u32 = 10;
+/// Search Console: searchAnalytics.query calls per site per minute.
+pub const GSC_QUERIES_PER_MINUTE: u32 = 1_200;
 
 impl Default for Config {
     fn default() -> Config {
@@ -46,7 +151,28 @@ impl Default for Config {
             github: GithubConfig::default(),
             google: GoogleConfig::default(),
             now: None,
+            latency: None,
         }
+    }
+}
+
+impl Config {
+    /// Every limit at the provider's documented value: Stripe 25/s per test key and
+    /// 100/s per live key, GitHub's secondary limits (100 concurrent per token, 900
+    /// points a minute per token and endpoint), GA4 10 concurrent requests per property, Search Console 1,200
+    /// queries a minute per site. For benchmarks and tests that must meet what users meet.
+    pub fn with_documented_limits(mut self) -> Config {
+        self.stripe.rate_limit_per_sec = 25;
+        self.stripe.live_rate_limit_per_sec = Some(100);
+        self.github.secondary_concurrency = GITHUB_CONCURRENT_REQUESTS;
+        self.github.secondary_points_per_minute = GITHUB_POINTS_PER_MINUTE;
+        for p in &mut self.google.properties {
+            p.concurrent_requests = GA4_CONCURRENT_REQUESTS;
+        }
+        for site in &mut self.google.sites {
+            site.queries_per_minute = GSC_QUERIES_PER_MINUTE;
+        }
+        self
     }
 }
 
@@ -60,6 +186,7 @@ impl Default for StripeConfig {
             balance_transactions: 500,
             history_days: 90,
             rate_limit_per_sec: 25,
+            live_rate_limit_per_sec: None,
         }
     }
 }
@@ -74,6 +201,8 @@ impl Default for GithubConfig {
             stargazers: 150,
             history_days: 90,
             quota_per_hour: 5000,
+            secondary_concurrency: 0,
+            secondary_points_per_minute: 0,
         }
     }
 }
@@ -109,6 +238,9 @@ pub struct Ga4Property {
     pub thresholded: bool,
     pub tokens_per_hour: u32,
     pub tokens_per_day: u32,
+    /// runReport calls in flight at once; 0 = no limit (Google: 10, see
+    /// `GA4_CONCURRENT_REQUESTS`).
+    pub concurrent_requests: u32,
 }
 
 /// A Search Console property: `sc-domain:example.com` or a URL prefix `https://www.example.com/`.
@@ -186,6 +318,7 @@ impl Ga4Property {
             thresholded: false,
             tokens_per_hour: 40_000,
             tokens_per_day: 200_000,
+            concurrent_requests: 0,
         }
     }
 
@@ -230,5 +363,34 @@ impl AdsCustomer {
     pub fn under(mut self, manager: &str) -> AdsCustomer {
         self.parent = Some(manager.to_string());
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stripe_modes_and_documented_limits() {
+        let d = Config::default();
+        // As before: 25/s for test keys by default; live keys get Stripe's 100.
+        assert_eq!((d.stripe.rate_for(false), d.stripe.rate_for(true)), (25, 100));
+        assert!(d.latency.is_none());
+        assert_eq!(
+            d.github.secondary_concurrency + d.github.secondary_points_per_minute,
+            0
+        );
+        let mut off = Config::default();
+        off.stripe.rate_limit_per_sec = 0;
+        assert_eq!((off.stripe.rate_for(false), off.stripe.rate_for(true)), (0, 0));
+        let real = off.with_documented_limits();
+        assert_eq!(
+            (real.stripe.rate_for(false), real.stripe.rate_for(true)),
+            (25, 100)
+        );
+        assert_eq!(real.github.secondary_concurrency, 100);
+        assert_eq!(real.github.secondary_points_per_minute, 900);
+        assert!(real.google.properties.iter().all(|p| p.concurrent_requests == 10));
+        assert!(real.google.sites.iter().all(|s| s.queries_per_minute == 1_200));
     }
 }

@@ -5,12 +5,13 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::config::{LatencyConfig, ProviderLatency};
 use crate::faults::FaultSpec;
 use crate::query::Query;
 use crate::state::{lock, read, AppState};
@@ -49,7 +50,10 @@ pub fn router(state: AppState) -> Router {
         .route("/faults", get(list_faults).post(add_fault).delete(clear_faults))
         .route("/clock", get(clock).post(set_clock))
         .route("/truth", get(truth))
+        .route("/truth/daily", get(truth_daily))
         .route("/truth/ids", get(truth_ids))
+        .route("/stats/reset", post(reset_stats))
+        .route("/latency", get(latency).post(set_latency))
         .nest("/stripe", crate::stripe::control::router())
         .nest("/github", crate::github::control::router())
         .nest("/google", crate::google::control::router())
@@ -73,39 +77,134 @@ async fn clear_faults(State(s): State<AppState>) -> Response {
     Json(json!({"cleared": true})).into_response()
 }
 
+fn clock_view(s: &AppState) -> Response {
+    let now_ms = s.clock.now_ms();
+    Json(json!({"now": now_ms.div_euclid(1000), "now_ms": now_ms, "frozen": s.clock.frozen()}))
+        .into_response()
+}
+
 async fn clock(State(s): State<AppState>) -> Response {
-    Json(json!({"now": s.clock.now()})).into_response()
+    clock_view(&s)
 }
 
 #[derive(Deserialize)]
 struct ClockChange {
     now: Option<i64>,
     advance: Option<i64>,
+    /// Stop (true) or restart (false) the clock; combines with `now`/`advance`.
+    freeze: Option<bool>,
 }
 
 async fn set_clock(State(s): State<AppState>, body: Bytes) -> Result<Response, ControlError> {
     let change: ClockChange = parse_body(&body)?;
     // Years 1970..=9999 keep every timestamp formattable and sums overflow-free.
     let valid = 0..=253_402_300_799i64;
-    let now = match (change.now, change.advance) {
-        (Some(now), None) if valid.contains(&now) => s.clock.set(now),
-        (None, Some(secs)) if valid.contains(&s.clock.now().saturating_add(secs)) => s.clock.advance(secs),
-        (Some(_), None) | (None, Some(_)) => return Err(ControlError::new(400, "clock out of range")),
+    let ok = match (change.now, change.advance) {
+        (Some(now), None) => valid.contains(&now),
+        (None, Some(secs)) => valid.contains(&s.clock.now().saturating_add(secs)),
+        (None, None) if change.freeze.is_some() => true,
         _ => {
             return Err(ControlError::new(
                 400,
-                "Give exactly one of \"now\" or \"advance\"",
+                "Give exactly one of \"now\" or \"advance\" (and/or \"freeze\")",
             ))
         }
     };
-    Ok(Json(json!({"now": now})).into_response())
+    if !ok {
+        return Err(ControlError::new(400, "clock out of range"));
+    }
+    if let Some(frozen) = change.freeze {
+        s.clock.freeze(frozen);
+    }
+    if let Some(now) = change.now {
+        s.clock.set(now);
+    }
+    if let Some(secs) = change.advance {
+        s.clock.advance(secs);
+    }
+    Ok(clock_view(&s))
+}
+
+async fn reset_stats(State(s): State<AppState>) -> Response {
+    lock(&s.stats).reset();
+    Json(json!({"reset": true})).into_response()
+}
+
+async fn latency(State(s): State<AppState>) -> Response {
+    Json(s.latency.view()).into_response()
+}
+
+/// `{"provider", "base_ms"?, "per_object_us"?, "jitter_pct"?}` (missing fields keep the
+/// provider's current value, or its realistic default when it had none), `{"off": true,
+/// "provider"?}`, or `{"realistic": true}`.
+#[derive(Deserialize)]
+struct LatencyChange {
+    provider: Option<String>,
+    base_ms: Option<u64>,
+    per_object_us: Option<u64>,
+    jitter_pct: Option<u32>,
+    #[serde(default)]
+    off: bool,
+    #[serde(default)]
+    realistic: bool,
+}
+
+async fn set_latency(State(s): State<AppState>, body: Bytes) -> Result<Response, ControlError> {
+    let c: LatencyChange = parse_body(&body)?;
+    let known = s
+        .latency
+        .update(|cfg| match (c.off, c.realistic, c.provider.as_deref()) {
+            (true, false, None) => {
+                *cfg = LatencyConfig::default();
+                true
+            }
+            (false, true, None) => {
+                *cfg = LatencyConfig::realistic();
+                true
+            }
+            (true, false, Some(p)) => cfg.set(p, None),
+            (false, false, Some(p)) => {
+                let base = match p {
+                    "stripe" => cfg.stripe.unwrap_or(ProviderLatency::STRIPE),
+                    "github" => cfg.github.unwrap_or(ProviderLatency::GITHUB),
+                    "google" => cfg.google.unwrap_or(ProviderLatency::GOOGLE),
+                    _ => return false,
+                };
+                cfg.set(
+                    p,
+                    Some(ProviderLatency {
+                        base_ms: c.base_ms.unwrap_or(base.base_ms),
+                        per_object_us: c.per_object_us.unwrap_or(base.per_object_us),
+                        jitter_pct: c.jitter_pct.unwrap_or(base.jitter_pct).min(100),
+                    }),
+                )
+            }
+            _ => false,
+        });
+    if !known {
+        return Err(ControlError::new(
+            400,
+            "Give {\"provider\": stripe|github|google, base_ms, per_object_us, jitter_pct}, \
+             {\"off\": true} (optionally with a provider) or {\"realistic\": true}",
+        ));
+    }
+    Ok(Json(s.latency.view()).into_response())
+}
+
+async fn truth_daily(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, ControlError> {
+    let q = Query::parse(q.as_deref());
+    let days =
+        crate::truth_daily::Days::parse(q.get("from"), q.get("to")).map_err(|e| ControlError::new(400, e))?;
+    let stripe = crate::stripe::daily::daily(&read(&s.stripe), days);
+    let github = crate::github::daily::daily(&read(&s.github), days);
+    Ok(Json(json!({"stripe": stripe, "github": github})).into_response())
 }
 
 async fn truth(State(s): State<AppState>) -> Response {
     let now = s.clock.now();
     let stripe = crate::stripe::truth::truth(&read(&s.stripe), now);
     let github = crate::github::truth::truth(&read(&s.github));
-    let requests = serde_json::to_value(&*lock(&s.stats)).unwrap_or_default();
+    let requests = lock(&s.stats).view();
     Json(json!({"now": now, "stripe": stripe, "github": github, "requests": requests})).into_response()
 }
 

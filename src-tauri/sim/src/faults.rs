@@ -3,13 +3,17 @@
 //! `count` (or all) of them. It sits outside the provider gates, so a faulted
 //! request needs no valid key and spends no quota. Google paths are answered in
 //! Google's shapes by `google/faults.rs`.
+//!
+//! `echo_secret` and `redirect_secret` hand the request's credential back, as some
+//! providers do (a 401 quoting the key; a redirect carrying it in the URL), so a client
+//! can be shown to keep such answers out of its logs, errors and storage.
 
 use std::time::Duration;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG, LOCATION};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -37,6 +41,11 @@ pub enum FaultKind {
     Unavailable,
     /// Google Ads searchStream: `batches` complete batches, then the body ends mid-array.
     StreamCut,
+    /// A 401 in the provider's shape whose message quotes the credential verbatim.
+    EchoSecret,
+    /// A 302 to `http://127.0.0.1:1/elsewhere?key=<credential>&from=<path>`, the body
+    /// repeating that URL.
+    RedirectSecret,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -169,9 +178,17 @@ pub async fn middleware(State(s): State<AppState>, req: Request, next: Next) -> 
         FaultKind::RateLimit if stripe => {
             with_retry_after(StripeError::rate_limited().into_response(), retry_after)
         }
-        FaultKind::RateLimit => {
-            with_retry_after(github(gh::secondary_limit(StatusCode::FORBIDDEN)), retry_after)
-        }
+        FaultKind::RateLimit => limited(with_retry_after(
+            github(gh::secondary_limit(StatusCode::FORBIDDEN)),
+            retry_after,
+        )),
+        FaultKind::EchoSecret if stripe => StripeError::auth(
+            Some("api_key_invalid"),
+            format!("Invalid API Key provided: {}", credential(req.headers())),
+        )
+        .into_response(),
+        FaultKind::EchoSecret => github(gh::bad_credentials_quoting(&credential(req.headers()))),
+        FaultKind::RedirectSecret => redirect_with_secret(&credential(req.headers()), &path),
         FaultKind::ServerError if stripe => StripeError::server_error().into_response(),
         FaultKind::ServerError => github(gh::server_error()),
         FaultKind::BadGateway => {
@@ -215,7 +232,7 @@ pub async fn middleware(State(s): State<AppState>, req: Request, next: Next) -> 
                 ..quota
             };
             exhausted.write_headers(resp.headers_mut());
-            resp
+            limited(resp)
         }
         FaultKind::Malformed => {
             let body = if stripe {
@@ -249,6 +266,42 @@ pub async fn middleware(State(s): State<AppState>, req: Request, next: Next) -> 
             Response::from_parts(parts, Body::from(body))
         }
     }
+}
+
+/// The credential a request carries, verbatim: a bearer token, GitHub's `token …`, or
+/// Basic auth's user name (Stripe's `curl -u sk_…:`); empty when there is none.
+pub fn credential(headers: &HeaderMap) -> String {
+    let value = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .trim();
+    if value.get(..6).is_some_and(|s| s.eq_ignore_ascii_case("basic ")) {
+        return crate::stripe::gate::api_key(headers).unwrap_or_default();
+    }
+    value
+        .split_once(' ')
+        .map_or(value, |(_, token)| token.trim())
+        .to_string()
+}
+
+/// `redirect_secret`'s answer: the credential in the Location and in the body.
+pub fn redirect_with_secret(credential: &str, path: &str) -> Response {
+    let key: String = form_urlencoded::byte_serialize(credential.as_bytes()).collect();
+    let location = format!("http://127.0.0.1:1/elsewhere?key={key}&from={path}");
+    let body = format!(
+        "<html><body>Moved to <a href=\"{location}\">{location}</a> (key {credential})</body></html>"
+    );
+    let mut resp = (StatusCode::FOUND, [(CONTENT_TYPE, "text/html")], body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        resp.headers_mut().insert(LOCATION, v);
+    }
+    resp
+}
+
+fn limited(mut resp: Response) -> Response {
+    resp.extensions_mut().insert(crate::stats::RateLimited);
+    resp
 }
 
 fn with_retry_after(mut resp: Response, secs: u64) -> Response {

@@ -10,9 +10,21 @@
 //! Changes live in a small overlay; see `paging.rs` and `stripe/table.rs`.
 //!
 //! Control API (no auth), all JSON:
-//! - `POST/GET/DELETE /_sim/faults` — inject failures by path prefix
-//! - `GET/POST /_sim/clock` — `{"now"}` or `{"advance"}` (the clock keeps ticking)
-//! - `GET /_sim/truth`, `GET /_sim/truth/ids?entity=stripe.charges|github.o/r.issues`
+//! - `POST/GET/DELETE /_sim/faults` — inject failures by path prefix (kinds in `faults.rs`;
+//!   `echo_secret` and `redirect_secret` hand the request's credential back)
+//! - `GET/POST /_sim/clock` — `{"now"}`, `{"advance"}` (seconds) and/or `{"freeze": bool}`;
+//!   the clock keeps ticking unless frozen. GET answers `{"now", "now_ms", "frozen"}`
+//! - `GET /_sim/truth` (all-time sums per provider, and `requests`: counts per route,
+//!   `not_modified`, `rate_limited`[`_by_route`] (429s and GitHub's limit 403s),
+//!   `in_flight`, `in_flight_max`[`_by_route`] (arrival to response) and `arrivals`
+//!   (sim-clock ms of the last 10,000 requests per route)); `POST /_sim/stats/reset`
+//! - `GET /_sim/truth/daily?from=YYYY-MM-DD&to=YYYY-MM-DD` — per UTC day, computed by its
+//!   own walk of the stores (`truth_daily.rs`), with the engine's metric definitions
+//! - `GET /_sim/truth/ids?entity=stripe.charges|github.o/r.issues`
+//! - `GET/POST /_sim/latency` — `{"provider", "base_ms", "per_object_us", "jitter_pct"}`,
+//!   `{"off": true}` (all, or one `provider`), `{"realistic": true}`
+//! - Rate limits (see `limits.rs`, `stripe/gate.rs`, `google/quota.rs`) run on the sim clock;
+//!   `Config::with_documented_limits()` turns on every provider's documented one
 //! - `POST /_sim/stripe/…`, `POST /_sim/github/…` — mutations (emit Stripe events)
 //! - `GET /login/oauth/authorize`, `POST /login/oauth/access_token`, `/_sim/oauth` — a strict
 //!   OAuth server (PKCE, single-use codes, rotating refresh tokens; see `oauth.rs`); Google's
@@ -37,7 +49,8 @@
 //! - `GET /_sim/google/requests` (every Google API request, in order: product, account,
 //!   method, path, query, body, developerToken, loginCustomerId, status, fault);
 //!   `DELETE` clears it
-//! - `/_sim/faults` on Google paths answers in Google's shapes; extra kinds
+//! - `/_sim/faults` on Google paths answers in Google's shapes (`echo_secret` and
+//!   `redirect_secret` too: a 401 quoting the request's credential, a 302 carrying it); extra kinds
 //!   `permission_denied`, `unavailable`, `stream_cut` (`batches`: N complete batches of an
 //!   Ads searchStream, then the body ends mid-array); `rate_limit` on Ads takes `scope`
 //!   (`ACCOUNT` or `DEVELOPER`) and `retry_after` (→ `retryDelay`)
@@ -57,16 +70,24 @@ mod faults;
 mod github;
 mod google;
 mod ids;
+mod latency;
+mod limits;
 mod oauth;
 mod paging;
+mod providers;
 mod query;
 mod rng;
 mod server;
 mod state;
 mod stats;
 mod stripe;
+mod truth_daily;
 
-pub use config::{AdsCustomer, Config, Ga4Property, GithubConfig, GoogleConfig, GscSite, StripeConfig};
+pub use config::{
+    AdsCustomer, Config, Ga4Property, GithubConfig, GoogleConfig, GscSite, LatencyConfig, ProviderLatency,
+    StripeConfig, GA4_CONCURRENT_REQUESTS, GITHUB_CONCURRENT_REQUESTS, GITHUB_POINTS_PER_MINUTE,
+    GSC_QUERIES_PER_MINUTE,
+};
 pub use oauth::{CLIENT_ID as OAUTH_CLIENT_ID, CLIENT_SECRET as OAUTH_CLIENT_SECRET};
 pub use server::Sim;
 
@@ -80,6 +101,14 @@ pub async fn start(config: Config) -> std::io::Result<Sim> {
 pub async fn start_on(config: Config, port: u16) -> std::io::Result<Sim> {
     google::check(&config.google).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     server::start_on(config, port).await
+}
+
+/// Starts a sim on a listener the caller already has, e.g. one made from a
+/// `tokio::net::TcpSocket` that was bound (so connections were refused: "offline") and
+/// is now listening ("the network is back"), without the port ever being free.
+pub async fn start_with_listener(config: Config, listener: tokio::net::TcpListener) -> std::io::Result<Sim> {
+    google::check(&config.google).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    server::start_with_listener(config, listener)
 }
 
 /// The id of the seeded Stripe charge at `index` (0 = oldest), for benchmarks that pick

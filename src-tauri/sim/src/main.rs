@@ -10,13 +10,16 @@ use provider_sim::Config;
 
 const USAGE: &str = "usage: provider-sim [--port N] [--seed N] [--now UNIX_SECS]
   [--stripe-customers N] [--stripe-charges N] [--stripe-invoices N] [--stripe-subscriptions N]
-  [--stripe-balance-transactions N] [--stripe-history-days N] [--stripe-rate-limit PER_SEC (0 = off)]
+  [--stripe-balance-transactions N] [--stripe-history-days N]
+  [--stripe-rate-limit PER_SEC (test keys; 0 = off)] [--stripe-live-rate-limit PER_SEC (default 4 x test)]
   [--github-repo OWNER/NAME]... [--github-issues N] [--github-pulls N] [--github-commits N]
   [--github-stargazers N] [--github-history-days N] [--github-quota PER_HOUR]
+  [--github-secondary-concurrency N (0 = off)] [--github-points-per-minute N (0 = off)]
   [--google-history-days N] [--google-developer-token TOKEN]
   [--ga4-landing-pages N] [--ga4-other-after N] [--ga4-tokens-per-hour N] [--ga4-tokens-per-day N]
-  [--ga4-sampled true|false] [--ga4-thresholded true|false]
+  [--ga4-sampled true|false] [--ga4-thresholded true|false] [--ga4-concurrent-requests N (0 = off)]
   [--gsc-queries N] [--gsc-pages N] [--gsc-queries-per-minute N (0 = off)] [--ads-campaigns N]
+  [--latency realistic|off] [--limits documented (every provider's documented limits; later flags win)]
   (the --ga4-*, --gsc-* and --ads-* sizes apply to every configured property, site or customer)";
 
 fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
@@ -51,6 +54,23 @@ fn parse(args: Vec<String>) -> Result<(Config, u16), String> {
             Some(v) => v,
             None => return Err(format!("{flag} needs a value\n{USAGE}")),
         };
+        match (flag.as_str(), value.as_str()) {
+            ("--latency", "realistic") => {
+                config.latency = Some(provider_sim::LatencyConfig::realistic());
+                continue;
+            }
+            ("--latency", "off") => {
+                config.latency = None;
+                continue;
+            }
+            ("--latency", other) => return Err(format!("--latency: want realistic or off, got {other}")),
+            ("--limits", "documented") => {
+                config = config.with_documented_limits();
+                continue;
+            }
+            ("--limits", other) => return Err(format!("--limits: want documented, got {other}")),
+            _ => {}
+        }
         let (s, g, google) = (&mut config.stripe, &mut config.github, &mut config.google);
         match flag.as_str() {
             "--port" => port = number(&flag, &value)?,
@@ -63,6 +83,16 @@ fn parse(args: Vec<String>) -> Result<(Config, u16), String> {
             "--stripe-balance-transactions" => s.balance_transactions = number(&flag, &value)?,
             "--stripe-history-days" => s.history_days = number(&flag, &value)?,
             "--stripe-rate-limit" => s.rate_limit_per_sec = number(&flag, &value)?,
+            "--stripe-live-rate-limit" => s.live_rate_limit_per_sec = Some(number(&flag, &value)?),
+            "--github-secondary-concurrency" => g.secondary_concurrency = number(&flag, &value)?,
+            "--github-points-per-minute" => g.secondary_points_per_minute = number(&flag, &value)?,
+            "--ga4-concurrent-requests" => {
+                let n = number(&flag, &value)?;
+                google
+                    .properties
+                    .iter_mut()
+                    .for_each(|p| p.concurrent_requests = n);
+            }
             "--github-repo" if value.contains('/') => repos.push(value),
             "--github-repo" => return Err(format!("--github-repo wants owner/name, got {value}")),
             "--github-issues" => g.issues = number(&flag, &value)?,

@@ -59,7 +59,11 @@ fn app(state: AppState) -> Router {
         .merge(crate::google::router(state.clone()))
         .nest("/v1", crate::stripe::api::router(state.clone()))
         .nest("/_sim", crate::control::router(state.clone()))
+        // Outermost last: stats see everything (in flight from arrival), limits hold
+        // their slots through the latency wait, and faults answer before the gates.
         .layer(from_fn_with_state(state.clone(), crate::faults::middleware))
+        .layer(from_fn_with_state(state.clone(), crate::latency::middleware))
+        .layer(from_fn_with_state(state.clone(), crate::limits::middleware))
         .layer(from_fn_with_state(state, crate::stats::middleware))
 }
 
@@ -77,6 +81,12 @@ impl std::error::Error for Dropped {}
 
 pub async fn start_on(config: Config, port: u16) -> std::io::Result<Sim> {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    start_with_listener(config, listener)
+}
+
+/// Serves on a listener the caller made (and may have held, bound but not listening,
+/// while clients were refused), so the port is never released in between.
+pub fn start_with_listener(config: Config, listener: TcpListener) -> std::io::Result<Sim> {
     let base_url = format!("http://{}", listener.local_addr()?);
     let state = Arc::new(Shared::new(config, base_url.clone()));
     let router = app(state);

@@ -10,6 +10,8 @@ use crate::faults::Faults;
 use crate::github::auth::GithubAuth;
 use crate::github::store::GithubStore;
 use crate::google::GoogleState;
+use crate::latency::Latency;
+use crate::limits::{Limits, Secondary};
 use crate::oauth::OAuthServer;
 use crate::stats::Stats;
 use crate::stripe::gate::StripeAuth;
@@ -27,6 +29,9 @@ pub struct Shared {
     pub google: GoogleState,
     pub faults: Mutex<Faults>,
     pub stats: Mutex<Stats>,
+    pub latency: Latency,
+    pub secondary: Secondary,
+    pub limits: Mutex<Limits>,
 }
 
 pub type AppState = Arc<Shared>;
@@ -52,13 +57,19 @@ impl Shared {
             base_url,
             clock: Clock::starting_at(now0),
             stripe: RwLock::new(StripeStore::new(config.seed, config.stripe.clone(), now0)),
-            stripe_auth: Mutex::new(StripeAuth::new(config.stripe.rate_limit_per_sec)),
+            stripe_auth: Mutex::new(StripeAuth::new(&config.stripe)),
             github: RwLock::new(GithubStore::new(config.seed, &config.github, now0)),
             github_auth: Mutex::new(GithubAuth::new(config.github.quota_per_hour)),
             oauth: Mutex::new(OAuthServer::default()),
             google: GoogleState::new(config.seed, config.google.clone()),
             faults: Mutex::new(Faults::default()),
             stats: Mutex::new(Stats::default()),
+            latency: Latency::new(config.latency),
+            secondary: Secondary {
+                concurrency: config.github.secondary_concurrency,
+                points_per_minute: config.github.secondary_points_per_minute,
+            },
+            limits: Mutex::new(Limits::default()),
         }
     }
 }

@@ -15,6 +15,12 @@ async fn prints_url_serves_and_stops_on_sigterm() {
             "--stripe-charges",
             "1234",
             "--stripe-rate-limit=0",
+            "--latency",
+            "realistic",
+            "--limits",
+            "documented",
+            "--ga4-concurrent-requests",
+            "3",
         ])
         .args([
             "--github-repo",
@@ -53,6 +59,16 @@ async fn prints_url_serves_and_stops_on_sigterm() {
         truth["github"].get("acme/website").is_none(),
         "--github-repo replaces the default"
     );
+    let latency: serde_json::Value = http
+        .get(format!("{url}/_sim/latency"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(latency["stripe"]["base_ms"], 120, "--latency realistic");
+    assert_eq!(latency["google"]["per_object_us"], 5);
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -71,4 +87,12 @@ fn rejects_unknown_flags() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage"));
+    for (flag, value) in [("--latency", "fast"), ("--limits", "strict")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_provider-sim"))
+            .args([flag, value])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(flag));
+    }
 }

@@ -250,3 +250,110 @@ async fn timeout_drops_the_connection_without_answering() {
     );
     h.sim.shutdown().await;
 }
+
+/// The credential a request carried comes back in the answer: quoted in a 401 in the
+/// provider's shape (`echo_secret`), or in a redirect's Location and body
+/// (`redirect_secret`). Removing it is the client's job; this shows it is there.
+#[tokio::test]
+async fn faults_that_hand_the_credential_back() {
+    let h = start(config()).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    const STRIPE_KEY: &str = "rk_test_51EchoedSecretKey0000000001";
+    const GH_TOKEN: &str = "ghp_EchoedSecretToken000000000000001";
+    const GOOGLE_TOKEN: &str = "ya29.EchoedSecretAccessToken-0001";
+    let ga4 = "/v1beta/properties/412345678:runReport";
+    let gsc = "/webmasters/v3/sites/sc-domain%3Anorthwind.example/searchAnalytics/query";
+    let ads = "/v26/customers/7778889999/googleAds:searchStream";
+    // (path, method, Authorization header, the credential in it)
+    let basic = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("{STRIPE_KEY}:")
+        )
+    );
+    let cases = [
+        ("/v1/charges", "GET", format!("Bearer {STRIPE_KEY}"), STRIPE_KEY),
+        ("/v1/customers", "GET", basic, STRIPE_KEY),
+        (
+            "/repos/acme/website/issues",
+            "GET",
+            format!("token {GH_TOKEN}"),
+            GH_TOKEN,
+        ),
+        (ga4, "POST", format!("Bearer {GOOGLE_TOKEN}"), GOOGLE_TOKEN),
+        (gsc, "POST", format!("Bearer {GOOGLE_TOKEN}"), GOOGLE_TOKEN),
+        (ads, "POST", format!("Bearer {GOOGLE_TOKEN}"), GOOGLE_TOKEN),
+    ];
+    let send = |path: &str, method: &str, auth: &str| {
+        let url = h.url(path);
+        let req = if method == "GET" {
+            http.get(url)
+        } else {
+            http.post(url).json(&json!({}))
+        };
+        req.header("authorization", auth).send()
+    };
+    for (path, method, auth, secret) in &cases {
+        fault(&h, json!({"route": path, "kind": "echo_secret", "count": 1})).await;
+        let resp = send(path, method, auth).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let github_quota = header(&resp, "x-ratelimit-limit");
+        let body: Value = resp.json().await.unwrap();
+        assert!(body.to_string().contains(secret), "{path}: {body}");
+        // In each provider's own error shape.
+        match *path {
+            p if p.starts_with("/v1/") => {
+                assert_eq!(body["error"]["type"], "authentication_error");
+                assert_eq!(
+                    body["error"]["message"],
+                    format!("Invalid API Key provided: {secret}")
+                );
+            }
+            p if p.starts_with("/repos/") => {
+                assert!(body["message"].as_str().unwrap().contains(secret));
+                assert_eq!(github_quota, "5000", "GitHub answers carry quota headers");
+            }
+            p if p == ads => {
+                assert_eq!(body["error"]["status"], "UNAUTHENTICATED");
+                let failure = &body["error"]["details"][0]["errors"][0];
+                assert_eq!(failure["errorCode"]["authenticationError"], "OAUTH_TOKEN_INVALID");
+                assert!(failure["message"].as_str().unwrap().contains(secret));
+            }
+            _ => {
+                assert_eq!(body["error"]["code"], 401);
+                assert_eq!(body["error"]["status"], "UNAUTHENTICATED");
+                assert!(body["error"]["message"].as_str().unwrap().contains(secret));
+            }
+        }
+
+        fault(&h, json!({"route": path, "kind": "redirect_secret", "count": 1})).await;
+        let resp = send(path, method, auth).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::FOUND, "{path}");
+        assert_eq!(
+            header(&resp, "location"),
+            format!("http://127.0.0.1:1/elsewhere?key={secret}&from={path}")
+        );
+        assert!(resp.text().await.unwrap().contains(secret), "{path}: body");
+    }
+    // Google's faulted requests are logged with their kind.
+    let log: Vec<Value> = h
+        .http
+        .get(h.url("/_sim/google/requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = log.iter().filter_map(|e| e["fault"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["echo_secret", "redirect_secret"].repeat(3),
+        "three Google products, two faults each"
+    );
+    h.sim.shutdown().await;
+}

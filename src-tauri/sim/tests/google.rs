@@ -933,6 +933,16 @@ async fn search_console_totals_pages_freshness_and_limits() {
         .contains("Search Analytics QPS quota exceeded"));
     assert_eq!(e["error"]["errors"][0]["reason"], "rateLimitExceeded");
     assert_eq!(e["error"]["errors"][0]["domain"], "usageLimits");
+    // The refusal is counted, on its route.
+    let requests = h.truth().await["requests"].clone();
+    assert_eq!(requests["rate_limited"], 1);
+    let limited: Vec<(&String, &Value)> = requests["rate_limited_by_route"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(limited.len(), 1);
+    assert!(limited[0].0.ends_with("/searchAnalytics/query") && limited[0].1 == 1);
     h.control("/_sim/clock", json!({"advance": 60})).await;
     assert_eq!(gsc(&h, &t, globex, one).await.0, StatusCode::OK);
     h.sim.shutdown().await;

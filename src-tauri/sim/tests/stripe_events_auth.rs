@@ -224,31 +224,47 @@ async fn api_keys() {
 }
 
 #[tokio::test]
-async fn rate_limit_per_key() {
+async fn rate_limit_per_key_on_the_sim_clock() {
     let mut c = config();
     c.stripe.rate_limit_per_sec = 3;
     let h = start(c).await;
-    // The bucket holds 3; a burst of 20 cannot all fit, whatever the speed.
-    let mut limited = None;
-    for _ in 0..20 {
-        let resp = h.stripe_raw("/v1/customers?limit=1").await;
-        if resp.status() == StatusCode::TOO_MANY_REQUESTS {
-            limited = Some(resp);
-            break;
+    // Frozen, the clock refills nothing until the test moves it: exactly 3 fit.
+    h.clock(json!({"freeze": true})).await;
+    let burst = |key: &'static str, n: usize| {
+        let h = &h;
+        async move {
+            let mut statuses = Vec::new();
+            for _ in 0..n {
+                let resp = h
+                    .http
+                    .get(h.url("/v1/customers?limit=1"))
+                    .bearer_auth(key)
+                    .send()
+                    .await
+                    .unwrap();
+                statuses.push(resp.status().as_u16());
+            }
+            statuses
         }
-    }
-    let resp = limited.expect("a 429 within 20 requests");
+    };
+    assert_eq!(burst(KEY, 4).await, [200, 200, 200, 429]);
+    let resp = h.stripe_raw("/v1/customers?limit=1").await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(header(&resp, "retry-after"), "1");
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["type"], "rate_limit_error");
-    // Buckets are per key.
-    let other = h
-        .http
-        .get(h.url("/v1/customers?limit=1"))
-        .bearer_auth("sk_test_other")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(other.status(), StatusCode::OK);
+    assert_eq!(body["error"]["code"], "rate_limit");
+    // Buckets are per key, and live keys get 4 × the test-mode rate (Stripe: 25 and 100).
+    assert_eq!(burst("sk_test_other", 4).await, [200, 200, 200, 429]);
+    let live = burst("rk_live_other", 13).await;
+    assert_eq!(live.iter().filter(|s| **s == 200).count(), 12);
+    assert_eq!(live[12], 429);
+    // One sim second refills a second's worth.
+    h.clock(json!({"advance": 1})).await;
+    assert_eq!(burst(KEY, 4).await, [200, 200, 200, 429]);
+    // Every refusal is counted, on its route.
+    let requests = h.requests().await;
+    assert_eq!(requests["rate_limited"], 5);
+    assert_eq!(requests["rate_limited_by_route"]["/v1/customers"], 5);
     h.sim.shutdown().await;
 }

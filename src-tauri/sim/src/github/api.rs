@@ -17,6 +17,7 @@ use super::model::{CommitView, IssueView, PullView, StarView};
 use super::paging::{add_link, Paging};
 use super::store::{GithubStore, ListKey, SortBy, StateFilter};
 use crate::clock::{iso, parse_iso};
+use crate::latency::Objects;
 use crate::query::Query;
 use crate::state::{lock, read, AppState};
 
@@ -65,8 +66,17 @@ fn page_response<T: Serialize>(
     p: Paging,
     total: usize,
 ) -> Response {
+    let objects = Objects(data.len() as u64);
     let mut resp = Json(data).into_response();
     add_link(&mut resp, &s.base_url, uri.path(), q, p, total);
+    resp.extensions_mut().insert(objects);
+    resp
+}
+
+/// A single-object answer (one object, for latency).
+fn one(body: impl IntoResponse) -> Response {
+    let mut resp = body.into_response();
+    resp.extensions_mut().insert(Objects(1));
     resp
 }
 
@@ -197,7 +207,7 @@ async fn issue(State(s): State<AppState>, Path((o, r, n)): Path<(String, String,
         .checked_sub(1)
         .and_then(|k| st.repos[repo].items.get(k as usize))
         .ok_or(Fail::NotFound)?;
-    Ok(Json(IssueView(&ctx, it)).into_response())
+    Ok(one(Json(IssueView(&ctx, it))))
 }
 
 async fn pull(State(s): State<AppState>, Path((o, r, n)): Path<(String, String, String)>) -> Reply {
@@ -212,7 +222,7 @@ async fn pull(State(s): State<AppState>, Path((o, r, n)): Path<(String, String, 
         .and_then(|k| items.get(k as usize))
         .filter(|it| it.is_pr)
         .ok_or(Fail::NotFound)?;
-    Ok(Json(PullView(&ctx, it)).into_response())
+    Ok(one(Json(PullView(&ctx, it))))
 }
 
 async fn commits(

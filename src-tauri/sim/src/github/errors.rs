@@ -20,6 +20,14 @@ pub fn bad_credentials() -> Response {
     body(StatusCode::UNAUTHORIZED, "Bad credentials")
 }
 
+/// A 401 that quotes the token back (the `echo_secret` fault).
+pub fn bad_credentials_quoting(token: &str) -> Response {
+    body(
+        StatusCode::UNAUTHORIZED,
+        &format!("Bad credentials: the token {token} is not valid or has been revoked"),
+    )
+}
+
 pub fn requires_authentication() -> Response {
     body(StatusCode::UNAUTHORIZED, "Requires authentication")
 }

@@ -57,6 +57,7 @@ pub async fn gate(State(s): State<AppState>, mut req: Request, next: Next) -> Re
     if let Some(q) = exhausted {
         let mut resp = errors::primary_exhausted();
         q.write_headers(resp.headers_mut());
+        resp.extensions_mut().insert(crate::stats::RateLimited);
         return resp;
     }
     let if_none_match = req

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod control;
+pub mod daily;
 pub mod errors;
 pub mod gate;
 pub mod gen;

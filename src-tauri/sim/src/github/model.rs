@@ -258,6 +258,9 @@ impl Serialize for PullView<'_> {
     }
 }
 
+/// The author name of commits whose email is linked to no GitHub account.
+pub const BOT_NAME: &str = "Build Bot";
+
 #[derive(Clone, Debug)]
 pub struct Commit {
     /// Creation order within the repo; the sha is derived from it.
@@ -276,7 +279,7 @@ impl Serialize for CommitView<'_> {
         let sha = c.commit_sha(cm);
         let (name, email) = match cm.author {
             Some(u) => (login(u), format!("{}@users.noreply.github.com", login(u))),
-            None => ("Build Bot".to_string(), "build-bot@example.com".to_string()),
+            None => (BOT_NAME.to_string(), "build-bot@example.com".to_string()),
         };
         let person = serde_json::json!({"name": name, "email": email, "date": iso(cm.date)});
         let user = cm.author.map(User::generated);

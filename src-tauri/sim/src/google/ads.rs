@@ -448,7 +448,11 @@ pub async fn search_stream(
                 Some(n) => Box::new(rows.take(n as usize)),
                 None => rows,
             };
-            let body = Batches::new(rows, field_mask, request_id, cut.map(|c| c.0 .0));
+            let per_row = s
+                .latency
+                .of(crate::providers::Api::Google)
+                .map(|l| l.per_object(s.latency.roll()));
+            let body = Batches::new(rows, field_mask, request_id, cut.map(|c| c.0 .0)).paced(per_row);
             let mut resp = Response::new(Body::new(body));
             resp.headers_mut().insert(
                 header::CONTENT_TYPE,

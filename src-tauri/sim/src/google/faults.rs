@@ -5,7 +5,9 @@
 //! pass-through kinds (`delay`, `truncated`, `stream_cut`) run the request. `stream_cut`
 //! ends an Ads searchStream after `batches` complete batches (default 1); elsewhere it
 //! cuts the body like `truncated`. `missing_field` is not applied on Google paths.
-//! Faulted requests are logged like any other Google request. No fault echoes a token.
+//! `echo_secret` answers 401 quoting the bearer token (Ads: in its failure message) and
+//! `redirect_secret` a 302 carrying it, as the Stripe/GitHub ones do.
+//! Faulted requests are logged like any other Google request.
 
 use std::time::Duration;
 
@@ -39,11 +41,21 @@ fn kind_name(kind: FaultKind) -> &'static str {
         FaultKind::PermissionDenied => "permission_denied",
         FaultKind::Unavailable => "unavailable",
         FaultKind::StreamCut => "stream_cut",
+        FaultKind::EchoSecret => "echo_secret",
+        FaultKind::RedirectSecret => "redirect_secret",
     }
 }
 
+/// The request as a fault sees it: its account, credential and path.
+struct Seen<'a> {
+    account: Option<&'a str>,
+    credential: &'a str,
+    path: &'a str,
+}
+
 /// The answer a fault gives instead of running the request.
-fn answer(s: &AppState, f: &FaultSpec, product: Product, account: Option<&str>) -> Response {
+fn answer(s: &AppState, f: &FaultSpec, product: Product, seen: Seen) -> Response {
+    let account = seen.account;
     let ads = |status: u16, kind: &'static str, code: &'static str, message: String| {
         GoogleError::ads(status, kind, code, message, s.google.request_id())
     };
@@ -116,6 +128,24 @@ fn answer(s: &AppState, f: &FaultSpec, product: Product, account: Option<&str>) 
             403,
             "User does not have sufficient permissions for this property.",
         ),
+        (FaultKind::EchoSecret, Product::Ads) => ads(
+            401,
+            "authenticationError",
+            "OAUTH_TOKEN_INVALID",
+            format!("Oauth token {} is invalid.", seen.credential),
+        ),
+        (FaultKind::EchoSecret, _) => GoogleError::new(
+            product,
+            401,
+            format!(
+                "Request had invalid authentication credentials: access token {} is invalid or expired.",
+                seen.credential
+            ),
+        )
+        .with_info("ACCESS_TOKEN_EXPIRED", "googleapis.com"),
+        (FaultKind::RedirectSecret, _) => {
+            return crate::faults::redirect_with_secret(seen.credential, seen.path);
+        }
         (FaultKind::BadGateway, _) => {
             let html = "<html><head><title>502 Bad Gateway</title></head>\
                         <body><h1>502 Bad Gateway</h1></body></html>";
@@ -173,6 +203,7 @@ pub async fn apply(s: AppState, mut req: Request, f: FaultSpec, product: Product
         _ => {
             // Answered here: log it as the Google layer would have.
             let (parts, bytes) = log::buffer(req).await;
+            let credential = crate::faults::credential(&parts.headers);
             let entry = log::entry(&parts, &bytes, Some(name));
             let account = entry.as_ref().and_then(|e| e.account.clone());
             let seq = entry.map(|e| lock(&s.google.log).push(e));
@@ -182,7 +213,12 @@ pub async fn apply(s: AppState, mut req: Request, f: FaultSpec, product: Product
                 resp.extensions_mut().insert(DropConnection);
                 return resp;
             }
-            let resp = answer(&s, &f, product, account.as_deref());
+            let seen = Seen {
+                account: account.as_deref(),
+                credential: &credential,
+                path: parts.uri.path(),
+            };
+            let resp = answer(&s, &f, product, seen);
             if let Some(seq) = seq {
                 lock(&s.google.log).finish(seq, resp.status().as_u16());
             }

@@ -351,7 +351,12 @@ pub async fn run_report(
     raw: Bytes,
 ) -> Response {
     match report(&s, &headers, &target, &raw) {
-        Ok(answer) => Json(answer).into_response(),
+        Ok(answer) => {
+            let rows = answer["rows"].as_array().map_or(0, Vec::len) as u64;
+            let mut resp = Json(answer).into_response();
+            resp.extensions_mut().insert(crate::latency::Objects(rows));
+            resp
+        }
         Err(e) => e.into_response(),
     }
 }

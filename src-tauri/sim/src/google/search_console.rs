@@ -291,7 +291,12 @@ pub async fn query(
     raw: Bytes,
 ) -> Response {
     match answer(&s, &headers, &url, &raw) {
-        Ok(v) => Json(v).into_response(),
+        Ok(v) => {
+            let rows = v["rows"].as_array().map_or(0, Vec::len) as u64;
+            let mut resp = Json(v).into_response();
+            resp.extensions_mut().insert(crate::latency::Objects(rows));
+            resp
+        }
         Err(e) => e.into_response(),
     }
 }

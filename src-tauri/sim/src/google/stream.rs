@@ -4,6 +4,8 @@
 //! memory. The last batch carries `queryResourceConsumption`. A `stream_cut` fault ends
 //! the body after N complete batches, in the middle of the array, by failing the body:
 //! hyper then drops the connection without the final chunk, as a reset stream would.
+//! With latency on, each batch after the first waits its rows' per-row latency, as a
+//! server producing rows at a finite speed would.
 
 use std::future::Future;
 use std::iter::Peekable;
@@ -43,6 +45,9 @@ pub struct Batches {
     /// Set once the partial batch is out: the body fails when it fires, after hyper
     /// has had time to flush what was written.
     cutting: Option<Pin<Box<Sleep>>>,
+    /// Latency per row (None = none); `pacing` is the wait before the next batch.
+    per_row: Option<Duration>,
+    pacing: Option<Pin<Box<Sleep>>>,
 }
 
 impl Batches {
@@ -56,7 +61,15 @@ impl Batches {
             rows_sent: 0,
             done: false,
             cutting: None,
+            per_row: None,
+            pacing: None,
         }
+    }
+
+    /// Paces batches: each waits its rows × `per_row` before the next is sent.
+    pub fn paced(mut self, per_row: Option<Duration>) -> Batches {
+        self.per_row = per_row.filter(|d| !d.is_zero());
+        self
     }
 
     fn next_chunk(&mut self) -> Option<Bytes> {
@@ -77,6 +90,10 @@ impl Batches {
         let batch: Vec<Value> = self.rows.by_ref().take(BATCH).collect();
         let last = self.rows.peek().is_none();
         self.rows_sent += batch.len() as u64;
+        if let (Some(per_row), false) = (self.per_row, last) {
+            let wait = per_row.saturating_mul(batch.len() as u32);
+            self.pacing = Some(Box::pin(tokio::time::sleep(wait)));
+        }
         let mut obj = json!({});
         if !batch.is_empty() {
             obj["results"] = Value::Array(batch);
@@ -106,6 +123,12 @@ impl HttpBody for Batches {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, StreamCut>>> {
         let this = self.get_mut();
+        if let Some(sleep) = this.pacing.as_mut() {
+            if sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            this.pacing = None;
+        }
         if let Some(sleep) = this.cutting.as_mut() {
             return match sleep.as_mut().poll(cx) {
                 Poll::Pending => Poll::Pending,

@@ -16,6 +16,7 @@ use super::model::*;
 use super::store::{StripeStore, EVENT_RETENTION_SECS};
 use super::table::Table;
 use crate::ids::decode;
+use crate::latency::Objects;
 use crate::paging::{page, Cursor, Window};
 use crate::query::Query;
 use crate::state::{read, AppState};
@@ -154,18 +155,25 @@ fn list<T: Created + Clone, O: Serialize>(
     };
     let window = intersect(p.window, extra);
     let (data, has_more) = table.with_source(|src| page(src, window, cursor, p.limit, fetch));
-    Ok(Json(ListBody {
+    let objects = Objects(data.len() as u64);
+    let mut resp = Json(ListBody {
         object: "list",
         url,
         has_more,
         data,
     })
-    .into_response())
+    .into_response();
+    resp.extensions_mut().insert(objects);
+    Ok(resp)
 }
 
 fn one<T: Serialize>(prefix: &str, noun: &str, id: &str, fetch: impl FnOnce(u64) -> Option<T>) -> Reply {
     match decode(prefix, id).and_then(fetch) {
-        Some(obj) => Ok(Json(obj).into_response()),
+        Some(obj) => {
+            let mut resp = Json(obj).into_response();
+            resp.extensions_mut().insert(Objects(1));
+            Ok(resp)
+        }
         None => Err(StripeError::missing(StatusCode::NOT_FOUND, noun, id, "id")),
     }
 }

@@ -1,7 +1,6 @@
 //! In front of every /v1 route: API-key check and the per-key rate limit.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue};
@@ -16,23 +15,31 @@ const KEY_PREFIXES: [&str; 4] = ["sk_test_", "sk_live_", "rk_test_", "rk_live_"]
 pub struct StripeAuth {
     revoked: HashSet<String>,
     buckets: HashMap<String, Bucket>,
-    rate: u32,
+    /// Requests per second for (test keys, live keys); 0 = unlimited.
+    rates: (u32, u32),
     requests: u64,
 }
 
 /// Token bucket holding at most one second's worth of requests, refilled
-/// continuously in real time (rate limits are about wall time, not the sim clock).
+/// continuously on the sim clock: a test can empty it and then move the clock (or
+/// freeze the clock so nothing refills it), and at normal speed the sim clock runs
+/// at wall speed, so the limit is Stripe's per-second one.
 struct Bucket {
     tokens: f64,
-    last: Instant,
+    last_ms: i64,
+}
+
+/// Live keys (`sk_live_`, `rk_live_`) get Stripe's live-mode limit.
+fn is_live(key: &str) -> bool {
+    key.starts_with("sk_live_") || key.starts_with("rk_live_")
 }
 
 impl StripeAuth {
-    pub fn new(rate: u32) -> StripeAuth {
+    pub fn new(cfg: &crate::config::StripeConfig) -> StripeAuth {
         StripeAuth {
             revoked: HashSet::new(),
             buckets: HashMap::new(),
-            rate,
+            rates: (cfg.rate_for(false), cfg.rate_for(true)),
             requests: 0,
         }
     }
@@ -41,7 +48,7 @@ impl StripeAuth {
         self.revoked.insert(key.to_string());
     }
 
-    fn admit(&mut self, key: Option<&str>) -> Result<u64, StripeError> {
+    fn admit(&mut self, key: Option<&str>, now_ms: i64) -> Result<u64, StripeError> {
         let Some(key) = key else {
             return Err(StripeError::auth(
                 None,
@@ -62,15 +69,17 @@ impl StripeAuth {
                 format!("Invalid API Key provided: {}", mask(key)),
             ));
         }
-        if self.rate > 0 {
-            let rate = self.rate as f64;
-            let now = Instant::now();
+        let rate = if is_live(key) { self.rates.1 } else { self.rates.0 };
+        if rate > 0 {
+            let rate = rate as f64;
             let bucket = self.buckets.entry(key.to_string()).or_insert(Bucket {
                 tokens: rate,
-                last: now,
+                last_ms: now_ms,
             });
-            bucket.tokens = (bucket.tokens + now.duration_since(bucket.last).as_secs_f64() * rate).min(rate);
-            bucket.last = now;
+            // A clock moved backwards refills nothing (and does not stall the bucket).
+            let elapsed = (now_ms - bucket.last_ms).max(0) as f64 / 1000.0;
+            bucket.tokens = (bucket.tokens + elapsed * rate).min(rate);
+            bucket.last_ms = now_ms;
             if bucket.tokens < 1.0 {
                 return Err(StripeError::rate_limited());
             }
@@ -137,7 +146,8 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
 
 pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let key = api_key(req.headers());
-    let admitted = lock(&state.stripe_auth).admit(key.as_deref());
+    let now_ms = state.clock.now_ms();
+    let admitted = lock(&state.stripe_auth).admit(key.as_deref(), now_ms);
     match admitted {
         Ok(n) => {
             let mut resp = next.run(req).await;
@@ -164,5 +174,31 @@ mod tests {
         );
         assert_eq!(api_key(&h).as_deref(), Some("sk_test_abc"));
         assert_eq!(mask("sk_test_123456789"), "sk_test_****6789");
+    }
+
+    #[test]
+    fn buckets_per_mode_refill_on_the_sim_clock() {
+        let cfg = crate::config::StripeConfig {
+            rate_limit_per_sec: 2,
+            ..Default::default()
+        };
+        let mut auth = StripeAuth::new(&cfg);
+        let admitted = |auth: &mut StripeAuth, key: &str, at: i64| auth.admit(Some(key), at).is_ok();
+        // Test keys: 2 a second; live keys: 4 × that when not set.
+        assert!((0..2).all(|_| admitted(&mut auth, "sk_test_a", 0)));
+        assert!(!admitted(&mut auth, "sk_test_a", 0));
+        assert!((0..8).all(|_| admitted(&mut auth, "sk_live_a", 0)));
+        assert!(!admitted(&mut auth, "sk_live_a", 0));
+        // Half a second of sim time refills one test-key request.
+        assert!(admitted(&mut auth, "sk_test_a", 500));
+        assert!(!admitted(&mut auth, "sk_test_a", 500));
+        // A clock moved back gives nothing.
+        assert!(!admitted(&mut auth, "sk_test_a", -10_000));
+        let off = crate::config::StripeConfig {
+            rate_limit_per_sec: 0,
+            ..Default::default()
+        };
+        let mut auth = StripeAuth::new(&off);
+        assert!((0..1_000).all(|_| admitted(&mut auth, "rk_live_x", 0)));
     }
 }

@@ -83,6 +83,13 @@ const PLANS: [(i64, &str, u32, u64); 8] = [
     (100, "day", 1, 2),
 ];
 
+/// Share of generated subscriptions with a second item, an add-on (extra seats, a
+/// support plan) billed on the plan's interval at a fraction of the plan's price.
+const ADDON_PERCENT: u64 = 25;
+const ADDON_SHARE_PERCENT: [i64; 3] = [10, 25, 50];
+/// Add-on price ids start here, clear of the plan prices (plan × currencies).
+const ADDON_PRICES: u64 = 100;
+
 /// How base objects are generated: the seed, the table sizes and the time span.
 #[derive(Clone, Debug)]
 pub struct StripeGen {
@@ -213,7 +220,7 @@ impl StripeGen {
         let k = ((reference - created) / len).max(0);
         let current_period_start = created + k * len;
         let quantity = r.weighted(&[(1, 70), (2, 15), (3, 8), (5, 7)]);
-        Subscription {
+        let mut sub = Subscription {
             index: i,
             created,
             customer: earlier(&mut r, i, c.subscriptions, c.customers),
@@ -225,7 +232,24 @@ impl StripeGen {
             current_period_end: current_period_start + len,
             quantity,
             price,
+            addon: None,
+        };
+        // Drawn last, so every field above is what it was before add-ons existed.
+        if r.chance(ADDON_PERCENT) {
+            let k = r.weighted(&[(0usize, 4), (1, 4), (2, 2)]);
+            let unit_amount = (unit_amount * ADDON_SHARE_PERCENT[k] / 100).max(1);
+            sub.addon = Some(AddOn {
+                quantity: r.weighted(&[(1, 60), (2, 25), (3, 15)]),
+                price: Price {
+                    index: ADDON_PRICES
+                        + ((plan * ADDON_SHARE_PERCENT.len() + k) * CURRENCIES.len() + cur) as u64,
+                    unit_amount,
+                    interval,
+                    interval_count,
+                },
+            });
         }
+        sub
     }
 
     pub fn invoice(&self, i: u64) -> Invoice {
@@ -241,7 +265,7 @@ impl StripeGen {
                 (
                     sub.customer,
                     sub.currency,
-                    sub.price.unit_amount * sub.quantity as i64,
+                    sub.amount_per_period(),
                     sub.price.period_secs(),
                 )
             }

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod control;
+pub mod daily;
 pub mod errors;
 pub mod gate;
 pub mod gen;

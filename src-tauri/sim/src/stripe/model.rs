@@ -187,21 +187,53 @@ pub struct Subscription {
     pub cancel_at_period_end: bool,
     pub current_period_start: i64,
     pub current_period_end: i64,
+    /// The first item's quantity and price (the plan).
+    pub quantity: u32,
+    pub price: Price,
+    /// A second item (an add-on on the same billing interval), as some real
+    /// subscriptions have; MRR counts every item.
+    pub addon: Option<AddOn>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct AddOn {
     pub quantity: u32,
     pub price: Price,
 }
 
-struct SubItem<'a>(&'a Subscription);
+/// Add-on items' ids sit far above any subscription index's own item id.
+const ADDON_ITEM: u64 = 1 << 48;
+
+impl Subscription {
+    /// Every item as (item id index, price, quantity), the plan first.
+    pub fn items(&self) -> impl Iterator<Item = (u64, Price, u32)> + '_ {
+        let plan = (self.index, self.price, self.quantity);
+        let addon = self.addon.map(|a| (ADDON_ITEM + self.index, a.price, a.quantity));
+        std::iter::once(plan).chain(addon)
+    }
+
+    /// What one billing period costs, all items together.
+    pub fn amount_per_period(&self) -> i64 {
+        self.items().map(|(_, p, q)| p.unit_amount * i64::from(q)).sum()
+    }
+}
+
+struct SubItem<'a> {
+    sub: &'a Subscription,
+    id: u64,
+    price: Price,
+    quantity: u32,
+}
 
 impl Serialize for SubItem<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let sub = self.0;
+        let sub = self.sub;
         let mut m = s.serialize_struct("SubscriptionItem", 6)?;
-        m.serialize_field("id", &Id(SUB_ITEM, sub.index))?;
+        m.serialize_field("id", &Id(SUB_ITEM, self.id))?;
         m.serialize_field("object", "subscription_item")?;
         m.serialize_field("created", &sub.created)?;
-        m.serialize_field("price", &PriceView(&sub.price, sub.currency))?;
-        m.serialize_field("quantity", &sub.quantity)?;
+        m.serialize_field("price", &PriceView(&self.price, sub.currency))?;
+        m.serialize_field("quantity", &self.quantity)?;
         m.serialize_field("subscription", &Id(SUBSCRIPTION, sub.index))?;
         m.end()
     }
@@ -242,7 +274,17 @@ impl Serialize for Items<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_struct("List", 4)?;
         m.serialize_field("object", "list")?;
-        m.serialize_field("data", &[SubItem(self.0)])?;
+        let items: Vec<SubItem> = self
+            .0
+            .items()
+            .map(|(id, price, quantity)| SubItem {
+                sub: self.0,
+                id,
+                price,
+                quantity,
+            })
+            .collect();
+        m.serialize_field("data", &items)?;
         m.serialize_field("has_more", &false)?;
         m.serialize_field(
             "url",
@@ -274,7 +316,8 @@ impl Serialize for Subscription {
         m.serialize_field("items", &Items(self))?;
         m.serialize_field("livemode", &false)?;
         m.serialize_field("metadata", &Empty)?;
-        m.serialize_field("quantity", &self.quantity)?;
+        // Stripe sets the top-level quantity only for single-item subscriptions.
+        m.serialize_field("quantity", &self.addon.is_none().then_some(self.quantity))?;
         m.serialize_field("start_date", &self.created)?;
         m.serialize_field("status", self.status)?;
         m.end()

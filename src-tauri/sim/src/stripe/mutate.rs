@@ -163,6 +163,7 @@ impl StripeStore {
             current_period_end: now + price.period_secs(),
             quantity: 1,
             price,
+            addon: None,
         };
         self.subscriptions.push(sub.clone());
         self.emit(now, "customer.subscription.created", &sub);

@@ -101,17 +101,23 @@ pub fn truth(st: &StripeStore, now: i64) -> Value {
     })
 }
 
-/// A paying subscription's price per month, in minor units: yearly ÷ 12, quarterly ÷ 3,
-/// weekly × 52 ÷ 12, daily × 365 ÷ 12.
-fn monthly_amount(s: &Subscription) -> f64 {
-    let per_interval = (s.price.unit_amount * i64::from(s.quantity)) as f64;
-    let factor = match s.price.interval {
+/// A paying subscription's price per month, in minor units, over every item: yearly
+/// ÷ 12, quarterly ÷ 3, weekly × 52 ÷ 12, daily × 365 ÷ 12.
+pub fn monthly_amount(s: &Subscription) -> f64 {
+    s.items()
+        .map(|(_, price, quantity)| item_monthly(&price, quantity))
+        .sum()
+}
+
+fn item_monthly(price: &Price, quantity: u32) -> f64 {
+    let per_interval = (price.unit_amount * i64::from(quantity)) as f64;
+    let factor = match price.interval {
         "day" => 365.0 / 12.0,
         "week" => 52.0 / 12.0,
         "year" => 1.0 / 12.0,
         _ => 1.0,
     };
-    per_interval * factor / f64::from(s.price.interval_count.max(1))
+    per_interval * factor / f64::from(price.interval_count.max(1))
 }
 
 /// The event table has no base rows; this is never called.

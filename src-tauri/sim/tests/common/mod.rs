@@ -123,6 +123,33 @@ impl Harness {
             .unwrap()
     }
 
+    /// The request counters (`/_sim/truth`'s `requests`).
+    pub async fn requests(&self) -> Value {
+        self.truth().await["requests"].clone()
+    }
+
+    /// Moves, freezes or thaws the sim clock (`/_sim/clock`); returns its answer.
+    pub async fn clock(&self, change: Value) -> Value {
+        self.control("/_sim/clock", change).await
+    }
+
+    /// Polls the counters until `done` holds (a wait on the sim's state, not on time);
+    /// panics after 20 s.
+    pub async fn wait_for(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let requests = self.requests().await;
+            if done(&requests) {
+                return requests;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}: {requests}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     pub async fn truth_ids(&self, entity: &str) -> Value {
         let url = self.url(&format!("/_sim/truth/ids?entity={entity}"));
         self.http.get(url).send().await.unwrap().json().await.unwrap()
@@ -146,6 +173,12 @@ impl Harness {
 
     /// Every item of a GitHub list, following `Link: rel="next"`.
     pub async fn walk_github(&self, path_and_query: &str) -> Vec<Value> {
+        self.walk_github_as(path_and_query, "application/vnd.github+json")
+            .await
+    }
+
+    /// The same, asking for a media type (`application/vnd.github.star+json` dates stars).
+    pub async fn walk_github_as(&self, path_and_query: &str, accept: &str) -> Vec<Value> {
         let mut all = Vec::new();
         let mut next = Some(self.url(path_and_query));
         while let Some(url) = next {
@@ -153,6 +186,7 @@ impl Harness {
                 .http
                 .get(&url)
                 .header("authorization", format!("Bearer {TOKEN}"))
+                .header("accept", accept)
                 .send()
                 .await
                 .unwrap();
