@@ -39,6 +39,11 @@ fn main() {
         "update_widget",
         "move_widget",
         "remove_widget",
+        "health_overview",
+        "health",
+        "list_alerts",
+        "get_alert_settings",
+        "set_alert_settings",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

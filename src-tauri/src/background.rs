@@ -5,7 +5,7 @@
 use freshboard_engine::connections::ConnectionStatus;
 use freshboard_engine::demo::DEMO_REPO;
 use freshboard_engine::schedule::WorkerConfig;
-use freshboard_engine::{Engine, EngineEvent};
+use freshboard_engine::{AlertKind, Engine, EngineEvent};
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_notification::NotificationExt;
 use tokio::sync::broadcast::error::RecvError;
@@ -36,8 +36,12 @@ pub fn start(app: &AppHandle, engine: &Engine) {
         loop {
             match events.recv().await {
                 Ok(event) => {
-                    if let EngineEvent::ConnectionChanged { connection_id } = &event {
-                        notify_if_reconnect_needed(&handle, &watcher, *connection_id).await;
+                    match &event {
+                        EngineEvent::ConnectionChanged { connection_id } => {
+                            notify_if_reconnect_needed(&handle, &watcher, *connection_id).await
+                        }
+                        EngineEvent::AlertRaised(_) => notify_alerts(&handle, &watcher).await,
+                        _ => {}
                     }
                     let _ = handle.emit("engine", event);
                 }
@@ -48,7 +52,39 @@ pub fn start(app: &AppHandle, engine: &Engine) {
         }
     });
 
+    // Alerts raised while the app was closed (by the CLI, say) are told once at start.
+    let (handle, watcher) = (app.clone(), engine.clone());
+    tauri::async_runtime::spawn(async move { notify_alerts(&handle, &watcher).await });
+
     tauri::async_runtime::spawn(engine.clone().run_workers(WorkerConfig::default()));
+}
+
+/// A desktop notification for each open alert not told yet, then marked told: an alert is
+/// notified once, however many ticks its condition holds (the Health view keeps showing it).
+async fn notify_alerts(app: &AppHandle, engine: &Engine) {
+    let Ok(alerts) = engine.unnotified_alerts().await else {
+        return;
+    };
+    for alert in alerts {
+        let title = match alert.kind {
+            AlertKind::FailingStreak => "A source keeps failing",
+            AlertKind::NoRecords => "A source stopped moving records",
+            AlertKind::Slower => "A source got slower",
+            AlertKind::FailureShare => "Many syncs are failing",
+        };
+        if let Err(e) = app
+            .notification()
+            .builder()
+            .title(title)
+            .body(&alert.message)
+            .show()
+        {
+            tracing::warn!(error = %e, "could not show a desktop notification");
+        }
+        if let Err(e) = engine.mark_alert_notified(alert.id).await {
+            tracing::warn!(error = %e, "could not mark an alert notified");
+        }
+    }
 }
 
 /// A grant the provider no longer accepts stops its sources: tell the person even when the

@@ -3,6 +3,7 @@
 use freshboard_engine::connections::{
     AccountProvider, Connection, OAuthSettings, PendingConnect, SignInMethod,
 };
+use freshboard_engine::health::{Alert, AlertSettings, HealthOverview, HealthQuery, HealthReport};
 use freshboard_engine::schedule::system_time_zone;
 use freshboard_engine::{
     Account, Client, ClientFreshness, Dashboard, DashboardView, Engine, JobReason, MetricInfo, NewSource,
@@ -288,4 +289,31 @@ pub fn time_zones() -> TimeZones {
             .collect(),
         system: system_time_zone(),
     }
+}
+
+// --- health -----------------------------------------------------------------------------
+
+#[tauri::command]
+pub async fn health_overview(state: State<'_, AppState>) -> Reply<HealthOverview> {
+    Ok(state.engine()?.health_overview().await?)
+}
+
+#[tauri::command]
+pub async fn health(state: State<'_, AppState>, query: HealthQuery) -> Reply<HealthReport> {
+    Ok(state.engine()?.health(query).await?)
+}
+
+#[tauri::command]
+pub async fn list_alerts(state: State<'_, AppState>, open_only: bool) -> Reply<Vec<Alert>> {
+    Ok(state.engine()?.alerts(open_only).await?)
+}
+
+#[tauri::command]
+pub async fn get_alert_settings(state: State<'_, AppState>) -> Reply<AlertSettings> {
+    Ok(state.engine()?.alert_settings().await?)
+}
+
+#[tauri::command]
+pub async fn set_alert_settings(state: State<'_, AppState>, settings: AlertSettings) -> Reply<AlertSettings> {
+    Ok(state.engine()?.set_alert_settings(&settings).await?)
 }

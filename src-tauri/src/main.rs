@@ -87,6 +87,11 @@ fn main() {
             commands::update_widget,
             commands::move_widget,
             commands::remove_widget,
+            commands::health_overview,
+            commands::health,
+            commands::list_alerts,
+            commands::get_alert_settings,
+            commands::set_alert_settings,
         ])
         .build(tauri::generate_context!())
         .expect("failed to build the Freshboard window");

@@ -4,6 +4,7 @@ mod bench;
 mod clients;
 mod connections;
 mod dashboards;
+mod health;
 mod sources;
 
 use std::path::{Path, PathBuf};
@@ -62,6 +63,16 @@ enum Command {
     Metric(dashboards::MetricArgs),
     /// The metrics Freshboard can show
     Metrics,
+    /// How the sync work went: runs by state, durations, records, errors, over time
+    Health(health::HealthArgs),
+    /// Open alerts about the sync work (failure streaks, silent or slower sources, failure share)
+    Alerts {
+        /// Cleared alerts too (the last 200)
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Per source and stream: records stored, last synced, refresh status, last error
     Status {
         #[arg(long)]
@@ -133,6 +144,8 @@ async fn with_engine(data_dir: &Path, command: Command) -> Result<Outcome> {
             dashboards::metrics(&engine);
             Ok(Outcome::Done)
         }
+        Command::Health(args) => health::health(&engine, args).await.map(|()| Outcome::Done),
+        Command::Alerts { all, json } => health::alerts(&engine, all, json).await.map(|()| Outcome::Done),
         Command::Bench(_) => unreachable!("benchmarks run without a data folder"),
     };
     engine.close().await;

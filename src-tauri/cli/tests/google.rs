@@ -301,6 +301,46 @@ async fn one_source_add_for_every_google_product_and_a_killed_ga4_sync_resumes_t
         "each stored row counted once across the kill"
     );
 
+    // Health counted the killed job once, when its resume ended, and every row it stored —
+    // before the kill and after — once: its totals equal the job history's.
+    let health: Value = serde_json::from_str(&ok(cli(d)
+        .args(["health", "--source", "3", "--since", "7d", "--json"])
+        .output()
+        .unwrap()))
+    .unwrap();
+    let history: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT state, records, pages FROM jobs WHERE source_id = 3 AND state NOT IN ('queued', 'running')",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    let totals = &health["totals"];
+    assert_eq!(totals["runs"], history.len() as i64, "{totals}");
+    assert_eq!(
+        totals["succeeded"],
+        history.iter().filter(|j| j.0 == "succeeded").count() as i64
+    );
+    assert_eq!(
+        totals["records"],
+        history.iter().map(|j| j.1).sum::<i64>(),
+        "records counted once across the kill"
+    );
+    assert_eq!(totals["pages"], history.iter().map(|j| j.2).sum::<i64>());
+    let table = ok(cli(d).args(["health", "--client", "Northwind"]).output().unwrap());
+    assert!(
+        table.contains("runs ") && table.contains("bucket (UTC)"),
+        "{table}"
+    );
+    let bad = cli(d).args(["health", "--since", "7x"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2), "a bad span is bad input");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a span"));
+    let alerts = ok(cli(d).args(["alerts", "--json"]).output().unwrap());
+    assert_eq!(
+        serde_json::from_str::<Value>(&alerts).unwrap(),
+        serde_json::json!([]),
+        "nothing alarming"
+    );
+
     // The dashboard: every Google product's widgets, each saying whose days they are and
     // which recent days may still change.
     let board: Value = serde_json::from_str(&ok(cli(d)

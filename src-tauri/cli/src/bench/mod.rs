@@ -10,9 +10,12 @@
 //! `bench dashboard`: a client with Stripe and GitHub sources and a 50-widget dashboard;
 //! prints `get_dashboard` latency cold (first read after a sync: computed from rollups) and
 //! warm (from the snapshot cache).
+//!
+//! `bench health`: the cost of counting job health, its growth, and the Health screen's reads.
 
 mod dashboard;
 mod google;
+mod health;
 mod keyed;
 
 use std::sync::Arc;
@@ -36,6 +39,14 @@ pub enum BenchCommand {
         /// Rows a day: landing pages (GA4), queries (Search Console), campaigns (Google Ads)
         #[arg(long, default_value_t = 500)]
         rows_per_day: u32,
+    },
+    /// The cost of counting job health, its database growth, and the Health screen's reads
+    Health {
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        /// Days of hourly syncs of every source
+        #[arg(long, default_value_t = 30)]
+        days: i64,
     },
     /// get_dashboard latency, cold and warm, over synced Stripe and GitHub data
     Dashboard {
@@ -78,6 +89,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
             github_rows,
             widgets,
         } => dashboard::dashboard(stripe_charges, github_rows, widgets).await,
+        BenchCommand::Health { clients, days } => health::health(clients, days).await,
     }
 }
 

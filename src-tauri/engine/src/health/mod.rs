@@ -93,3 +93,49 @@ impl crate::Engine {
         self.alerts_on_tick().await
     }
 }
+
+impl crate::Engine {
+    /// For `freshboard-cli bench health` only: counts one job's end the way a real one is
+    /// counted — each stream's row and the job's into their four buckets, and the source's
+    /// streak — in one transaction at `at`. Returns how long that transaction took.
+    #[doc(hidden)]
+    pub async fn bench_count_job(
+        &self,
+        source: &crate::Source,
+        at: Millis,
+        failed: bool,
+        duration_ms: u64,
+        records: u64,
+    ) -> crate::error::Result<std::time::Duration> {
+        use run::{End, Run};
+        let end = End {
+            state: if failed { HealthState::Failed } else { HealthState::Succeeded },
+            reason: crate::JobReason::Schedule,
+            duration_ms,
+            error: failed.then_some(crate::JobErrorKind::Server),
+        };
+        let streams = source.provider.connector().streams;
+        let mut runs: Vec<Run> = streams
+            .iter()
+            .map(|s| Run {
+                records: records / streams.len() as u64,
+                pages: 1,
+                requests: 1,
+                ..Run::new(source.id, source.client_id, s.name)
+            }
+            .ended(end))
+            .collect();
+        runs.push(
+            Run {
+                records,
+                pages: streams.len() as u64,
+                requests: streams.len() as u64,
+                ..Run::new(source.id, source.client_id, "")
+            }
+            .ended(end),
+        );
+        let started = self.clock.monotonic();
+        self.store.count_runs(&runs, at).await?;
+        Ok(self.clock.elapsed(started))
+    }
+}

@@ -383,3 +383,19 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Counts runs of one job end in one transaction (the job's own row last, for its streak).
+    /// `bench health` only: real job ends count inside the transactions that end them.
+    pub(crate) async fn count_runs(&self, runs: &[Run<'_>], at: Millis) -> Result<()> {
+        let mut tx = self.write().await?;
+        for run in runs {
+            count_run(&mut tx, run, at).await?;
+        }
+        if let Some(job) = runs.last() {
+            note_source(&mut tx, job, None, at).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
