@@ -45,6 +45,21 @@ import type { ErrorKind } from './bindings/ErrorKind';
 import type { OAuthSettings } from './bindings/OAuthSettings';
 import type { PendingConnect } from './bindings/PendingConnect';
 import type { SignInMethod } from './bindings/SignInMethod';
+import type { Alert } from './bindings/Alert';
+import type { AlertKind } from './bindings/AlertKind';
+import type { AlertSettings } from './bindings/AlertSettings';
+import type { ErrorCount } from './bindings/ErrorCount';
+import type { Granularity } from './bindings/Granularity';
+import type { HealthBucket } from './bindings/HealthBucket';
+import type { HealthOverview } from './bindings/HealthOverview';
+import type { HealthQuery } from './bindings/HealthQuery';
+import type { HealthReport } from './bindings/HealthReport';
+import type { HealthScope } from './bindings/HealthScope';
+import type { HealthTotals } from './bindings/HealthTotals';
+import type { JobErrorKind } from './bindings/JobErrorKind';
+import type { SourceHealth } from './bindings/SourceHealth';
+import type { SparkPoint } from './bindings/SparkPoint';
+import type { Spread } from './bindings/Spread';
 
 export type {
   Access,
@@ -90,6 +105,21 @@ export type {
   OAuthSettings,
   PendingConnect,
   SignInMethod,
+  Alert,
+  AlertKind,
+  AlertSettings,
+  ErrorCount,
+  Granularity,
+  HealthBucket,
+  HealthOverview,
+  HealthQuery,
+  HealthReport,
+  HealthScope,
+  HealthTotals,
+  JobErrorKind,
+  SourceHealth,
+  SparkPoint,
+  Spread,
 };
 
 export interface ClientsApi {
@@ -244,6 +274,33 @@ export const dashboardsApi: DashboardsApi = {
   updateWidget: (id, change) => call('update_widget', { id, change }),
   moveWidget: (id, position) => call('move_widget', { id, position }),
   removeWidget: (id) => call('remove_widget', { id }),
+  onEngineEvent: (handler) => listen<EngineEvent>('engine', (event) => handler(event.payload)),
+};
+
+/** Job health: every sync's outcome counted into time buckets, and the alerts raised on them.
+ * All reads are of this computer's database, so they answer offline too. */
+export interface HealthApi {
+  /** Today and the last 7 days, the open alerts, and every source worst first. */
+  overview(): Promise<HealthOverview>;
+  /** A scope over a window by a granularity: totals and every bucket, blanks included. */
+  health(query: HealthQuery): Promise<HealthReport>;
+  listAlerts(openOnly: boolean): Promise<Alert[]>;
+  getAlertSettings(): Promise<AlertSettings>;
+  /** A value out of range is refused (invalid_input, field 'alerts') and nothing is saved. */
+  setAlertSettings(settings: AlertSettings): Promise<AlertSettings>;
+  /** "Refresh now": the queued job's id, or null when one is already queued or running. */
+  refreshSource(sourceId: number): Promise<number | null>;
+  /** Subscribes to engine events; resolves to the function that unsubscribes. */
+  onEngineEvent(handler: (event: EngineEvent) => void): Promise<() => void>;
+}
+
+export const healthApi: HealthApi = {
+  overview: () => call('health_overview', {}),
+  health: (query) => call('health', { query }),
+  listAlerts: (openOnly) => call('list_alerts', { openOnly }),
+  getAlertSettings: () => call('get_alert_settings', {}),
+  setAlertSettings: (settings) => call('set_alert_settings', { settings }),
+  refreshSource: (sourceId) => call('refresh_source', { sourceId }),
   onEngineEvent: (handler) => listen<EngineEvent>('engine', (event) => handler(event.payload)),
 };
 

@@ -3,6 +3,18 @@
 import type {
   Account,
   AccountProvider,
+  Alert,
+  AlertSettings,
+  Granularity,
+  HealthApi,
+  HealthBucket,
+  HealthOverview,
+  HealthQuery,
+  HealthReport,
+  HealthTotals,
+  SourceHealth,
+  SparkPoint,
+  Spread,
   ClientApi,
   ClientFreshness,
   CommandError,
@@ -741,6 +753,207 @@ export class FakeConnectionsEngine implements ConnectionsApi {
     this.disconnected.push({ id, keepData });
     this.connections = this.connections.filter((c) => c.id !== id);
     return null;
+  }
+  async onEngineEvent(handler: (e: EngineEvent) => void) {
+    this.handlers.add(handler);
+    return () => {
+      this.unlistened++;
+      this.handlers.delete(handler);
+    };
+  }
+}
+
+// --- health ---------------------------------------------------------------------------------
+
+const DAY = 86_400_000;
+
+/** A spread of no runs; tests override what they look at. */
+export function fakeSpread(over: Partial<Spread> = {}): Spread {
+  return { count: 0, mean: null, sd: null, p95Estimate: null, min: null, max: null, ...over };
+}
+
+/** Totals of nothing; tests override what they look at. */
+export function fakeTotals(over: Partial<HealthTotals> = {}): HealthTotals {
+  return {
+    runs: 0, succeeded: 0, failed: 0, skipped: 0, rateLimited: 0, cancelled: 0, successShare: null,
+    triggers: { schedule: 0, stale: 0, manual: 0, catchUp: 0, retry: 0 },
+    duration: fakeSpread(), records: 0, recordsPerRun: null, pages: 0, requests: 0, retries: 0, waitMs: 0, errors: [],
+    ...over,
+  };
+}
+
+export function fakeBucket(start: number, over: Partial<HealthTotals> = {}): HealthBucket {
+  return { start, ...fakeTotals(over) };
+}
+
+/** Every bucket start from the one holding `from` to the one holding `to`, UTC, as the engine
+ * walks them (weeks from Monday). */
+export function bucketStarts(g: Granularity, from: number, to: number): number[] {
+  const floor = (at: number) => {
+    const d = new Date(at);
+    switch (g) {
+      case 'hour':
+        return Math.floor(at / 3_600_000) * 3_600_000;
+      case 'day':
+        return Math.floor(at / DAY) * DAY;
+      case 'week': {
+        const day = Math.floor(at / DAY);
+        return (day - ((day + 3) % 7 + 7) % 7) * DAY;
+      }
+      case 'month':
+        return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+    }
+  };
+  const next = (at: number) => {
+    const d = new Date(at);
+    switch (g) {
+      case 'hour':
+        return at + 3_600_000;
+      case 'day':
+        return at + DAY;
+      case 'week':
+        return at + 7 * DAY;
+      case 'month':
+        return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+    }
+  };
+  const starts: number[] = [];
+  for (let at = floor(from); at <= to; at = next(at)) starts.push(at);
+  return starts;
+}
+
+/** A report of `query` whose buckets are blank except those `fill` gives counts. Totals add the
+ * buckets up as the engine does. */
+export function fakeReport(
+  query: HealthQuery,
+  now: number,
+  fill: (start: number, index: number) => Partial<HealthTotals> | null = () => null,
+  over: Partial<HealthReport> = {},
+): HealthReport {
+  const to = query.to ?? now;
+  const buckets = bucketStarts(query.granularity, query.from, to).map((start, i) => fakeBucket(start, fill(start, i) ?? {}));
+  const sum = (key: 'runs' | 'succeeded' | 'failed' | 'skipped' | 'rateLimited' | 'cancelled' | 'records' | 'waitMs') =>
+    buckets.reduce((n, b) => n + b[key], 0);
+  const worked = sum('succeeded') + sum('failed');
+  const kinds = new Map<string, number>();
+  for (const b of buckets) for (const e of b.errors) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + e.count);
+  const timed = buckets.filter((b) => b.duration.mean !== null);
+  const totals = fakeTotals({
+    runs: sum('runs'), succeeded: sum('succeeded'), failed: sum('failed'), skipped: sum('skipped'),
+    rateLimited: sum('rateLimited'), cancelled: sum('cancelled'), records: sum('records'), waitMs: sum('waitMs'),
+    successShare: worked > 0 ? sum('succeeded') / worked : null,
+    recordsPerRun: worked > 0 ? sum('records') / worked : null,
+    errors: [...kinds].map(([kind, count]) => ({ kind: kind as HealthBucket['errors'][number]['kind'], count })).sort((a, b) => b.count - a.count),
+    duration: timed.length === 0 ? fakeSpread() : timed[0].duration,
+  });
+  return { query: { ...query, to }, totals, buckets, lastSuccessAt: null, failureStreak: 0, alerts: [], ...over };
+}
+
+/** 14 days of a sparkline ending on `today` (a day start), runs and failures from `days`. */
+export function fakeSparkline(today: number, days: [number, number][] = []): SparkPoint[] {
+  return Array.from({ length: 14 }, (_, i) => {
+    const [runs, failures] = days[i] ?? [0, 0];
+    return { start: today - (13 - i) * DAY, runs, failures };
+  });
+}
+
+export function fakeSourceHealth(over: Partial<SourceHealth> = {}): SourceHealth {
+  return {
+    sourceId: 1, clientId: 1, clientName: 'Acme', provider: 'stripe', label: 'Account 1', week: fakeTotals(),
+    sparkline: fakeSparkline(Date.UTC(2026, 2, 30)), lastSuccessAt: null, failureStreak: 0, lastErrorKind: null,
+    lastError: null, alerts: 0, ...over,
+  };
+}
+
+export function fakeAlert(over: Partial<Alert> = {}): Alert {
+  return {
+    id: 1, kind: 'failing_streak', sourceId: 1, openedAt: Date.UTC(2026, 2, 30, 11, 0), clearedAt: null,
+    message: 'Account 1 for Acme failed 3 syncs in a row. Open its health for the errors.', ...over,
+  };
+}
+
+export function fakeOverview(over: Partial<HealthOverview> = {}): HealthOverview {
+  return { today: fakeTotals(), last7Days: fakeTotals(), alerts: [], sources: [], ...over };
+}
+
+export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
+  failingStreak: 3, noRecords: true, slower: true, failureShare: 0.25, failureShareMinRuns: 4,
+};
+
+/** The health commands over fixed answers; records every call and query. It checks alert
+ * settings as the engine does and refuses them the same way (invalid_input, field 'alerts'). */
+export class FakeHealthEngine implements HealthApi {
+  calls: string[] = [];
+  queries: HealthQuery[] = [];
+  now = Date.UTC(2026, 2, 30, 12, 0, 0);
+  overviewAnswer: HealthOverview = fakeOverview();
+  /** When set, overview reads fail with it (until cleared). */
+  overviewError: CommandError | null = null;
+  /** Fills the buckets of every report (see `fakeReport`). */
+  fill: (start: number, index: number) => Partial<HealthTotals> | null = () => null;
+  /** When set, health reads fail with it (until cleared). */
+  healthError: CommandError | null = null;
+  /** With this set, each health answer waits there until the test releases it. */
+  heldReports: { query: HealthQuery; answer: ReturnType<typeof deferred<HealthReport>> }[] | null = null;
+  settings: AlertSettings = { ...DEFAULT_ALERT_SETTINGS };
+  saved: AlertSettings[] = [];
+  refreshed: number[] = [];
+  refreshError: CommandError | null = null;
+  private handlers = new Set<(e: EngineEvent) => void>();
+  unlistened = 0;
+
+  emit(event: EngineEvent) {
+    for (const handler of this.handlers) handler(event);
+  }
+  count(command: string) {
+    return this.calls.filter((c) => c === command).length;
+  }
+  async overview() {
+    this.calls.push('health_overview');
+    if (this.overviewError) throw this.overviewError;
+    return structuredClone(this.overviewAnswer);
+  }
+  async health(query: HealthQuery) {
+    this.calls.push('health');
+    this.queries.push(structuredClone(query));
+    if (this.healthError) throw this.healthError;
+    const report = fakeReport(query, this.now, this.fill);
+    if (this.heldReports) {
+      const answer = deferred<HealthReport>();
+      this.heldReports.push({ query, answer });
+      return answer.promise;
+    }
+    return report;
+  }
+  async listAlerts(openOnly: boolean) {
+    this.calls.push('list_alerts');
+    return this.overviewAnswer.alerts.filter((a) => !openOnly || a.clearedAt === null);
+  }
+  async getAlertSettings() {
+    this.calls.push('get_alert_settings');
+    return { ...this.settings };
+  }
+  async setAlertSettings(settings: AlertSettings) {
+    this.calls.push('set_alert_settings');
+    const bad = (what: string, allowed: string, got: string) => refused(`${what} must be ${allowed} (got ${got}).`, 'alerts');
+    if (settings.failingStreak !== null && !(settings.failingStreak >= 1 && settings.failingStreak <= 100)) {
+      throw bad('The failure streak', '1 to 100 syncs', String(settings.failingStreak));
+    }
+    if (settings.failureShare !== null && !(settings.failureShare > 0 && settings.failureShare <= 1)) {
+      throw bad('The failure share', 'above 0% and at most 100%', `${Math.round(settings.failureShare * 100)}%`);
+    }
+    if (!(settings.failureShareMinRuns >= 1 && settings.failureShareMinRuns <= 10_000)) {
+      throw bad('The fewest syncs', '1 to 10,000', String(settings.failureShareMinRuns));
+    }
+    this.saved.push({ ...settings });
+    this.settings = { ...settings };
+    return { ...settings };
+  }
+  async refreshSource(sourceId: number) {
+    this.calls.push('refresh_source');
+    this.refreshed.push(sourceId);
+    if (this.refreshError) throw this.refreshError;
+    return 7;
   }
   async onEngineEvent(handler: (e: EngineEvent) => void) {
     this.handlers.add(handler);

@@ -3,4 +3,4 @@
 /**
  * Why a job (or a stream) failed, in the few kinds that call for different handling.
  */
-export type JobErrorKind = "offline" | "timeout" | "rate_limited" | "unauthorized" | "needs_reauth" | "credentials" | "rejected" | "server" | "bad_page" | "storage";
+export type JobErrorKind = "offline" | "timeout" | "rate_limited" | "unauthorized" | "needs_reauth" | "credentials" | "rejected" | "server" | "bad_page" | "storage" | "disabled";
