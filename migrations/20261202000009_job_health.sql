@@ -34,8 +34,10 @@ CREATE TABLE job_health (
     wait_ms         INTEGER NOT NULL DEFAULT 0,   -- waiting on rate limits
     PRIMARY KEY (source_id, stream, granularity, bucket)
 ) WITHOUT ROWID;
-CREATE INDEX job_health_time ON job_health (granularity, bucket);
-CREATE INDEX job_health_client ON job_health (client_id, granularity, bucket);
+-- Reads are one granularity, one stream ('' for jobs), a window of buckets: for a source the
+-- primary key serves them, for a client and for everything these two.
+CREATE INDEX job_health_time ON job_health (granularity, stream, bucket);
+CREATE INDEX job_health_client ON job_health (client_id, granularity, stream, bucket);
 
 -- Error kinds as counted codes, in the same buckets.
 CREATE TABLE job_health_errors (
@@ -48,7 +50,7 @@ CREATE TABLE job_health_errors (
     count        INTEGER NOT NULL,
     PRIMARY KEY (source_id, stream, granularity, bucket, kind)
 ) WITHOUT ROWID;
-CREATE INDEX job_health_errors_time ON job_health_errors (granularity, bucket);
+CREATE INDEX job_health_errors_time ON job_health_errors (granularity, stream, bucket);
 
 -- Per source: the last success and the failures since, kept as jobs end (the job history is
 -- pruned to 100 per source; these are not).
@@ -58,6 +60,7 @@ CREATE TABLE source_health (
     failure_streak    INTEGER NOT NULL DEFAULT 0,
     last_error_kind   TEXT,
     last_error        TEXT,
+    last_error_at     INTEGER,
     last_finished_at  INTEGER
 );
 

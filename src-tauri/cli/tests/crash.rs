@@ -1,6 +1,8 @@
-//! Crash safety: `kill -9` the CLI in the middle of a large sync, run it again, and the
-//! result equals the simulator's truth with no duplicate and no gap. Uses the real OS
-//! keyring (run through scripts/with-keyring).
+//! Crash safety: `kill -9` the CLI in the middle of a large sync; at the kill the rows on disk
+//! are exactly those the stored cursor has passed; changes arrive while it is down; run it
+//! again, and it resumes at the cursor (fetching only the rest), ends equal to the simulator's
+//! truth with no gap, and counts every row once. Uses the real OS keyring (run through
+//! scripts/with-keyring).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -23,7 +25,7 @@ fn ok(command: &mut Command) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_9_mid_sync_then_resume_loses_and_doubles_nothing() {
+async fn kill_9_mid_sync_then_resume_loses_nothing_and_counts_every_row_once() {
     let mut config = provider_sim::Config::default();
     config.stripe.charges = 60_000;
     config.stripe.rate_limit_per_sec = 0;
@@ -80,7 +82,75 @@ async fn kill_9_mid_sync_then_resume_loses_and_doubles_nothing() {
         .unwrap();
     assert_eq!(left_running, 1, "the killed job is still marked running");
 
+    // On disk at the kill: the charges walk newest first, so the stored rows are exactly the
+    // charges from the newest down to the cursor's — none past it, none missing before it.
+    let cursor: String =
+        sqlx::query_scalar("SELECT cursor FROM stream_state WHERE source_id = 1 AND stream = 'charges'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    let cursor: serde_json::Value = serde_json::from_str(&cursor).unwrap();
+    let at = cursor["starting_after"]
+        .as_str()
+        .expect("a walk under way")
+        .to_owned();
+    let mut at_kill: Vec<String> = sqlx::query_scalar("SELECT id FROM stripe_charges")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    at_kill.sort();
+    let mut all: Vec<String> =
+        reqwest::get(format!("{}/_sim/truth/ids?entity=stripe.charges", sim.base_url()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    all.sort();
+    let passed: Vec<String> = all.iter().filter(|id| **id >= at).cloned().collect();
+    assert_eq!(at_kill, passed, "rows and cursor were committed together");
+
+    // While it is down: new charges, and a refund of one it already stored.
+    let control = reqwest::Client::new();
+    for i in 0..25 {
+        control
+            .post(format!("{}/_sim/stripe/charges", sim.base_url()))
+            .json(&serde_json::json!({"amount": 1000 + i, "currency": "usd"}))
+            .send()
+            .await
+            .unwrap();
+    }
+    control
+        .post(format!(
+            "{}/_sim/stripe/charges/{}/refund",
+            sim.base_url(),
+            at_kill[at_kill.len() - 1]
+        ))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    control
+        .post(format!("{}/_sim/stats/reset", sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+
     ok(cli(d).arg("sync"));
+
+    // The resume fetched the rest of the charges from the cursor, not all of them again.
+    let stats: serde_json::Value = reqwest::get(format!("{}/_sim/truth", sim.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let charge_pages = stats["requests"]["by_route"]["/v1/charges"].as_u64().unwrap_or(0);
+    let rest = (60_000 - at_kill.len() as u64).div_ceil(100);
+    assert!(
+        charge_pages <= rest + 2,
+        "{charge_pages} charge pages for {rest} pages left"
+    );
 
     let mut stored: Vec<String> = sqlx::query_scalar("SELECT id FROM stripe_charges")
         .fetch_all(&db)
@@ -97,14 +167,36 @@ async fn kill_9_mid_sync_then_resume_loses_and_doubles_nothing() {
     truth.sort();
     assert_eq!(stored.len(), truth.len(), "count after resume");
     assert_eq!(stored, truth, "ids after resume");
-    let jobs: Vec<(String, i64)> = sqlx::query_as("SELECT state, attempt FROM jobs ORDER BY id")
-        .fetch_all(&db)
-        .await
-        .unwrap();
+    let jobs: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT state, attempt, records FROM jobs ORDER BY id")
+            .fetch_all(&db)
+            .await
+            .unwrap();
     assert_eq!(
-        jobs,
-        [("succeeded".to_owned(), 2)],
+        jobs.iter().map(|j| (j.0.as_str(), j.1)).collect::<Vec<_>>(),
+        [("succeeded", 2)],
         "the interrupted job was resumed as its second attempt"
+    );
+    // Its records: each stored row once across the kill, plus the rows the change events
+    // after the walk re-stored (the 25 new charges, each with its balance transaction, and
+    // the refunded charge).
+    let rows: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM stripe_customers) + (SELECT COUNT(*) FROM stripe_charges) \
+         + (SELECT COUNT(*) FROM stripe_invoices) + (SELECT COUNT(*) FROM stripe_subscriptions) \
+         + (SELECT COUNT(*) FROM stripe_balance_transactions)",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(
+        jobs[0].2 >= rows,
+        "every stored row counted: {} < {rows}",
+        jobs[0].2
+    );
+    assert!(
+        jobs[0].2 <= rows + 60,
+        "not counted twice across the kill: {} for {rows} rows",
+        jobs[0].2
     );
 
     // The rollups cover what the killed sync committed too: the metric equals the truth,

@@ -199,6 +199,8 @@ pub enum InputError {
         what: &'static str,
         allowed: &'static str,
         got: String,
+        /// The setting's field, as the settings form names it.
+        field: &'static str,
     },
 
     #[error("{what} must be between {min} and {max} minutes (got {got}).")]
@@ -222,7 +224,7 @@ impl InputError {
             InputError::BadWindow { .. } => "window",
             InputError::BadBaseUrl(_) => "baseUrl",
             InputError::MinutesOutOfRange { .. } => "minutes",
-            InputError::BadAlertSetting { .. } => "alerts",
+            InputError::BadAlertSetting { field, .. } => field,
             InputError::BadDate(_) | InputError::ReversedRange | InputError::BadRangeLength { .. } => "range",
             InputError::UnknownMetric(_) => "metric",
             InputError::BadOAuthUrl { .. } => "url",

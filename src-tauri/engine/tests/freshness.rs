@@ -12,8 +12,9 @@ use serde_json::json;
 #[tokio::test]
 async fn freshness_follows_syncs_failures_and_the_network() {
     let config = small_config();
-    let sim = Sim::start(config.clone()).await;
-    let port: u16 = sim.url().rsplit(':').next().unwrap().parse().unwrap();
+    // The port stays held between the simulator stopping and the next one starting.
+    let mut port = HeldPort::new();
+    let sim = port.serve(config.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let clock = manual_clock();
     let engine = engine_at(dir.path(), clock.clone()).await;
@@ -90,10 +91,16 @@ async fn freshness_follows_syncs_failures_and_the_network() {
     assert!(!engine.probe_network().await, "still offline");
 
     // It comes back: the probe sees it and the waiting job runs with no attempt spent.
-    let _back = provider_sim::start_on(config, port).await.unwrap();
+    let _back = port.serve(config).await;
     assert!(engine.probe_network().await);
     let outcomes = engine.run_due_jobs(&workers).await.unwrap();
     assert_eq!(outcomes[0].state, "succeeded");
+    let attempt = scalar(
+        &db(&engine).await,
+        &format!("SELECT attempt FROM jobs WHERE id = {}", outcomes[0].job_id),
+    )
+    .await;
+    assert_eq!(attempt, 1, "being offline spent no attempt");
     assert_eq!(
         engine.client_freshness(client).await.unwrap().state,
         Some(FreshnessState::Fresh)

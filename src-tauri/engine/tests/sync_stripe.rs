@@ -154,9 +154,24 @@ async fn full_then_incremental_sync_equals_truth() {
         .unwrap();
     assert_eq!(name, "Renamed");
 
-    // Nothing changed: nothing new is stored.
+    // Nothing changed: a page of new objects and a page of events per stream, and only what
+    // the newest second holds is read again (Stripe's `created` filters are inclusive, to the
+    // second): a handful of requests and rows, never the table.
     let third = sync(&engine, &source).await;
     assert!(third.succeeded());
+    let streams = freshboard_engine::Provider::Stripe.connector().streams.len() as u64;
+    assert!(
+        third.requests <= 4 * streams,
+        "{} requests for {streams} streams: {:?}",
+        third.requests,
+        third.streams
+    );
+    assert!(
+        third.records <= second.records,
+        "nothing changed, yet {} records: {:?}",
+        third.records,
+        third.streams
+    );
     assert_equals_truth(&engine, &sim).await;
 }
 
@@ -164,7 +179,8 @@ async fn full_then_incremental_sync_equals_truth() {
 async fn a_rejected_key_is_never_stored() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine(dir.path()).await;
+    let secrets = std::sync::Arc::new(freshboard_engine::MemoryStore::default());
+    let engine = engine_with_secrets(dir.path(), secrets.clone()).await;
     let client = engine.create_client("Acme").await.unwrap();
     let err = engine
         .add_source(freshboard_engine::NewSource::with_secret(
@@ -181,6 +197,11 @@ async fn a_rejected_key_is_never_stored() {
     assert!(engine.sources(None).await.unwrap().is_empty());
     let pool = db(&engine).await;
     assert_eq!(scalar(&pool, "SELECT COUNT(*) FROM connections").await, 0);
+    assert!(
+        secrets.names().is_empty(),
+        "nor is it in the keyring: {:?}",
+        secrets.names()
+    );
 }
 
 #[tokio::test]

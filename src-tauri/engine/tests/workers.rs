@@ -117,6 +117,7 @@ async fn the_pool_runs_at_most_its_workers_at_once() {
     // Slow pages, so the jobs overlap.
     sim.fault(json!({"route": "/v1/charges", "kind": "delay", "delay_ms": 30}))
         .await;
+    sim.control("/_sim/stats/reset", json!({})).await;
     let mut events = engine.subscribe();
     let config = WorkerConfig {
         workers: 3,
@@ -137,6 +138,81 @@ async fn the_pool_runs_at_most_its_workers_at_once() {
         }
     }
     assert_eq!(most, 3, "three ran together, never four");
+    // The simulator saw it too: at most three charge pages in flight at once (each job walks
+    // its streams one request at a time).
+    let requests = &sim.truth().await["requests"];
+    assert_eq!(requests["in_flight_max_by_route"]["/v1/charges"], 3, "{requests}");
+}
+
+#[tokio::test]
+async fn the_sources_of_one_connection_share_its_cap() {
+    let clock = manual_clock();
+    let sim = Sim::start(google_config(&clock)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_at(dir.path(), clock.clone()).await;
+    let google = connect_google(&engine, &sim).await;
+    let client = engine.create_client("Northwind").await.unwrap();
+    let mut ids = Vec::new();
+    for (provider, account) in [
+        (Provider::Ga4, "412345678"),
+        (Provider::SearchConsole, "sc-domain:northwind.example"),
+        (Provider::GoogleAds, "4445556666"),
+    ] {
+        let source = engine
+            .add_source(NewSource::on_connection(client.id, provider, google.id, account))
+            .await
+            .unwrap();
+        engine
+            .enqueue(source.id, JobReason::Manual)
+            .await
+            .unwrap()
+            .unwrap();
+        ids.push(source.id);
+    }
+    // A Stripe source on its own key is not held back by Google's cap.
+    let stripe = add_source(&engine, &sim, client.id, Provider::Stripe).await;
+    engine
+        .enqueue(stripe.id, JobReason::Manual)
+        .await
+        .unwrap()
+        .unwrap();
+    for route in ["/v1beta/", "/webmasters/", "/v26/", "/v1/charges"] {
+        sim.fault(json!({"route": route, "kind": "delay", "delay_ms": 30}))
+            .await;
+    }
+    let mut events = engine.subscribe();
+    let config = WorkerConfig {
+        per_connection: 2,
+        ..WorkerConfig::default()
+    };
+    let first = engine.run_due_jobs(&config).await.unwrap();
+    let second = engine.run_due_jobs(&config).await.unwrap();
+    let ran = |o: &Vec<freshboard_engine::schedule::JobOutcome>| {
+        (
+            o.iter().filter(|o| ids.contains(&o.source_id)).count(),
+            o.iter().any(|o| o.source_id == stripe.id),
+        )
+    };
+    assert_eq!(
+        ran(&first),
+        (2, true),
+        "two Google jobs and Stripe's in the first pass"
+    );
+    assert_eq!(ran(&second), (1, false), "the third Google job after");
+    let (mut running, mut most) = (0, 0);
+    while let Ok(event) = events.try_recv() {
+        match event {
+            freshboard_engine::EngineEvent::JobStarted { source_id } if ids.contains(&source_id) => {
+                running += 1;
+                most = most.max(running);
+            }
+            freshboard_engine::EngineEvent::JobFinished { source_id, .. } if ids.contains(&source_id) => {
+                running -= 1
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(most, 2, "never three jobs on one connection");
 }
 
 #[tokio::test]
@@ -265,4 +341,67 @@ async fn a_running_job_can_be_cancelled_and_keeps_what_it_stored() {
         3_000,
         "resumed, nothing lost"
     );
+}
+
+/// Requests at their arrival at the simulator (its clock, real time here), all routes.
+async fn arrivals(sim: &Sim, prefix: &str) -> Vec<i64> {
+    let requests = &sim.truth().await["requests"]["arrivals"];
+    let mut all: Vec<i64> = requests
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(route, _)| route.starts_with(prefix))
+        .flat_map(|(_, at)| at.as_array().unwrap().iter().map(|t| t.as_i64().unwrap()))
+        .collect();
+    all.sort();
+    all
+}
+
+#[tokio::test]
+async fn requests_to_stripe_are_paced_to_its_documented_rate_and_the_simulator_never_refuses_one() {
+    // Real time, pacing on, and the simulator enforcing Stripe's 25 a second for test keys:
+    // the engine's spacing is what keeps it under.
+    let mut config = provider_sim::Config::default();
+    config.stripe.customers = 120;
+    config.stripe.charges = 900;
+    config.stripe.invoices = 100;
+    config.stripe.subscriptions = 40;
+    config.stripe.balance_transactions = 600;
+    config.stripe.rate_limit_per_sec = 25;
+    let sim = Sim::start(config).await;
+    let dir = tempfile::tempdir().unwrap();
+    let options = freshboard_engine::EngineOptions {
+        clock: std::sync::Arc::new(freshboard_engine::SystemClock),
+        secrets: std::sync::Arc::new(freshboard_engine::MemoryStore::default()),
+        http: fast_http(),
+        pace_requests: true,
+    };
+    let engine = Engine::open_with(dir.path(), options).await.unwrap();
+    let source = add_stripe(&engine, &sim).await;
+    sim.control("/_sim/stats/reset", json!({})).await;
+    let report = sync(&engine, &source).await;
+    assert!(report.succeeded(), "{:?}", report.streams);
+
+    let at = arrivals(&sim, "/v1").await;
+    assert!(at.len() >= 20, "enough requests to see a rate: {}", at.len());
+    assert_eq!(
+        at.len() as u64,
+        report.requests,
+        "every request the engine counted arrived"
+    );
+    // 25 a second is one every 40 ms. Delays on the way only stretch the spacing, so the span
+    // of n arrivals is at least (n − 1) × 40 ms, less one interval for the first's delay.
+    let span = at.last().unwrap() - at.first().unwrap();
+    assert!(
+        span >= (at.len() as i64 - 2) * 40,
+        "{} requests in {span} ms",
+        at.len()
+    );
+    // And no second held more than the limit.
+    for (i, t) in at.iter().enumerate() {
+        let in_a_second = at[i..].iter().take_while(|u| **u < t + 1000).count();
+        assert!(in_a_second <= 27, "{in_a_second} requests in the second from {t}");
+    }
+    assert_eq!(sim.truth().await["requests"]["rate_limited"], 0, "none refused");
+    assert_eq!(report.retries, 0);
 }

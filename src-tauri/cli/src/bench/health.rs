@@ -102,6 +102,13 @@ pub(super) async fn health(clients: usize, days: i64) -> Result<()> {
         );
     }
 
+    // The planner's hourly pruning: hours older than 15 days go, as they would have.
+    let pruned = engine.prune_health().await?;
+    println!(
+        "pruned {pruned} hour rows past their 15 days; database {:.1} MB",
+        db_size(&file).await as f64 / 1e6
+    );
+
     // The Health screen's reads.
     let overview = time(50, || async { engine.health_overview().await.map(drop) }).await?;
     print_latency(

@@ -115,29 +115,39 @@ impl Default for AlertSettings {
 
 impl AlertSettings {
     fn check(&self) -> Result<()> {
-        let bad = |what: &'static str, allowed: &'static str, got: String| {
-            Err(InputError::BadAlertSetting { what, allowed, got }.into())
+        let bad = |field: &'static str, what: &'static str, allowed: &'static str, got: String| {
+            Err(InputError::BadAlertSetting {
+                what,
+                allowed,
+                got,
+                field,
+            }
+            .into())
         };
         if let Some(n) = self.failing_streak {
             if !(1..=100).contains(&n) {
-                return bad("The failure streak", "1 to 100 syncs", n.to_string());
+                return bad(
+                    "failingStreak",
+                    "The failure streak",
+                    "1 to 100 syncs",
+                    n.to_string(),
+                );
             }
         }
         if let Some(share) = self.failure_share {
             if !(share > 0.0 && share <= 1.0) {
+                let got = format!("{:.0}%", share * 100.0);
                 return bad(
+                    "failureShare",
                     "The failure share",
                     "above 0% and at most 100%",
-                    format!("{:.0}%", share * 100.0),
+                    got,
                 );
             }
         }
         if !(1..=10_000).contains(&self.failure_share_min_runs) {
-            return bad(
-                "The fewest syncs",
-                "1 to 10,000",
-                self.failure_share_min_runs.to_string(),
-            );
+            let got = self.failure_share_min_runs.to_string();
+            return bad("failureShareMinRuns", "The fewest syncs", "1 to 10,000", got);
         }
         Ok(())
     }
@@ -302,11 +312,7 @@ impl Engine {
 
     /// The failure share of every sync in the last 24 hours, when it is above `threshold`.
     async fn failure_share(&self, now: Millis, threshold: f64, min_runs: u32) -> Result<Option<String>> {
-        let everyone = Filter {
-            source: None,
-            client: None,
-            stream: String::new(),
-        };
+        let everyone = Filter::everyone();
         let hours = self
             .store
             .health_buckets(&everyone, Granularity::Hour, now - DAY_MS + 1, now)
@@ -326,19 +332,25 @@ impl Engine {
         }))
     }
 
-    /// Opens what is not open yet and clears what no longer holds; touches nothing else, so
-    /// a pass where nothing changed writes nothing.
+    /// Opens what is not open yet, keeps an open alert's words current (a streak that grew,
+    /// a share that moved) without raising it again, and clears what no longer holds; a pass
+    /// where nothing changed writes nothing.
     async fn apply_verdicts(&self, verdicts: Verdicts, now: Millis) -> Result<Vec<Alert>> {
-        let open: std::collections::HashSet<(AlertKind, Option<i64>)> = self
+        let open: HashMap<(AlertKind, Option<i64>), (i64, String)> = self
             .alerts(true)
             .await?
             .into_iter()
-            .map(|a| (a.kind, a.source_id))
+            .map(|a| ((a.kind, a.source_id), (a.id, a.message)))
             .collect();
         let mut opened = Vec::new();
         for (kind, source, message) in verdicts {
+            let current = open.get(&(kind, source));
             match message {
-                Some(message) if !open.contains(&(kind, source)) => {
+                Some(message) if current.is_some_and(|(_, was)| *was != message) => {
+                    let (id, _) = current.expect("an open alert");
+                    self.store.update_alert_message(*id, &message).await?;
+                }
+                Some(message) if current.is_none() => {
                     if let Some(row) = self
                         .store
                         .open_alert(kind.as_str(), source, &message, now)
@@ -351,7 +363,7 @@ impl Engine {
                         }
                     }
                 }
-                None if open.contains(&(kind, source)) => {
+                None if current.is_some() => {
                     if let Some(id) = self.store.clear_alert(kind.as_str(), source, now).await? {
                         tracing::info!(kind = kind.as_str(), source, "alert cleared");
                         self.emit(EngineEvent::AlertCleared { id });

@@ -85,12 +85,19 @@ impl crate::Engine {
             due
         };
         if prune {
-            let removed = self.store.prune_health(self.clock.now_millis()).await?;
-            if removed > 0 {
-                tracing::debug!(removed, "pruned health counters past their retention");
-            }
+            self.prune_health().await?;
         }
         self.alerts_on_tick().await
+    }
+
+    /// Drops counters past their granularity's retention (hours after 15 days, days after
+    /// 400). The planner does this hourly. Returns the rows removed.
+    pub async fn prune_health(&self) -> crate::error::Result<u64> {
+        let removed = self.store.prune_health(self.clock.now_millis()).await?;
+        if removed > 0 {
+            tracing::debug!(removed, "pruned health counters past their retention");
+        }
+        Ok(removed)
     }
 }
 
@@ -109,7 +116,11 @@ impl crate::Engine {
     ) -> crate::error::Result<std::time::Duration> {
         use run::{End, Run};
         let end = End {
-            state: if failed { HealthState::Failed } else { HealthState::Succeeded },
+            state: if failed {
+                HealthState::Failed
+            } else {
+                HealthState::Succeeded
+            },
             reason: crate::JobReason::Schedule,
             duration_ms,
             error: failed.then_some(crate::JobErrorKind::Server),
@@ -117,13 +128,15 @@ impl crate::Engine {
         let streams = source.provider.connector().streams;
         let mut runs: Vec<Run> = streams
             .iter()
-            .map(|s| Run {
-                records: records / streams.len() as u64,
-                pages: 1,
-                requests: 1,
-                ..Run::new(source.id, source.client_id, s.name)
-            }
-            .ended(end))
+            .map(|s| {
+                Run {
+                    records: records / streams.len() as u64,
+                    pages: 1,
+                    requests: 1,
+                    ..Run::new(source.id, source.client_id, s.name)
+                }
+                .ended(end)
+            })
             .collect();
         runs.push(
             Run {

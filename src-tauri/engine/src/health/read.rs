@@ -143,6 +143,11 @@ pub struct SourceHealth {
     pub failure_streak: u32,
     pub last_error_kind: Option<JobErrorKind>,
     pub last_error: Option<String>,
+    #[ts(type = "number | null")]
+    pub last_error_at: Option<Millis>,
+    /// When its last job ended, however it ended.
+    #[ts(type = "number | null")]
+    pub last_finished_at: Option<Millis>,
     /// Open alerts about it.
     pub alerts: u32,
 }
@@ -283,14 +288,7 @@ impl Engine {
     /// The rows a scope covers, and its sources (`None`: every source).
     async fn health_filter(&self, scope: &HealthScope) -> Result<(Filter, Option<Vec<i64>>)> {
         Ok(match scope {
-            HealthScope::All => (
-                Filter {
-                    source: None,
-                    client: None,
-                    stream: String::new(),
-                },
-                None,
-            ),
+            HealthScope::All => (Filter::everyone(), None),
             HealthScope::Client { client_id } => {
                 self.client(*client_id).await?;
                 let ids = self
@@ -338,11 +336,7 @@ impl Engine {
     pub async fn health_overview(&self) -> Result<HealthOverview> {
         let now = self.clock.now_millis();
         let today = Granularity::Day.start(now);
-        let everyone = Filter {
-            source: None,
-            client: None,
-            stream: String::new(),
-        };
+        let everyone = Filter::everyone();
         let week_from = today - 6 * DAY_MS;
         let spark_from = today - 13 * DAY_MS;
         let days = self
@@ -413,6 +407,8 @@ impl Engine {
                 failure_streak: h.map_or(0, |h| h.failure_streak.max(0) as u32),
                 last_error_kind: h.and_then(|h| h.last_error_kind.as_deref().and_then(JobErrorKind::parse)),
                 last_error: h.and_then(|h| h.last_error.clone()),
+                last_error_at: h.and_then(|h| h.last_error_at),
+                last_finished_at: h.and_then(|h| h.last_finished_at),
                 alerts: alerts.iter().filter(|a| a.source_id == Some(source.id)).count() as u32,
             });
         }

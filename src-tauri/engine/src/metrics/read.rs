@@ -76,6 +76,9 @@ pub struct WidgetView {
     /// The zone the metric's days are in: `UTC` for timestamped data (Stripe, GitHub); the
     /// account's own for date-keyed reports (a GA4 property's, Search Console's Pacific).
     pub time_zone: String,
+    /// Today in `time_zone`: what the range was resolved against (a New York property is
+    /// still on yesterday at 03:00 UTC).
+    pub today: String,
     /// What the provider said about these numbers, for the hover.
     pub quality: Vec<DataQuality>,
     /// The comparison period, when the widget compares.
@@ -89,6 +92,9 @@ pub struct WidgetView {
     /// The first day of the range that may still change (the day is not over, or the
     /// provider may restate it); `None` when the whole range is final.
     pub provisional_from: Option<String>,
+    /// How many days before the last sync's day its sources re-read (the provider may still
+    /// restate them): the longest lookback of the widget's sources, 0 for none.
+    pub lookback_days: u32,
     pub empty: Option<EmptyReason>,
     /// One series per currency for money (largest first), one otherwise.
     pub series: Vec<Series>,
@@ -249,12 +255,14 @@ impl Engine {
             from: fmt_day(span.from),
             to: fmt_day(span.to),
             time_zone: zone.unwrap_or_else(|| "UTC".to_owned()),
+            today: fmt_day(today),
             quality: DataQuality::of(flags),
             previous_from: previous.map(|p| fmt_day(p.from)),
             previous_to: previous.map(|p| fmt_day(p.to)),
             state: None,
             as_of: None,
             provisional_from: None,
+            lookback_days: 0,
             empty: if ids.is_empty() {
                 Some(EmptyReason::NoSource)
             } else if computed.has_data {
@@ -355,6 +363,7 @@ fn apply_freshness(widget: &mut WidgetView, sources: &[&Source], freshness: &Cli
     // window of its sources, may still change.
     let zone = (widget.time_zone != "UTC").then_some(widget.time_zone.as_str());
     let lookback = sources.iter().map(|s| s.lookback_days).max().unwrap_or(0);
+    widget.lookback_days = lookback;
     widget.provisional_from = as_of.and_then(|as_of| {
         let first = day_text(day_number(Window::today_in(zone, as_of)) - i64::from(lookback));
         (widget.to >= first).then(|| first.max(widget.from.clone()))

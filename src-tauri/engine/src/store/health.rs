@@ -103,13 +103,15 @@ pub(crate) async fn note_source(
         _ => (0, 0),
     };
     sqlx::query(
-        "INSERT INTO source_health (source_id, last_success_at, failure_streak, last_error_kind, last_error, last_finished_at) \
-         VALUES (?1, CASE WHEN ?2 = 1 THEN ?6 END, ?3, ?4, ?5, ?6) \
+        "INSERT INTO source_health (source_id, last_success_at, failure_streak, last_error_kind, last_error, \
+           last_error_at, last_finished_at) \
+         VALUES (?1, CASE WHEN ?2 = 1 THEN ?6 END, ?3, ?4, ?5, CASE WHEN ?4 IS NOT NULL THEN ?6 END, ?6) \
          ON CONFLICT (source_id) DO UPDATE SET \
            last_success_at = CASE WHEN ?2 = 1 THEN ?6 ELSE last_success_at END, \
            failure_streak = CASE WHEN ?2 = 1 THEN 0 ELSE failure_streak + ?3 END, \
            last_error_kind = CASE WHEN ?4 IS NULL THEN last_error_kind ELSE ?4 END, \
            last_error = CASE WHEN ?4 IS NULL THEN last_error ELSE ?5 END, \
+           last_error_at = CASE WHEN ?4 IS NULL THEN last_error_at ELSE ?6 END, \
            last_finished_at = ?6",
     )
     .bind(run.source_id)
@@ -157,7 +159,34 @@ pub(crate) struct Filter {
     pub stream: String,
 }
 
-const FILTER: &str = "stream = ?6 AND (?4 IS NULL OR source_id = ?4) AND (?5 IS NULL OR client_id = ?5)";
+impl Filter {
+    pub fn everyone() -> Self {
+        Self {
+            source: None,
+            client: None,
+            stream: String::new(),
+        }
+    }
+
+    /// The rows of granularity ?1, buckets ?2 to ?3, stream ?4 (and source or client ?5), in
+    /// the shape an index serves: the primary key for a source, `job_health_client` for a
+    /// client, `job_health_time` for everyone.
+    fn sql(&self) -> &'static str {
+        match (self.source, self.client) {
+            (Some(_), _) => {
+                "source_id = ?5 AND stream = ?4 AND granularity = ?1 AND bucket BETWEEN ?2 AND ?3"
+            }
+            (None, Some(_)) => {
+                "client_id = ?5 AND granularity = ?1 AND stream = ?4 AND bucket BETWEEN ?2 AND ?3"
+            }
+            (None, None) => "granularity = ?1 AND stream = ?4 AND bucket BETWEEN ?2 AND ?3",
+        }
+    }
+
+    fn id(&self) -> Option<i64> {
+        self.source.or(self.client)
+    }
+}
 
 /// A bucket row with its source.
 #[derive(FromRow)]
@@ -190,6 +219,8 @@ pub(crate) struct SourceHealthRow {
     pub failure_streak: i64,
     pub last_error_kind: Option<String>,
     pub last_error: Option<String>,
+    pub last_error_at: Option<Millis>,
+    pub last_finished_at: Option<Millis>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -221,15 +252,14 @@ impl Store {
                CAST(MIN(duration_min) AS REAL) AS duration_min, CAST(MAX(duration_max) AS REAL) AS duration_max, \
                SUM(records) AS records, SUM(pages) AS pages, SUM(requests) AS requests, \
                SUM(retries) AS retries, SUM(wait_ms) AS wait_ms \
-             FROM job_health WHERE granularity = ?1 AND bucket BETWEEN ?2 AND ?3 AND {FILTER} \
-             GROUP BY bucket ORDER BY bucket"
+             FROM job_health WHERE {} GROUP BY bucket ORDER BY bucket",
+            filter.sql()
         ))
         .bind(granularity.as_str())
         .bind(granularity.start(from))
         .bind(to)
-        .bind(filter.source)
-        .bind(filter.client)
         .bind(&filter.stream)
+        .bind(filter.id())
         .fetch_all(self.reader())
         .await?)
     }
@@ -243,15 +273,14 @@ impl Store {
         to: Millis,
     ) -> Result<Vec<(Millis, String, i64)>> {
         Ok(sqlx::query_as(&format!(
-            "SELECT bucket, kind, SUM(count) FROM job_health_errors \
-             WHERE granularity = ?1 AND bucket BETWEEN ?2 AND ?3 AND {FILTER} GROUP BY bucket, kind ORDER BY bucket"
+            "SELECT bucket, kind, SUM(count) FROM job_health_errors WHERE {} GROUP BY bucket, kind ORDER BY bucket",
+            filter.sql()
         ))
         .bind(granularity.as_str())
         .bind(granularity.start(from))
         .bind(to)
-        .bind(filter.source)
-        .bind(filter.client)
         .bind(&filter.stream)
+        .bind(filter.id())
         .fetch_all(self.reader())
         .await?)
     }
@@ -261,7 +290,7 @@ impl Store {
         Ok(sqlx::query_as(
             "SELECT source_id, records, succeeded, failed, \
                CASE WHEN duration_count > 0 THEN duration_sum / duration_count END AS mean_ms \
-             FROM job_health WHERE granularity = 'day' AND stream = '' AND bucket >= ? ORDER BY source_id, bucket",
+             FROM job_health WHERE granularity = 'day' AND stream = '' AND bucket >= ? ORDER BY bucket",
         )
         .bind(from)
         .fetch_all(self.reader())
@@ -294,7 +323,8 @@ impl Store {
 
     pub(crate) async fn source_health(&self) -> Result<Vec<SourceHealthRow>> {
         Ok(sqlx::query_as(
-            "SELECT source_id, last_success_at, failure_streak, last_error_kind, last_error FROM source_health",
+            "SELECT source_id, last_success_at, failure_streak, last_error_kind, last_error, last_error_at, \
+               last_finished_at FROM source_health",
         )
         .fetch_all(self.reader())
         .await?)
@@ -375,6 +405,16 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    pub(crate) async fn update_alert_message(&self, id: i64, message: &str) -> Result<()> {
+        self.write_one(
+            sqlx::query("UPDATE alerts SET message = ? WHERE id = ?")
+                .bind(message)
+                .bind(id),
+        )
+        .await?;
+        Ok(())
     }
 
     pub(crate) async fn mark_alert_notified(&self, id: i64) -> Result<()> {

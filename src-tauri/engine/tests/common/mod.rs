@@ -33,6 +33,20 @@ impl Sim {
         self.sim.base_url()
     }
 
+    /// A simulator on a listener made from a socket the caller holds (see `HeldPort`).
+    pub async fn start_with_listener(
+        config: provider_sim::Config,
+        listener: tokio::net::TcpListener,
+    ) -> Self {
+        let sim = provider_sim::start_with_listener(config, listener)
+            .await
+            .expect("simulator starts");
+        Self {
+            sim,
+            http: reqwest::Client::new(),
+        }
+    }
+
     pub async fn control(&self, path: &str, body: Value) -> Value {
         let response = self
             .http
@@ -321,4 +335,39 @@ pub async fn advance_both(sim: &Sim, clock: &freshboard_engine::ManualClock, by:
     clock.advance(by);
     sim.control("/_sim/clock", json!({"advance": by.num_seconds()}))
         .await;
+}
+
+/// A loopback port kept for simulators across restarts, so "the network went away and came
+/// back" needs no port to be found free again: while no simulator serves, a socket bound with
+/// SO_REUSEPORT and not listening holds it (connections are refused), and the next simulator
+/// listens on that very socket.
+pub struct HeldPort {
+    holder: Option<tokio::net::TcpSocket>,
+    pub port: u16,
+}
+
+impl HeldPort {
+    pub fn new() -> Self {
+        let holder = Self::socket(0);
+        let port = holder.local_addr().unwrap().port();
+        Self {
+            holder: Some(holder),
+            port,
+        }
+    }
+
+    fn socket(port: u16) -> tokio::net::TcpSocket {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_reuseport(true).unwrap();
+        socket.bind(([127, 0, 0, 1], port).into()).unwrap();
+        socket
+    }
+
+    /// A simulator on the port; another socket holds it for when this one stops.
+    pub async fn serve(&mut self, config: provider_sim::Config) -> Sim {
+        let socket = self.holder.take().unwrap_or_else(|| Self::socket(self.port));
+        let listener = socket.listen(1024).unwrap();
+        self.holder = Some(Self::socket(self.port));
+        Sim::start_with_listener(config, listener).await
+    }
 }

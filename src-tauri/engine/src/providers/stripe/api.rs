@@ -256,8 +256,15 @@ async fn list_page(ctx: &Context<'_>, def: &Walk, mut cursor: Cursor) -> Result<
     cursor.created_gte = cursor.walk_newest.max(cursor.created_gte).or(Some(0));
     cursor.starting_after = None;
     cursor.walk_newest = None;
-    let done = cursor.phase == Phase::Backfill || def.event_types.is_empty();
-    cursor.phase = if done { Phase::Idle } else { Phase::Events };
+    // After a backfill, the same job lists what was created while it ran (newest first, it
+    // started from the newest then) and reads the events since its start: the sync ends as
+    // fresh as its end, not its start.
+    let (phase, done) = match cursor.phase {
+        Phase::Backfill => (Phase::New, false),
+        _ if def.event_types.is_empty() => (Phase::Idle, true),
+        _ => (Phase::Events, false),
+    };
+    cursor.phase = phase;
     Ok(Page {
         done,
         ..Page::more(rows, to_value(&cursor))
