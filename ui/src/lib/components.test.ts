@@ -170,7 +170,7 @@ describe('Dashboard', () => {
     board.views.set(view.dashboard.id, {
       ...view,
       widgets: [
-        { ...ga4, metric: board.catalog[3], timeZone: 'America/New_York', quality: ['sampled'], provisionalFrom: '2026-03-27' },
+        { ...ga4, metric: board.catalog[3], timeZone: 'America/New_York', quality: ['sampled'], provisionalFrom: '2026-03-27', lookbackDays: 3 },
         { ...sc, metric: board.catalog[4], empty: 'no_source', series: [], state: null, timeZone: 'America/Los_Angeles' },
       ],
     });

@@ -428,8 +428,9 @@ export function fakeWidgetView(widget: Widget, over: Partial<WidgetView> = {}): 
       key: widget.metric, label: widget.metric, description: '', provider: 'stripe', unit: 'count',
       aggregation: 'sum', split: 'none', lowerIsBetter: false,
     },
-    from: '2026-03-01', to: '2026-03-30', timeZone: 'UTC', quality: [], previousFrom: null, previousTo: null,
-    state: 'fresh', asOf: Date.UTC(2026, 2, 30, 11, 56), provisionalFrom: '2026-03-30', empty: null,
+    from: '2026-03-01', to: '2026-03-30', timeZone: 'UTC', today: '2026-03-30', quality: [], previousFrom: null,
+    previousTo: null, state: 'fresh', asOf: Date.UTC(2026, 2, 30, 11, 56), provisionalFrom: '2026-03-30',
+    lookbackDays: 0, empty: null,
     series: [{ dim: '', total: 42, previous: null, change: null, points: [] }],
     breakdown: [],
     ...over,
@@ -861,7 +862,7 @@ export function fakeSourceHealth(over: Partial<SourceHealth> = {}): SourceHealth
   return {
     sourceId: 1, clientId: 1, clientName: 'Acme', provider: 'stripe', label: 'Account 1', week: fakeTotals(),
     sparkline: fakeSparkline(Date.UTC(2026, 2, 30)), lastSuccessAt: null, failureStreak: 0, lastErrorKind: null,
-    lastError: null, alerts: 0, ...over,
+    lastError: null, lastErrorAt: null, lastFinishedAt: null, alerts: 0, ...over,
   };
 }
 

@@ -127,12 +127,13 @@ describe('chartData', () => {
   });
 
   it('explains provisional days, with how many days the provider may still restate', () => {
-    expect(provisionalTitle('2026-11-24', '2026-11-24', 'en-GB')).toBe('Days from 24 Nov 2026 may still change (today is not over)');
-    expect(provisionalTitle('2026-11-21', '2026-11-24', 'en-GB')).toBe(
+    expect(provisionalTitle('2026-11-24', 0, 'en-GB')).toBe('Days from 24 Nov 2026 may still change (today is not over)');
+    expect(provisionalTitle('2026-11-21', 3, 'en-GB')).toBe(
       'Days from 21 Nov 2026 may still change (today is not over, and the provider may still update the last 3 days)',
     );
-    expect(provisionalTitle('2026-10-25', '2026-11-24', 'en-GB')).toMatch(/the provider may still update the last 30 days\)$/);
-    expect(provisionalTitle('2026-11-23', '2026-11-24', 'en-GB')).toMatch(/the provider may still update yesterday\)$/);
+    // A range that starts inside Ads' 30-day window: the window, not the clamped range, is said.
+    expect(provisionalTitle('2026-11-01', 30, 'en-GB')).toMatch(/the provider may still update the last 30 days\)$/);
+    expect(provisionalTitle('2026-11-23', 1, 'en-GB')).toMatch(/the provider may still update yesterday\)$/);
   });
 });
 
@@ -144,9 +145,10 @@ describe('hoverText', () => {
       timeZone: 'America/New_York',
       quality: ['sampled', 'thresholded', 'other_row'],
       provisionalFrom: '2026-03-27',
+      lookbackDays: 3,
     });
     ga4.metric = { ...ga4.metric, provider: 'ga4', description: 'Sessions started on the site.' };
-    const lines = hoverText(ga4, NOW, '2026-03-30', 'GA4', 'en-GB').split('\n');
+    const lines = hoverText(ga4, NOW, 'GA4', 'en-GB').split('\n');
     expect(lines[0]).toMatch(/^Updated 4 min ago · /);
     expect(lines.slice(1)).toEqual([
       'Up to date',
@@ -162,7 +164,7 @@ describe('hoverText', () => {
 
   it('for UTC days with nothing flagged: freshness, zone, today, then the description', () => {
     const stripe = fakeWidgetView(WIDGET, { provisionalFrom: null, state: null, asOf: null });
-    expect(hoverText(stripe, NOW, '2026-03-30', 'Stripe', 'en-GB')).toBe('Not synced yet\nNo source\nDays in UTC');
+    expect(hoverText(stripe, NOW, 'Stripe', 'en-GB')).toBe('Not synced yet\nNo source\nDays in UTC');
   });
 
   it('names each flag', () => {

@@ -106,13 +106,14 @@ export function chartData(w: WidgetView): ChartData {
 }
 
 /** The provisional badge's tooltip. Days before today are provisional when the provider may
- * still restate them: GA4 its last 3 days, Google Ads its last 30 (conversions arrive late). */
-export function provisionalTitle(provisionalFrom: string, today: string, locale?: string): string {
-  const restated = Math.round((dayMs(today) - dayMs(provisionalFrom)) / 86_400_000);
+ * still restate them: GA4 its last 3 days, Google Ads its last 30 (conversions arrive late).
+ * Worded from the sources' lookback, not from the range: a range that starts inside the
+ * window is clamped, the window is not. */
+export function provisionalTitle(provisionalFrom: string, lookbackDays: number, locale?: string): string {
   const why =
-    restated <= 0
+    lookbackDays <= 0
       ? 'today is not over'
-      : `today is not over, and the provider may still update ${restated === 1 ? 'yesterday' : `the last ${restated} days`}`;
+      : `today is not over, and the provider may still update ${lookbackDays === 1 ? 'yesterday' : `the last ${lookbackDays} days`}`;
   return `Days from ${formatDay(provisionalFrom, locale)} may still change (${why})`;
 }
 
@@ -137,14 +138,14 @@ export function zoneLine(timeZone: string): string {
 /** A widget header's hover: freshness first (the question a hover answers most), then what the
  * days and numbers are (their zone, the provider's flags, which days may change), then what
  * the metric counts. */
-export function hoverText(w: WidgetView, nowMs: number, today: string, providerLabel: string, locale?: string): string {
+export function hoverText(w: WidgetView, nowMs: number, providerLabel: string, locale?: string): string {
   const state = w.state ? FRESHNESS_LABEL[w.state] : 'No source';
   return [
     asOfText(w.asOf, nowMs, locale),
     state,
     zoneLine(w.timeZone),
     ...w.quality.map((flag) => qualityText(flag, providerLabel)),
-    w.provisionalFrom ? provisionalTitle(w.provisionalFrom, today, locale) : '',
+    w.provisionalFrom ? provisionalTitle(w.provisionalFrom, w.lookbackDays, locale) : '',
     '',
     w.metric.description,
   ]

@@ -15,7 +15,11 @@ week: HealthTotals,
 /**
  * Runs and failures a day, the last 14 days.
  */
-sparkline: Array<SparkPoint>, lastSuccessAt: number | null, failureStreak: number, lastErrorKind: JobErrorKind | null, lastError: string | null, 
+sparkline: Array<SparkPoint>, lastSuccessAt: number | null, failureStreak: number, lastErrorKind: JobErrorKind | null, lastError: string | null, lastErrorAt: number | null, 
+/**
+ * When its last job ended, however it ended.
+ */
+lastFinishedAt: number | null, 
 /**
  * Open alerts about it.
  */

@@ -21,6 +21,11 @@ from: string, to: string,
  */
 timeZone: string, 
 /**
+ * Today in `time_zone`: what the range was resolved against (a New York property is
+ * still on yesterday at 03:00 UTC).
+ */
+today: string, 
+/**
  * What the provider said about these numbers, for the hover.
  */
 quality: Array<DataQuality>, 
@@ -40,7 +45,12 @@ asOf: number | null,
  * The first day of the range that may still change (the day is not over, or the
  * provider may restate it); `None` when the whole range is final.
  */
-provisionalFrom: string | null, empty: EmptyReason | null, 
+provisionalFrom: string | null, 
+/**
+ * How many days before the last sync's day its sources re-read (the provider may still
+ * restate them): the longest lookback of the widget's sources, 0 for none.
+ */
+lookbackDays: number, empty: EmptyReason | null, 
 /**
  * One series per currency for money (largest first), one otherwise.
  */
