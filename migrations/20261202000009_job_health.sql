@@ -32,11 +32,11 @@ CREATE TABLE job_health (
     requests        INTEGER NOT NULL DEFAULT 0,
     retries         INTEGER NOT NULL DEFAULT 0,
     wait_ms         INTEGER NOT NULL DEFAULT 0,   -- waiting on rate limits
-    PRIMARY KEY (source_id, stream, granularity, bucket)
+    -- Reads are one granularity, one stream ('' for jobs), a window of buckets: everyone's
+    -- are then one contiguous range of the key; a source's and a client's have an index each.
+    PRIMARY KEY (granularity, stream, bucket, source_id)
 ) WITHOUT ROWID;
--- Reads are one granularity, one stream ('' for jobs), a window of buckets: for a source the
--- primary key serves them, for a client and for everything these two.
-CREATE INDEX job_health_time ON job_health (granularity, stream, bucket);
+CREATE INDEX job_health_source ON job_health (source_id, granularity, stream, bucket);
 CREATE INDEX job_health_client ON job_health (client_id, granularity, stream, bucket);
 
 -- Error kinds as counted codes, in the same buckets.
@@ -48,9 +48,9 @@ CREATE TABLE job_health_errors (
     bucket       INTEGER NOT NULL,
     kind         TEXT    NOT NULL,
     count        INTEGER NOT NULL,
-    PRIMARY KEY (source_id, stream, granularity, bucket, kind)
+    PRIMARY KEY (granularity, stream, bucket, source_id, kind)
 ) WITHOUT ROWID;
-CREATE INDEX job_health_errors_time ON job_health_errors (granularity, stream, bucket);
+CREATE INDEX job_health_errors_source ON job_health_errors (source_id, granularity, stream, bucket);
 
 -- Per source: the last success and the failures since, kept as jobs end (the job history is
 -- pruned to 100 per source; these are not).

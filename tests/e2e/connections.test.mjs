@@ -3,7 +3,7 @@
 // loopback listener), a repository is added on the connection and syncs; then the grant is
 // revoked at the provider, the client page asks for a reconnect, and reconnecting fixes it.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Session, afterEach, beforeEach, startDriver, startSimulator, test } from './webdriver.mjs';
@@ -271,7 +271,15 @@ test('a device code and a pasted Meta token connect, and no token ever reaches t
       'return document.documentElement.outerHTML + JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })',
     );
     assert.doesNotMatch(page, TOKEN, 'no token in the page or web storage');
+    // outerHTML has no input's live value: the pasted token is gone from its field too.
+    const left = await app.execute('return document.querySelector(\'[data-testid="meta-token-input"]\')?.value ?? ""');
+    assert.equal(left, '', 'the pasted token does not stay in its field');
   } finally {
     await app.end();
   }
+  // The app's own log files, every line every thread wrote: not one token either.
+  const logDir = join(dataDir, 'logs');
+  const logs = readdirSync(logDir).map((f) => readFileSync(join(logDir, f), 'utf8')).join('\n');
+  assert.ok(logs.length > 0, 'the app logged something');
+  assert.doesNotMatch(logs, TOKEN, 'no token in the log files');
 });

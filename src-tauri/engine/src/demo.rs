@@ -122,6 +122,7 @@ impl Engine {
     async fn demo_google_token(&self, base_url: &str) -> Result<(String, String)> {
         let fail = |detail: String| crate::auth::AuthError::Network {
             provider: "the demo's simulator".into(),
+            step: "get the demo's Google token",
             detail,
         };
         let answer: serde_json::Value = self

@@ -497,14 +497,8 @@ pub(crate) async fn run(
         retry_at: rate_limit.and_then(|(at, _)| at),
     };
     let duration_ms = engine.clock.elapsed(started).as_millis() as u64;
-    let spent = |f: fn(&SyncReport) -> u64| outcome.as_ref().map_or(0, |(r, _)| f(r));
-    let run = Run {
-        requests: spent(|r| r.requests),
-        retries: spent(|r| r.retries),
-        wait_ms: spent(|r| r.wait_ms),
-        ..Run::new(source_id, access.source.client_id, "")
-    }
-    .ended(End {
+    // What the job moved and spent was counted with its batches and its streams' ends.
+    let run = Run::new(source_id, access.source.client_id, "").ended(End {
         state: HealthState::of(state, kind),
         reason,
         duration_ms,

@@ -423,6 +423,23 @@ async fn a_failing_token_endpoint_fails_the_step_cleanly_and_nothing_is_lost() {
     let (outcome, ()) = tokio::join!(engine.finish_connect(pending.id), play_browser(&pending.url));
     let err = outcome.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Offline, "{err}");
+    assert!(err.to_string().contains("to get a token"), "{err}");
+    assert!(engine.connections().await.unwrap().is_empty());
+
+    // The token is obtained, then reading the signed-in account fails: the words name that
+    // step, not the token (a peer's report: "could not reach GitHub to get a token").
+    sim.fault(json!({"route": "/user", "kind": "server_error", "count": 1}))
+        .await;
+    let pending = engine
+        .begin_connect(AccountProvider::Github, None, SignInMethod::Browser)
+        .await
+        .unwrap();
+    let (outcome, ()) = tokio::join!(engine.finish_connect(pending.id), play_browser(&pending.url));
+    let err = outcome.unwrap_err().to_string();
+    assert!(
+        err.contains("to read the signed-in account") && !err.contains("token"),
+        "{err}"
+    );
     assert!(engine.connections().await.unwrap().is_empty());
 
     // A refresh meets a 503: the job fails as a retryable server error, the connection stays

@@ -294,3 +294,54 @@ async fn the_snapshot_cache_serves_repeated_reads_and_drops_a_client_when_any_of
     let closed_after = total(&after, 1).unwrap();
     assert_eq!(closed_after, closed_before + 3.0, "the snapshot was dropped");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_racing_syncs_never_leave_a_stale_snapshot_behind() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path()).await;
+    let client = engine.create_client("Acme").await.unwrap();
+    let stripe = add_source(&engine, &sim, client.id, Provider::Stripe).await;
+    let board = engine.create_dashboard(client.id, "Volume").await.unwrap();
+    engine
+        .add_widget(board.id, widget("stripe.successful_charges"))
+        .await
+        .unwrap();
+    assert!(sync(&engine, &stripe).await.succeeded());
+    let count = |view: &freshboard_engine::DashboardView| view.widgets[0].series[0].total.unwrap();
+    let mut expected = count(&engine.get_dashboard(board.id).await.unwrap());
+
+    // Readers hammer the dashboard while charges arrive and syncs land: a read computed from
+    // the rollups before a sync must never be stored after the sync dropped the snapshot.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..3)
+        .map(|_| {
+            let (engine, stop, id) = (engine.clone(), stop.clone(), board.id);
+            tokio::spawn(async move {
+                let mut reads = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    engine.get_dashboard(id).await.unwrap();
+                    reads += 1;
+                }
+                reads
+            })
+        })
+        .collect();
+    for round in 0..15 {
+        sim.control(
+            "/_sim/stripe/charges",
+            json!({"amount": 500 + round, "currency": "usd"}),
+        )
+        .await;
+        assert!(sync(&engine, &stripe).await.succeeded());
+        expected += 1.0;
+        let seen = count(&engine.get_dashboard(board.id).await.unwrap());
+        assert_eq!(seen, expected, "round {round}: a read after the sync sees it");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut reads = 0;
+    for reader in readers {
+        reads += reader.await.unwrap();
+    }
+    assert!(reads > 15, "the readers really raced the syncs ({reads} reads)");
+}

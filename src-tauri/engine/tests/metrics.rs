@@ -139,12 +139,23 @@ async fn assert_github_metrics_equal_truth(engine: &Engine, sim: &Sim, client_id
         got("github.time_to_merge").await,
         n(&t["pulls"]["merge_seconds_median"])
     );
+    // The breakdown is the top authors over the range, each with the truth's own count
+    // (`commits_by_author`, counted from the simulator's commits, not from its API).
     let commits = report(engine, client_id, "github.commits").await;
-    let parts: f64 = commits.breakdown.iter().map(|b| b.value).sum();
-    assert!(
-        parts > 0.0 && parts <= n(&t["commits"]["count"]),
-        "breakdown adds up to at most the total"
-    );
+    let daily = sim.get(&format!("/_sim/truth/daily?from={FROM}&to={TO}")).await;
+    let by_author = daily["github"][REPO]["commits_by_author"]
+        .as_object()
+        .expect("commits_by_author");
+    let mut want: Vec<(String, f64)> = by_author.iter().map(|(k, v)| (k.clone(), n(v))).collect();
+    want.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    want.truncate(commits.breakdown.len());
+    let got: Vec<(String, f64)> = commits
+        .breakdown
+        .iter()
+        .map(|b| (b.dim.clone(), b.value))
+        .collect();
+    assert!(!got.is_empty(), "commits have a breakdown by author");
+    assert_eq!(got, want, "the top authors and their commits");
 }
 
 #[tokio::test]

@@ -64,7 +64,10 @@ pub enum BenchProvider {
     Stripe,
     Github,
     Ga4,
+    // Named as the engine names the providers (`source add search_console`).
+    #[value(name = "search_console", alias = "search-console")]
     SearchConsole,
+    #[value(name = "google_ads", alias = "google-ads")]
     GoogleAds,
 }
 

@@ -61,7 +61,8 @@ impl DeviceAuthorization {
             .await
             .map_err(|e| AuthError::Network {
                 provider: app.provider.clone(),
-                detail: format!("could not get a sign-in code: {e}"),
+                step: "get a sign-in code",
+                detail: e.to_string(),
             })?;
         let verification_uri = details.verification_uri().url().clone();
         Ok(Self {

@@ -31,6 +31,9 @@ use loopback::Loopback;
 /// How long a sign-in may take before the listener gives up.
 pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
+/// The step of a token request, as a failure names it.
+const GET_A_TOKEN: &str = "get a token";
+
 /// An OAuth app registration and the provider's endpoints.
 #[derive(Debug, Clone)]
 pub struct OAuthApp {
@@ -88,8 +91,14 @@ pub enum AuthError {
         description: String,
     },
 
-    #[error("Could not reach {provider} to get a token: {detail}. Check the connection and try again.")]
-    Network { provider: String, detail: String },
+    /// `step` names what was being done ("get a token", "read the signed-in account"), so a
+    /// failure after the token was obtained does not read as a failure to get one.
+    #[error("Could not reach {provider} to {step}: {detail}. Check the connection and try again.")]
+    Network {
+        provider: String,
+        step: &'static str,
+        detail: String,
+    },
 
     #[error("This connection has no refresh token and its access has expired. Reconnect it.")]
     NoRefreshToken,
@@ -170,6 +179,7 @@ pub async fn meta_long_lived(
 ) -> Result<Credential, AuthError> {
     let network = |detail: String| AuthError::Network {
         provider: app.provider.clone(),
+        step: "trade the sign-in for a 60-day token",
         detail,
     };
     let form = [
@@ -371,11 +381,13 @@ where
         }
         RequestTokenError::Request(e) => AuthError::Network {
             provider,
+            step: GET_A_TOKEN,
             detail: e.to_string(),
         },
         // Not an OAuth error document: a proxy or server failure (a 503 page), worth a retry.
         RequestTokenError::Parse(_, body) => AuthError::Network {
             provider,
+            step: GET_A_TOKEN,
             detail: format!(
                 "its token endpoint answered something that is not a token: {}",
                 String::from_utf8_lossy(&body)
@@ -384,7 +396,11 @@ where
                     .collect::<String>()
             ),
         },
-        RequestTokenError::Other(detail) => AuthError::Network { provider, detail },
+        RequestTokenError::Other(detail) => AuthError::Network {
+            provider,
+            step: GET_A_TOKEN,
+            detail,
+        },
     })?;
     Ok(Credential {
         access: token.access_token().secret().clone(),

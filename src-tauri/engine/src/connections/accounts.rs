@@ -24,7 +24,9 @@ impl Engine {
             AccountProvider::Stripe => return Err(InputError::NoOAuth(provider.label()).into()),
         };
         let url = api.join(path).map_err(|_| AuthError::BadUrl(api.to_string()))?;
-        let who = self.api_json(url, access, provider, "the account lookup").await?;
+        let who = self
+            .api_json(url, access, provider, "read the signed-in account")
+            .await?;
         Ok(who[field].as_str().unwrap_or("unknown account").to_owned())
     }
 
@@ -35,10 +37,11 @@ impl Engine {
         url: Url,
         token: &str,
         provider: AccountProvider,
-        what: &str,
+        step: &'static str,
     ) -> Result<serde_json::Value> {
         let network = |detail: String| AuthError::Network {
             provider: provider.label().to_owned(),
+            step,
             detail,
         };
         let response = self
@@ -55,12 +58,12 @@ impl Engine {
             return Err(AuthError::Refused {
                 provider: provider.label().to_owned(),
                 error: "invalid_token".into(),
-                description: format!("{what} answered {status}"),
+                description: format!("asked to {step}, it answered {status}"),
             }
             .into());
         }
         if !status.is_success() {
-            return Err(network(format!("{what} answered {status}")).into());
+            return Err(network(format!("it answered {status}")).into());
         }
         Ok(response
             .json()

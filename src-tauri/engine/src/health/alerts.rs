@@ -249,7 +249,7 @@ impl Engine {
         let mut days: HashMap<i64, Vec<DayRow>> = HashMap::new();
         for row in self
             .store
-            .daily_source_rows(Granularity::Day.start(now) - LOOKBACK_DAYS * DAY_MS)
+            .daily_source_rows(source, Granularity::Day.start(now) - LOOKBACK_DAYS * DAY_MS)
             .await?
         {
             days.entry(row.source_id).or_default().push(row);
@@ -425,6 +425,7 @@ mod tests {
     fn day(records: i64, succeeded: i64, mean_ms: Option<f64>) -> DayRow {
         DayRow {
             source_id: 1,
+            bucket: 0,
             records,
             succeeded,
             failed: 0,

@@ -126,23 +126,25 @@ impl crate::Engine {
             error: failed.then_some(crate::JobErrorKind::Server),
         };
         let streams = source.provider.connector().streams;
+        // As a real job counts: each stream's end and what it spent under the job, then the
+        // job's end (here with the records and pages its batches would have counted).
         let mut runs: Vec<Run> = streams
             .iter()
-            .map(|s| {
-                Run {
+            .flat_map(|s| {
+                let run = Run {
                     records: records / streams.len() as u64,
                     pages: 1,
                     requests: 1,
                     ..Run::new(source.id, source.client_id, s.name)
                 }
-                .ended(end)
+                .ended(end);
+                [run, run.spent_by_job()]
             })
             .collect();
         runs.push(
             Run {
                 records,
                 pages: streams.len() as u64,
-                requests: streams.len() as u64,
                 ..Run::new(source.id, source.client_id, "")
             }
             .ended(end),

@@ -339,14 +339,16 @@ impl Engine {
         let everyone = Filter::everyone();
         let week_from = today - 6 * DAY_MS;
         let spark_from = today - 13 * DAY_MS;
-        let days = self
-            .store
-            .health_buckets(&everyone, Granularity::Day, spark_from, now)
-            .await?;
-        let errors = self
-            .store
-            .health_errors(&everyone, Granularity::Day, week_from, now)
-            .await?;
+        // The reads at once, on the pool's readers: each is a round trip to SQLite.
+        let (errors, alerts, per_source, health, clients, all_sources) = tokio::try_join!(
+            self.store
+                .health_errors(&everyone, Granularity::Day, week_from, now),
+            self.alerts(true),
+            self.store.health_per_source(spark_from, now),
+            self.store.source_health(),
+            self.list_clients(true),
+            self.store.sources(None),
+        )?;
         let kinds = |from: Millis| {
             let mut out: BTreeMap<JobErrorKind, u64> = BTreeMap::new();
             for (bucket, kind, count) in &errors {
@@ -358,24 +360,19 @@ impl Engine {
             }
             out
         };
-        let since = |from: Millis| days.iter().filter(|r| r.bucket >= from).collect::<Vec<_>>();
-        let alerts = self.alerts(true).await?;
-        let per_source = self.store.health_per_source(spark_from, now).await?;
-        let health: HashMap<i64, _> = self
-            .store
-            .source_health()
-            .await?
-            .into_iter()
-            .map(|h| (h.source_id, h))
-            .collect();
-        let clients: HashMap<i64, String> = self
-            .list_clients(true)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.name))
-            .collect();
+        // Everyone's totals are the sum of every source's rows (removed sources' too: their
+        // rows stay), so they need no query of their own.
+        let since = |from: Millis| {
+            per_source
+                .values()
+                .flatten()
+                .filter(|r| r.bucket >= from)
+                .collect::<Vec<_>>()
+        };
+        let health: HashMap<i64, _> = health.into_iter().map(|h| (h.source_id, h)).collect();
+        let clients: HashMap<i64, String> = clients.into_iter().map(|c| (c.id, c.name)).collect();
         let mut sources: Vec<SourceHealth> = Vec::new();
-        for source in self.store.sources(None).await? {
+        for source in all_sources {
             let rows: Vec<&BucketRow> = per_source
                 .get(&source.id)
                 .map(|r| r.iter().collect())

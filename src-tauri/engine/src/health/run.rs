@@ -46,7 +46,7 @@ pub(crate) struct End {
 }
 
 /// One count into every granularity's bucket of a moment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Run<'a> {
     pub source_id: i64,
     pub client_id: i64,
@@ -80,6 +80,19 @@ impl<'a> Run<'a> {
         Self {
             end: Some(end),
             ..self
+        }
+    }
+
+    /// What a stream's run spent (requests, retries, waits), counted under its job as a
+    /// whole in the stream's own transaction: a job killed after some of its streams ended
+    /// and resumed later still counts every request its streams counted.
+    pub fn spent_by_job(&self) -> Self {
+        Self {
+            stream: "",
+            end: None,
+            records: 0,
+            pages: 0,
+            ..*self
         }
     }
 

@@ -38,6 +38,7 @@ static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 /// becomes a "database busy" error a person sees instead of a frozen window.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) const READERS: u32 = 4;
+const MMAP_BYTES: u64 = 1 << 30;
 
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -61,12 +62,18 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            // Reads of pages map the file instead of copying each page in through a read()
+            // call: dashboards and health read many pages of a large file. Address space only;
+            // the pages are the OS's file cache, shared and reclaimable.
+            .pragma("mmap_size", MMAP_BYTES.to_string());
 
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
-            .connect_with(options.clone())
+            // The one writer touches the same index pages job after job (rows, rollups, health
+            // counters): 16 MiB of cache instead of SQLite's 2 keeps them in memory.
+            .connect_with(options.clone().pragma("cache_size", "-16384"))
             .await
             .map_err(|e| open_error(&path, e))?;
 
@@ -98,7 +105,21 @@ impl Store {
 
     /// Starts a write transaction that takes the write lock at once.
     pub(crate) async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+        match self.writer.begin_with("BEGIN IMMEDIATE").await {
+            // sqlx leaves its connection inside a transaction when the future awaiting a BEGIN
+            // is dropped after the BEGIN ran but before its answer was read (a task aborted at
+            // that await). Nothing was written in it — every write begins here, and these
+            // begins fail — but it holds SQLite's write lock, for this process and every other.
+            // Closing that connection rolls the empty transaction back; begin on a fresh one.
+            Err(sqlx::Error::InvalidSavePointStatement) => {
+                tracing::warn!(
+                    "the database writer was left inside a transaction by a cancelled task; reopening it"
+                );
+                self.writer.acquire().await?.close().await?;
+                Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            begun => Ok(begun?),
+        }
     }
 
     /// Runs one write statement in its own transaction; returns the rows it changed.
@@ -195,5 +216,39 @@ fn open_error(path: &Path, e: sqlx::Error) -> Error {
             source: e,
         },
         _ => Error::Database(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Connection;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_writer_left_inside_a_transaction_by_a_cancelled_task_is_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        // The state a dropped BEGIN leaves: the writer back in the pool, inside a transaction
+        // that no `Transaction` will ever end.
+        let mut conn = store.writer.acquire().await.unwrap();
+        std::mem::forget(conn.begin_with("BEGIN IMMEDIATE").await.unwrap());
+        drop(conn);
+
+        let changed = store
+            .write_one(sqlx::query(
+                "INSERT INTO clients (name, name_key, created_at, updated_at) VALUES ('Acme', 'acme', 0, 0)",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(changed, 1);
+        store.close().await;
+        // Committed: another connection sees it.
+        let store = Store::open(dir.path()).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM clients")
+            .fetch_one(store.reader())
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
     }
 }

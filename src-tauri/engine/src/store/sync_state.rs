@@ -223,7 +223,7 @@ impl Store {
             .bind(run.stream)
             .execute(&mut *tx)
             .await?;
-        count_run(&mut tx, run, now).await?;
+        count_stream_end(&mut tx, run, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -251,7 +251,7 @@ impl Store {
             .bind(run.stream)
             .execute(&mut *tx)
             .await?;
-        count_run(&mut tx, run, now).await?;
+        count_stream_end(&mut tx, run, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -301,3 +301,10 @@ type StreamStateRow = (
     Option<String>,
     Option<String>,
 );
+
+/// A stream's end, and what it spent under its job as a whole.
+async fn count_stream_end(tx: &mut sqlx::SqliteConnection, run: &Run<'_>, now: Millis) -> Result<()> {
+    count_run(tx, run, now).await?;
+    count_run(tx, &run.spent_by_job(), now).await?;
+    Ok(())
+}
