@@ -133,6 +133,18 @@ impl Secrets {
         self.call(name, |store, name| store.delete(&name)).await
     }
 
+    /// A new entry's name, one a person can recognise in their keychain app ("Stripe — Acme
+    /// (…)"), that no entry has yet: writing a secret under a taken name would replace another
+    /// connection's. The random part makes a clash rare; the look makes it impossible.
+    pub async fn fresh_name(&self, provider: &str, account: &str) -> Result<String, SecretError> {
+        loop {
+            let name = format!("{provider} — {account} ({:012x})", fastrand::u64(..1 << 48));
+            if self.get(&name).await?.is_none() {
+                return Ok(name);
+            }
+        }
+    }
+
     async fn call<T: Send + 'static>(
         &self,
         name: &str,
@@ -198,6 +210,21 @@ impl std::fmt::Debug for Credential {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_new_entry_name_is_never_one_already_taken() {
+        let secrets = Secrets::new(Arc::new(MemoryStore::default()));
+        // The name the generator would give first is taken by another connection's key.
+        fastrand::seed(7);
+        let first = secrets.fresh_name("Stripe", "Acme").await.unwrap();
+        assert!(first.starts_with("Stripe — Acme ("), "{first}");
+        let theirs = Credential::token("rk_live_theirs");
+        secrets.set(&first, &theirs).await.unwrap();
+        fastrand::seed(7);
+        let second = secrets.fresh_name("Stripe", "Acme").await.unwrap();
+        assert_ne!(second, first);
+        assert_eq!(secrets.get(&first).await.unwrap(), Some(theirs));
+    }
 
     #[tokio::test]
     async fn round_trips_and_never_debug_prints_the_secret() {

@@ -238,12 +238,7 @@ impl Engine {
             }
             (NewAccess::Secret { .. }, Some((auth_kind, base_url))) => {
                 // One keyring entry per key, named so a person can find it in their keychain.
-                let keyring_ref = format!(
-                    "{} — {} ({:06x})",
-                    connector.label,
-                    checked.label,
-                    fastrand::u32(..0x1000000)
-                );
+                let keyring_ref = self.secrets.fresh_name(connector.label, &checked.label).await?;
                 self.secrets
                     .set(&keyring_ref, &Credential::token(reach.secret.clone()))
                     .await?;

@@ -46,6 +46,16 @@ async fn connect(engine: &Engine, reconnect: Option<i64>) -> freshboard_engine::
     connection.expect("connected")
 }
 
+/// A browser sign-in that fails: its error.
+async fn failed_sign_in(engine: &Engine) -> freshboard_engine::Error {
+    let pending = engine
+        .begin_connect(AccountProvider::Github, None, SignInMethod::Browser)
+        .await
+        .unwrap();
+    let (outcome, ()) = tokio::join!(engine.finish_connect(pending.id), play_browser(&pending.url));
+    outcome.expect_err("the sign-in fails")
+}
+
 #[tokio::test]
 async fn a_github_sign_in_becomes_a_connection_whose_sources_sync() {
     let sim = Sim::start(small_config()).await;
@@ -416,12 +426,7 @@ async fn a_failing_token_endpoint_fails_the_step_cleanly_and_nothing_is_lost() {
     // The code exchange meets a 503: the sign-in fails with words, nothing is stored.
     sim.fault(json!({"route": "/login/oauth/access_token", "kind": "server_error", "count": 1}))
         .await;
-    let pending = engine
-        .begin_connect(AccountProvider::Github, None, SignInMethod::Browser)
-        .await
-        .unwrap();
-    let (outcome, ()) = tokio::join!(engine.finish_connect(pending.id), play_browser(&pending.url));
-    let err = outcome.unwrap_err();
+    let err = failed_sign_in(&engine).await;
     assert_eq!(err.kind(), ErrorKind::Offline, "{err}");
     assert!(err.to_string().contains("to get a token"), "{err}");
     assert!(engine.connections().await.unwrap().is_empty());
@@ -430,12 +435,7 @@ async fn a_failing_token_endpoint_fails_the_step_cleanly_and_nothing_is_lost() {
     // step, not the token (a peer's report: "could not reach GitHub to get a token").
     sim.fault(json!({"route": "/user", "kind": "server_error", "count": 1}))
         .await;
-    let pending = engine
-        .begin_connect(AccountProvider::Github, None, SignInMethod::Browser)
-        .await
-        .unwrap();
-    let (outcome, ()) = tokio::join!(engine.finish_connect(pending.id), play_browser(&pending.url));
-    let err = outcome.unwrap_err().to_string();
+    let err = failed_sign_in(&engine).await.to_string();
     assert!(
         err.contains("to read the signed-in account") && !err.contains("token"),
         "{err}"

@@ -160,7 +160,7 @@ fn zone(time_zone: &Option<String>) -> chrono_tz::Tz {
 }
 
 /// Signs in to the simulator's Google, playing the browser as a person would.
-async fn connect(engine: &Engine, base: &str) -> Result<Connection> {
+pub(super) async fn connect(engine: &Engine, base: &str) -> Result<Connection> {
     let settings = OAuthSettings {
         client_id: Some(provider_sim::OAUTH_CLIENT_ID.into()),
         client_secret: Some(provider_sim::OAUTH_CLIENT_SECRET.into()),

@@ -12,11 +12,15 @@
 //! warm (from the snapshot cache).
 //!
 //! `bench health`: the cost of counting job health, its growth, and the Health screen's reads.
+//!
+//! `bench plan`: a simulated agency day — Freshboard's jobs and requests against the naive
+//! model's (every widget view fetches; everything re-read daily) — and the planner tick's CPU.
 
 mod dashboard;
 mod google;
 mod health;
 mod keyed;
+mod plan;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -47,6 +51,14 @@ pub enum BenchCommand {
         /// Days of hourly syncs of every source
         #[arg(long, default_value_t = 30)]
         days: i64,
+    },
+    /// A simulated agency day: jobs and requests against the naive model, at 50 and 500
+    /// widgets a dashboard; then the planner tick's CPU time with many schedules
+    Plan {
+        #[arg(long, default_value_t = 40)]
+        clients: usize,
+        #[arg(long, default_value_t = 10_000)]
+        schedules: usize,
     },
     /// get_dashboard latency, cold and warm, over synced Stripe and GitHub data
     Dashboard {
@@ -93,6 +105,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
             widgets,
         } => dashboard::dashboard(stripe_charges, github_rows, widgets).await,
         BenchCommand::Health { clients, days } => health::health(clients, days).await,
+        BenchCommand::Plan { clients, schedules } => plan::plan(clients, schedules).await,
     }
 }
 

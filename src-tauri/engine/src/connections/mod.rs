@@ -77,15 +77,6 @@ impl std::fmt::Debug for SignIns {
     }
 }
 
-/// A keyring entry name a person can recognise in their keychain app.
-fn keyring_name(provider: AccountProvider, account: &str) -> String {
-    format!(
-        "{} — {account} ({:06x})",
-        provider.label(),
-        fastrand::u32(..0x1000000)
-    )
-}
-
 impl Engine {
     /// Starts a sign-in. In the browser: listens on loopback and returns the consent page's
     /// address for the system browser. With a device code (GitHub): returns the code and
@@ -279,7 +270,10 @@ impl Engine {
                 id
             }
             None => {
-                let keyring_ref = keyring_name(grant.provider, grant.label);
+                let keyring_ref = self
+                    .secrets
+                    .fresh_name(grant.provider.label(), grant.label)
+                    .await?;
                 self.secrets.set(&keyring_ref, credential).await?;
                 let new = NewConnection {
                     provider: grant.provider,

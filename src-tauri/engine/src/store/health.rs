@@ -4,7 +4,9 @@
 //! open alerts.
 
 use serde::Deserialize;
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{FromRow, Sqlite, SqliteConnection};
 
 use super::Store;
 use crate::clock::Millis;
@@ -21,8 +23,8 @@ pub(crate) async fn count_run(conn: &mut SqliteConnection, run: &Run<'_>, at: Mi
     let reason = |r: JobReason| i64::from(run.end.is_some_and(|e| e.reason == r));
     let timed = run.state() == Some(HealthState::Succeeded);
     let duration = run.end.map_or(0, |e| e.duration_ms) as f64;
-    let [hour, day, week, month] = Granularity::ALL.map(|g| g.start(at));
-    sqlx::query(
+    let buckets = Granularity::ALL.map(|g| g.start(at));
+    who_and_when(sqlx::query(
         "INSERT INTO job_health (source_id, client_id, stream, granularity, bucket, \
            succeeded, failed, skipped, rate_limited, cancelled, \
            by_schedule, by_stale, by_manual, by_catch_up, by_retry, \
@@ -46,14 +48,7 @@ pub(crate) async fn count_run(conn: &mut SqliteConnection, run: &Run<'_>, at: Mi
            records = records + excluded.records, pages = pages + excluded.pages, \
            requests = requests + excluded.requests, retries = retries + excluded.retries, \
            wait_ms = wait_ms + excluded.wait_ms",
-    )
-    .bind(run.source_id)
-    .bind(run.client_id)
-    .bind(run.stream)
-    .bind(hour)
-    .bind(day)
-    .bind(week)
-    .bind(month)
+    ), run, buckets)
     .bind(state(HealthState::Succeeded))
     .bind(state(HealthState::Failed))
     .bind(state(HealthState::Skipped))
@@ -76,12 +71,27 @@ pub(crate) async fn count_run(conn: &mut SqliteConnection, run: &Run<'_>, at: Mi
     .execute(&mut *conn)
     .await?;
     if let Some(kind) = run.end.and_then(|e| e.error) {
-        sqlx::query(
+        who_and_when(sqlx::query(
             "INSERT INTO job_health_errors (source_id, client_id, stream, granularity, bucket, kind, count) \
              SELECT ?1, ?2, ?3, g.column1, g.column2, ?8, 1 \
              FROM (VALUES ('hour', ?4), ('day', ?5), ('week', ?6), ('month', ?7)) AS g WHERE true \
              ON CONFLICT (granularity, stream, bucket, source_id, kind) DO UPDATE SET count = count + 1",
-        )
+        ), run, buckets)
+        .bind(kind.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The first seven parameters of both counting statements: whose run, and the hour, day,
+/// week and month of its moment.
+fn who_and_when<'q>(
+    query: Query<'q, Sqlite, SqliteArguments<'q>>,
+    run: &Run<'q>,
+    [hour, day, week, month]: [Millis; 4],
+) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    query
         .bind(run.source_id)
         .bind(run.client_id)
         .bind(run.stream)
@@ -89,11 +99,6 @@ pub(crate) async fn count_run(conn: &mut SqliteConnection, run: &Run<'_>, at: Mi
         .bind(day)
         .bind(week)
         .bind(month)
-        .bind(kind.as_str())
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
 }
 
 /// A job ended: the source's last success and its streak of failures since.

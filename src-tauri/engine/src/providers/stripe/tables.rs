@@ -296,3 +296,27 @@ pub(super) fn balance_transaction_row(raw: &str) -> Result<Vec<Cell>, ConnectorE
         raw.into(),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn currency_of(raw: &str) -> Result<Cell, ConnectorError> {
+        Ok(subscription_row(raw)?.swap_remove(4))
+    }
+
+    #[test]
+    fn a_subscription_without_its_own_currency_takes_its_price_s_or_plan_s() {
+        let base = r#""id": "sub_1", "created": 1700000000, "customer": "cus_1", "status": "active""#;
+        let own = format!(r#"{{{base}, "currency": "eur", "plan": {{"currency": "usd"}}}}"#);
+        let price = format!(r#"{{{base}, "items": {{"data": [{{"price": {{"currency": "gbp"}}}}]}}}}"#);
+        let plan = format!(r#"{{{base}, "plan": {{"currency": "jpy"}}}}"#);
+        assert_eq!(currency_of(&own).unwrap(), Cell::Text("eur".into()));
+        assert_eq!(currency_of(&price).unwrap(), Cell::Text("gbp".into()));
+        assert_eq!(currency_of(&plan).unwrap(), Cell::Text("jpy".into()));
+        // Nowhere at all: refused, naming the subscription.
+        let none = format!("{{{base}}}");
+        let err = currency_of(&none).unwrap_err();
+        assert!(err.to_string().contains("sub_1"), "{err}");
+    }
+}
