@@ -21,7 +21,8 @@ pub(crate) async fn upsert(
 ) -> Result<()> {
     let table = rows.table;
     let per_row = table.columns.len() + 2;
-    for chunk in rows.rows.chunks((MAX_PARAMS / per_row).max(1)) {
+    let full = (MAX_PARAMS / per_row).max(1);
+    for chunk in rows.rows.chunks(full) {
         let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
             "INSERT INTO {} (source_id, synced_at, {}) ",
             table.name,
@@ -46,7 +47,14 @@ pub(crate) async fn upsert(
         for column in table.columns.iter().filter(|c| !table.key.contains(c)) {
             query.push(format!(", {column} = excluded.{column}"));
         }
-        query.build().execute(&mut *conn).await?;
+        // A full chunk's statement is the same every time: sqlx keeps it prepared. A shorter
+        // one (a page's last rows) is prepared for once only: kept, every length would stay
+        // in the statement cache, and a statement of thousands of rows holds megabytes.
+        query
+            .build()
+            .persistent(chunk.len() == full)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! (USER_PERMISSION_DENIED). Conversions are credited to the click's day and keep changing over
 //! the conversion window, so each sync re-reads the last 30 days and replaces them.
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -19,10 +20,13 @@ pub(super) const VERSION: &str = "v26";
 const HOST: &str = "googleads.googleapis.com";
 const SLICE_DAYS: u32 = 30;
 
+/// One batch of a searchStream answer, its rows read straight into their shape (a stream of
+/// two years of campaigns is hundreds of thousands of rows: no JSON tree in between).
 #[derive(Deserialize)]
-struct Batch {
-    #[serde(default)]
-    results: Vec<Value>,
+#[serde(bound = "T: DeserializeOwned")]
+struct Batch<T> {
+    #[serde(default = "Vec::new")]
+    results: Vec<T>,
 }
 
 #[derive(Deserialize)]
@@ -103,8 +107,11 @@ fn search<'a>(
     Ok(request)
 }
 
-async fn rows_of(ctx: &Context<'_>, request: &Request<'_>) -> Result<Vec<Value>, ConnectorError> {
-    let batches: Vec<Batch> = ctx.json(request).await?;
+async fn rows_of<T: DeserializeOwned>(
+    ctx: &Context<'_>,
+    request: &Request<'_>,
+) -> Result<Vec<T>, ConnectorError> {
+    let batches: Vec<Batch<T>> = ctx.json(request).await?;
     Ok(batches.into_iter().flat_map(|b| b.results).collect())
 }
 
@@ -135,7 +142,7 @@ pub(super) async fn customers(ctx: &Context<'_>) -> Result<Vec<Account>, Connect
             continue;
         };
         let request = search(ctx, &id, Some(&id), &query)?;
-        for row in rows_of(ctx, &request).await? {
+        for row in rows_of::<Value>(ctx, &request).await? {
             let client = &row["customerClient"];
             let Some(client_id) = client["clientCustomer"]
                 .as_str()
@@ -219,9 +226,7 @@ pub(super) async fn next_page(
     })
 }
 
-fn campaign_row(raw: Value) -> Result<Vec<Cell>, ConnectorError> {
-    let row: CampaignRow =
-        serde_json::from_value(raw).map_err(|e| ConnectorError::BadData(format!("Google Ads row: {e}")))?;
+fn campaign_row(row: CampaignRow) -> Result<Vec<Cell>, ConnectorError> {
     let m = &row.metrics;
     let currency = row
         .customer
@@ -281,12 +286,12 @@ mod tests {
             "metrics": {"costMicros": "1500000000", "impressions": "1200", "clicks": "30", "conversions": 2.5, "conversionsValue": 4200.0},
             "segments": {"date": "2026-11-01"}
         });
-        let cells = campaign_row(row).unwrap();
+        let cells = campaign_row(serde_json::from_value(row).unwrap()).unwrap();
         assert_eq!(cells[4], Cell::Int(1_500_000_000));
         assert_eq!(cells[5], Cell::Real(1500.0), "JPY has no minor unit");
         let bad = serde_json::json!({
             "campaign": {"id": "9"}, "segments": {"date": "2026-11-01"}, "metrics": {"costMicros": 1500}
         });
-        assert!(campaign_row(bad).is_err());
+        assert!(serde_json::from_value::<CampaignRow>(bad).is_err());
     }
 }
