@@ -14,6 +14,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{Duration, NaiveDate};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::auth::authorize;
@@ -352,7 +353,7 @@ pub async fn run_report(
 ) -> Response {
     match report(&s, &headers, &target, &raw) {
         Ok(answer) => {
-            let rows = answer["rows"].as_array().map_or(0, Vec::len) as u64;
+            let rows = answer.rows.len() as u64;
             let mut resp = Json(answer).into_response();
             resp.extensions_mut().insert(crate::latency::Objects(rows));
             resp
@@ -361,7 +362,30 @@ pub async fn run_report(
     }
 }
 
-fn report(s: &AppState, headers: &HeaderMap, target: &str, raw: &[u8]) -> Result<Value, GoogleError> {
+/// A runReport answer: its rows typed (a page is up to 250,000 of them; as a JSON tree each
+/// would cost kilobytes), the rest as JSON.
+#[derive(Serialize)]
+struct Answer {
+    #[serde(flatten)]
+    head: Value,
+    // proto3 JSON leaves out empty lists, and so does Google.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    rows: Vec<ReportRow>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportRow {
+    dimension_values: Vec<Text>,
+    metric_values: Vec<Text>,
+}
+
+#[derive(Serialize)]
+struct Text {
+    value: String,
+}
+
+fn report(s: &AppState, headers: &HeaderMap, target: &str, raw: &[u8]) -> Result<Answer, GoogleError> {
     let Some(id) = target.strip_suffix(":runReport") else {
         return Err(super::not_found(Product::Ga4));
     };
@@ -397,17 +421,23 @@ fn report(s: &AppState, headers: &HeaderMap, target: &str, raw: &[u8]) -> Result
     let (first, last) = served_days(s.google.cfg.history_days, today, start, end);
     let by_date = req.dims.contains(&Dim::Date);
     let (lo, hi) = (req.offset as u64, req.offset as u64 + req.limit as u64);
-    let mut rows: Vec<Value> = Vec::new();
+    let mut rows: Vec<ReportRow> = Vec::new();
     let mut count = 0u64;
     let mut folded = false;
     let mut sessions_in_range = 0u64;
     let mut merged: BTreeMap<Vec<String>, Ga4Metrics> = BTreeMap::new();
     let mut emit = |keys: Vec<String>, m: &Ga4Metrics, count: &mut u64| {
         if (lo..hi).contains(count) {
-            rows.push(json!({
-                "dimensionValues": keys.into_iter().map(|v| json!({"value": v})).collect::<Vec<_>>(),
-                "metricValues": req.metrics.iter().map(|k| json!({"value": k.value(m, digits)})).collect::<Vec<_>>(),
-            }));
+            rows.push(ReportRow {
+                dimension_values: keys.into_iter().map(|value| Text { value }).collect(),
+                metric_values: req
+                    .metrics
+                    .iter()
+                    .map(|k| Text {
+                        value: k.value(m, digits),
+                    })
+                    .collect(),
+            });
         }
         *count += 1;
     };
@@ -470,10 +500,7 @@ fn report(s: &AppState, headers: &HeaderMap, target: &str, raw: &[u8]) -> Result
         "metricHeaders": req.metric_names.iter().zip(&req.metrics)
             .map(|(n, m)| json!({"name": n, "type": m.kind()})).collect::<Vec<_>>(),
     });
-    // proto3 JSON leaves out empty lists and zero counts, and so does Google.
-    if !rows.is_empty() {
-        answer["rows"] = json!(rows);
-    }
+    // proto3 JSON leaves out zero counts, and so does Google.
     if count > 0 {
         answer["rowCount"] = json!(count);
     }
@@ -486,5 +513,5 @@ fn report(s: &AppState, headers: &HeaderMap, target: &str, raw: &[u8]) -> Result
         answer["propertyQuota"] = quota;
     }
     answer["kind"] = json!("analyticsData#runReport");
-    Ok(answer)
+    Ok(Answer { head: answer, rows })
 }

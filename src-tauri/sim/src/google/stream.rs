@@ -87,24 +87,38 @@ impl Batches {
                 )));
             }
         }
-        let batch: Vec<Value> = self.rows.by_ref().take(BATCH).collect();
+        // Each row is written out as it is generated: a batch of 10,000 rows as one JSON tree
+        // would cost the simulator a hundred megabytes.
+        let mut results = String::new();
+        let mut n = 0u32;
+        for row in self.rows.by_ref().take(BATCH) {
+            results.push(if n == 0 { '[' } else { ',' });
+            results.push_str(&row.to_string());
+            n += 1;
+        }
         let last = self.rows.peek().is_none();
-        self.rows_sent += batch.len() as u64;
+        self.rows_sent += u64::from(n);
         if let (Some(per_row), false) = (self.per_row, last) {
-            let wait = per_row.saturating_mul(batch.len() as u32);
+            let wait = per_row.saturating_mul(n);
             self.pacing = Some(Box::pin(tokio::time::sleep(wait)));
         }
         let mut obj = json!({});
-        if !batch.is_empty() {
-            obj["results"] = Value::Array(batch);
-        }
         obj["fieldMask"] = json!(self.field_mask);
         obj["requestId"] = json!(self.request_id);
         if last {
             obj["queryResourceConsumption"] = json!((10 + self.rows_sent * 3).to_string());
         }
         let mut out = String::from(if self.sent == 0 { "[" } else { "," });
-        out.push_str(&obj.to_string());
+        let rest = obj.to_string();
+        if n > 0 {
+            // `{"results":[…],` then the other fields (without the object's own `{`).
+            out.push_str("{\"results\":");
+            out.push_str(&results);
+            out.push_str("],");
+            out.push_str(&rest[1..]);
+        } else {
+            out.push_str(&rest);
+        }
         self.sent += 1;
         if last && self.cut_after.is_none() {
             out.push(']');
