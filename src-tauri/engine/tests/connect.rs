@@ -37,23 +37,26 @@ async fn engine_for(dir: &std::path::Path, sim: &Sim) -> Engine {
     engine
 }
 
-async fn connect(engine: &Engine, reconnect: Option<i64>) -> freshboard_engine::connections::Connection {
+/// A GitHub sign-in in the browser, played to its end.
+async fn sign_in(
+    engine: &Engine,
+    reconnect: Option<i64>,
+) -> freshboard_engine::Result<freshboard_engine::connections::Connection> {
     let pending = engine
         .begin_connect(AccountProvider::Github, reconnect, SignInMethod::Browser)
         .await
         .unwrap();
-    let (connection, ()) = tokio::join!(engine.finish_connect(pending.id), play_browser(&pending.url));
-    connection.expect("connected")
+    let (outcome, ()) = tokio::join!(engine.finish_connect(pending.id), play_browser(&pending.url));
+    outcome
+}
+
+async fn connect(engine: &Engine, reconnect: Option<i64>) -> freshboard_engine::connections::Connection {
+    sign_in(engine, reconnect).await.expect("connected")
 }
 
 /// A browser sign-in that fails: its error.
 async fn failed_sign_in(engine: &Engine) -> freshboard_engine::Error {
-    let pending = engine
-        .begin_connect(AccountProvider::Github, None, SignInMethod::Browser)
-        .await
-        .unwrap();
-    let (outcome, ()) = tokio::join!(engine.finish_connect(pending.id), play_browser(&pending.url));
-    outcome.expect_err("the sign-in fails")
+    sign_in(engine, None).await.expect_err("the sign-in fails")
 }
 
 #[tokio::test]
