@@ -23,7 +23,7 @@ after(async () => {
 });
 
 /** The providers of the demo's sources, in the order the page lists them. */
-const DEMO_PROVIDERS = ['Stripe', 'GitHub', 'Google Analytics 4', 'Search Console', 'Google Ads'];
+const DEMO_PROVIDERS = ['Stripe', 'GitHub', 'Google Analytics 4', 'Search Console', 'Google Ads', 'Meta Ads'];
 
 function widgets(app) {
   return app.execute(`
@@ -53,7 +53,7 @@ test('the demo client syncs, shows freshness, and takes a schedule', async () =>
     await (await app.find('[data-testid="open-client"]')).click();
     await app.find('[data-testid="sources"]');
     const cards = await app.findAll('[data-testid="source-card"]');
-    assert.equal(cards.length, 5);
+    assert.equal(cards.length, DEMO_PROVIDERS.length);
     const providers = await app.execute(
       'return [...document.querySelectorAll(\'[data-testid="source-provider-label"]\')].map((p) => p.textContent.trim())',
     );
@@ -62,16 +62,16 @@ test('the demo client syncs, shows freshness, and takes a schedule', async () =>
     // The first start queued a sync of every source; the workers run it.
     await app.waitUntil('every source fresh', async () => {
       const s = await states(app);
-      return s.length === 5 && s.every((state) => state === 'fresh');
+      return s.length === DEMO_PROVIDERS.length && s.every((state) => state === 'fresh');
     });
     // The dashboard shows each provider's numbers, the Google ones with the days they may
-    // still restate marked provisional (GA4 its last 3, Google Ads its last 30).
+    // still restate marked provisional (GA4 its last 3, Google Ads its last 30, Meta its last 28).
     const list = await app.waitUntil('a number for every provider', async () => {
       const all = await widgets(app);
       const shown = (prefix) => all.some((w) => w.metric.startsWith(prefix) && w.visual === 'number' && hasValue(w));
-      return ['stripe.', 'github.', 'ga4.', 'search_console.', 'google_ads.'].every(shown) && all;
+      return ['stripe.', 'github.', 'ga4.', 'search_console.', 'google_ads.', 'meta_ads.'].every(shown) && all;
     });
-    for (const prefix of ['ga4.', 'google_ads.']) {
+    for (const prefix of ['ga4.', 'google_ads.', 'meta_ads.']) {
       const numbers = list.filter((w) => w.metric.startsWith(prefix) && w.visual === 'number');
       assert.ok(numbers.length > 0 && numbers.every((w) => w.provisional), `every ${prefix} number is marked provisional`);
     }

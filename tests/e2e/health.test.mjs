@@ -96,7 +96,8 @@ test('a failing source shows in today’s totals, raises the streak alert, chart
       const states = await app.execute(
         'return [...document.querySelectorAll(\'[data-testid="freshness-badge"]\')].map((b) => b.dataset.state)',
       );
-      return states.length === 5 && states.every((s) => s === 'fresh');
+      // Stripe, GitHub, GA4, Search Console, Google Ads and Meta Ads.
+      return states.length === 6 && states.every((s) => s === 'fresh');
     }, 180);
     const githubId = Number(await app.execute(
       'return [...document.querySelectorAll(\'[data-testid="source-card"]\')].find((c) => c.querySelector(\'[data-testid="source-provider-label"]\').textContent.trim() === "GitHub").dataset.sourceId',
@@ -109,7 +110,7 @@ test('a failing source shows in today’s totals, raises the streak alert, chart
     const before = await app.execute(
       'const t = document.querySelector(\'[data-testid="health-today"]\'); return { runs: Number(t.dataset.runs), failed: Number(t.dataset.failed) }',
     );
-    assert.ok(before.runs >= 5, `today counts the demo's first syncs (${before.runs})`);
+    assert.ok(before.runs >= 6, `today counts the demo's first syncs (${before.runs})`);
     assert.equal((await row(app, githubId)).streak, 0);
     assert.equal(streakAlert(await alerts(app), githubId), undefined);
 

@@ -232,6 +232,12 @@ impl Http {
         }
     }
 
+    /// The engine's clock, for connectors that wait on the provider's own work (Meta's
+    /// report runs) rather than on a budget.
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
     /// Requests sent so far (every attempt counts), for progress and benchmarks.
     pub fn requests_sent(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)

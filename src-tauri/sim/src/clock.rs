@@ -6,8 +6,19 @@
 //!
 //! Milliseconds are kept because rate limits (Stripe's requests per second) and
 //! arrival statistics need finer steps than the seconds every API shows.
+//!
+//! **An external clock.** An in-process caller whose own clock is a manual one (the engine's
+//! tests: a "sleep" of 10 minutes moves that clock at once) can hand the sim that clock, so
+//! every window the sim keeps (Meta's hourly budgets, GitHub's quota hour, maturity of
+//! reporting days) follows it: `provider_sim::start_with_clock(config, clock)` or
+//! `Config::with_clock(clock)` with any start function, `clock` being an
+//! `Arc<dyn Fn() -> i64 + Send + Sync>` that returns Unix **milliseconds**. Such a sim reads
+//! only that function: `Config::now` is ignored, and `POST /_sim/clock` (advance, set,
+//! freeze) answers 409, since moving the sim's time is the caller's clock's job; `GET
+//! /_sim/clock` still reports the reading (with `"external": true`). Everyone else keeps the
+//! wall-clock-plus-offset behaviour above.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -16,6 +27,8 @@ use crate::state::lock;
 
 pub struct Clock {
     state: Mutex<State>,
+    /// The caller's clock (Unix ms), read instead of `state` when set.
+    external: Option<Arc<dyn Fn() -> i64 + Send + Sync>>,
 }
 
 /// Two fields that must change together, hence one small lock (never held across an await).
@@ -45,7 +58,25 @@ impl Clock {
                 offset_ms: start.saturating_mul(1000) - wall_ms(),
                 frozen_ms: None,
             }),
+            external: None,
         }
+    }
+
+    /// A clock that reads `now_ms` (Unix milliseconds) and cannot be moved from here.
+    pub fn external(now_ms: Arc<dyn Fn() -> i64 + Send + Sync>) -> Clock {
+        Clock {
+            state: Mutex::new(State {
+                offset_ms: 0,
+                frozen_ms: None,
+            }),
+            external: Some(now_ms),
+        }
+    }
+
+    /// True when the caller owns the time (`Clock::external`): set, advance and freeze
+    /// must not be used then.
+    pub fn is_external(&self) -> bool {
+        self.external.is_some()
     }
 
     /// Unix seconds.
@@ -55,6 +86,9 @@ impl Clock {
 
     /// Unix milliseconds.
     pub fn now_ms(&self) -> i64 {
+        if let Some(read) = &self.external {
+            return read();
+        }
         let st = lock(&self.state);
         st.frozen_ms.unwrap_or_else(|| wall_ms() + st.offset_ms)
     }
@@ -151,5 +185,16 @@ mod tests {
         assert!(c.frozen());
         c.freeze(false);
         assert!(c.now_ms() >= 5_000_000 && !c.frozen());
+    }
+
+    #[test]
+    fn external_clock_is_read_as_is() {
+        let t = Arc::new(std::sync::atomic::AtomicI64::new(1_000_500));
+        let read = t.clone();
+        let c = Clock::external(Arc::new(move || read.load(std::sync::atomic::Ordering::SeqCst)));
+        assert!(c.is_external() && !c.frozen());
+        assert_eq!((c.now_ms(), c.now()), (1_000_500, 1_000));
+        t.store(4_600_000, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(c.now(), 4_600);
     }
 }

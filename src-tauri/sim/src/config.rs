@@ -3,7 +3,19 @@
 //! under load: latency (off by default) and rate limits (Stripe's on by default as
 //! before; the others off unless asked for, see `Config::with_documented_limits`).
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
+
+/// A caller's clock in Unix milliseconds (`Config::with_clock`, `crate::start_with_clock`).
+#[derive(Clone)]
+pub struct ExternalClock(pub Arc<dyn Fn() -> i64 + Send + Sync>);
+
+impl std::fmt::Debug for ExternalClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExternalClock")
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -11,8 +23,13 @@ pub struct Config {
     pub stripe: StripeConfig,
     pub github: GithubConfig,
     pub google: GoogleConfig,
-    /// Unix seconds the sim's clock starts at; None = system time now.
+    pub meta: MetaConfig,
+    /// Unix seconds the sim's clock starts at; None = system time now. Ignored when
+    /// `external_clock` is set.
     pub now: Option<i64>,
+    /// A clock owned by the caller (an in-process test's manual clock) that the sim reads
+    /// instead of its own; `/_sim/clock` cannot move it. See `clock.rs`.
+    pub external_clock: Option<ExternalClock>,
     /// Provider-side waiting per answer; None = answer at once (tests, demo mode).
     pub latency: Option<LatencyConfig>,
 }
@@ -23,6 +40,7 @@ pub struct LatencyConfig {
     pub stripe: Option<ProviderLatency>,
     pub github: Option<ProviderLatency>,
     pub google: Option<ProviderLatency>,
+    pub meta: Option<ProviderLatency>,
 }
 
 /// One answer waits `base_ms` + `per_object_us` × objects in it (list items, report
@@ -61,6 +79,13 @@ impl ProviderLatency {
         per_object_us: 5,
         jitter_pct: 20,
     };
+    /// Meta's Graph API: ~250 ms per call plus 20 µs per insights row (a 500-row page ≈
+    /// 260 ms). An estimate of the same order as Google's, not a sourced figure.
+    pub const META: ProviderLatency = ProviderLatency {
+        base_ms: 250,
+        per_object_us: 20,
+        jitter_pct: 20,
+    };
 }
 
 impl LatencyConfig {
@@ -70,16 +95,18 @@ impl LatencyConfig {
             stripe: Some(ProviderLatency::STRIPE),
             github: Some(ProviderLatency::GITHUB),
             google: Some(ProviderLatency::GOOGLE),
+            meta: Some(ProviderLatency::META),
         }
     }
 
-    /// Replaces one provider's latency (`"stripe"`, `"github"`, `"google"`); false for
+    /// Replaces one provider's latency (`"stripe"`, `"github"`, `"google"`, `"meta"`); false for
     /// an unknown name.
     pub fn set(&mut self, provider: &str, latency: Option<ProviderLatency>) -> bool {
         match provider {
             "stripe" => self.stripe = latency,
             "github" => self.github = latency,
             "google" => self.google = latency,
+            "meta" => self.meta = latency,
             _ => return false,
         }
         true
@@ -150,13 +177,21 @@ impl Default for Config {
             stripe: StripeConfig::default(),
             github: GithubConfig::default(),
             google: GoogleConfig::default(),
+            meta: MetaConfig::default(),
             now: None,
+            external_clock: None,
             latency: None,
         }
     }
 }
 
 impl Config {
+    /// Reads `clock` (Unix milliseconds) instead of the sim's own clock; see `clock.rs`.
+    pub fn with_clock(mut self, clock: Arc<dyn Fn() -> i64 + Send + Sync>) -> Config {
+        self.external_clock = Some(ExternalClock(clock));
+        self
+    }
+
     /// Every limit at the provider's documented value: Stripe 25/s per test key and
     /// 100/s per live key, GitHub's secondary limits (100 concurrent per token, 900
     /// points a minute per token and endpoint), GA4 10 concurrent requests per property, Search Console 1,200
@@ -362,6 +397,89 @@ impl AdsCustomer {
 
     pub fn under(mut self, manager: &str) -> AdsCustomer {
         self.parent = Some(manager.to_string());
+        self
+    }
+}
+
+/// Meta's Marketing API (Graph v26.0): ad accounts and their campaigns' daily insights,
+/// every number a pure function of (seed, account, campaign, date). Serde with defaults, so
+/// a partial JSON/TOML document fills in the rest.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetaConfig {
+    pub ad_accounts: Vec<MetaAdAccount>,
+    /// Data exists for this many days before today (in each account's zone).
+    pub history_days: u32,
+    /// Graph calls each ad account may make per fixed clock hour (sim clock) before Meta's
+    /// 80000 answers; 0 = no limit. Changed per account with `/_sim/meta/budget`.
+    pub calls_per_hour: u32,
+    /// Status polls of an async report run that show progress (at least 1); the last of them
+    /// is always 100 % but still "Job Running", and the poll after it "Job Completed".
+    pub async_polls: u32,
+    /// A synchronous insights GET whose days × campaigns exceed this answers Meta's
+    /// "Please reduce the amount of data you're asking for" 500 (async runs have no cap).
+    pub sync_max_rows: u32,
+}
+
+/// One ad account. Paths name it `act_{id}`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MetaAdAccount {
+    /// Digits only.
+    pub id: String,
+    pub name: String,
+    /// ISO 4217, upper case (see `meta/money.rs` for the currencies the sim knows).
+    pub currency: String,
+    /// IANA zone the account reports in (see `google/tz.rs` for the zones the sim knows).
+    pub timezone_name: String,
+    /// Digits only: the business that owns the account, the key of its
+    /// `X-Business-Use-Case-Usage` entry.
+    pub business_id: String,
+    #[serde(default = "default_business_name")]
+    pub business_name: String,
+    pub campaigns: u32,
+}
+
+fn default_business_name() -> String {
+    "Sim Agency".to_string()
+}
+
+impl Default for MetaConfig {
+    fn default() -> MetaConfig {
+        MetaConfig {
+            ad_accounts: vec![
+                MetaAdAccount::new("1010000000001", "Northwind Shop", "USD", "America/New_York"),
+                MetaAdAccount::new("1010000000002", "Tokyo Goods", "JPY", "Asia/Tokyo").campaigns(3),
+            ],
+            history_days: 3 * 365,
+            calls_per_hour: 10_000,
+            async_polls: 3,
+            sync_max_rows: 5_000,
+        }
+    }
+}
+
+impl MetaAdAccount {
+    /// An account of business 2020000000001 ("Sim Agency") with 5 campaigns.
+    pub fn new(id: &str, name: &str, currency: &str, timezone_name: &str) -> MetaAdAccount {
+        MetaAdAccount {
+            id: id.to_string(),
+            name: name.to_string(),
+            currency: currency.to_string(),
+            timezone_name: timezone_name.to_string(),
+            business_id: "2020000000001".to_string(),
+            business_name: default_business_name(),
+            campaigns: 5,
+        }
+    }
+
+    pub fn campaigns(mut self, n: u32) -> MetaAdAccount {
+        self.campaigns = n;
+        self
+    }
+
+    pub fn business(mut self, id: &str, name: &str) -> MetaAdAccount {
+        self.business_id = id.to_string();
+        self.business_name = name.to_string();
         self
     }
 }

@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/stripe", crate::stripe::control::router())
         .nest("/github", crate::github::control::router())
         .nest("/google", crate::google::control::router())
+        .nest("/meta", crate::meta::control::router())
         .nest("/oauth", crate::oauth::control_router())
         .fallback(|| async { ControlError::new(404, "Unknown control route") })
         .with_state(state)
@@ -79,8 +80,11 @@ async fn clear_faults(State(s): State<AppState>) -> Response {
 
 fn clock_view(s: &AppState) -> Response {
     let now_ms = s.clock.now_ms();
-    Json(json!({"now": now_ms.div_euclid(1000), "now_ms": now_ms, "frozen": s.clock.frozen()}))
-        .into_response()
+    let mut view = json!({"now": now_ms.div_euclid(1000), "now_ms": now_ms, "frozen": s.clock.frozen()});
+    if s.clock.is_external() {
+        view["external"] = json!(true);
+    }
+    Json(view).into_response()
 }
 
 async fn clock(State(s): State<AppState>) -> Response {
@@ -97,6 +101,12 @@ struct ClockChange {
 
 async fn set_clock(State(s): State<AppState>, body: Bytes) -> Result<Response, ControlError> {
     let change: ClockChange = parse_body(&body)?;
+    if s.clock.is_external() {
+        return Err(ControlError::new(
+            409,
+            "This sim reads its caller's clock (provider_sim::start_with_clock): move that clock instead",
+        ));
+    }
     // Years 1970..=9999 keep every timestamp formattable and sums overflow-free.
     let valid = 0..=253_402_300_799i64;
     let ok = match (change.now, change.advance) {
@@ -168,6 +178,7 @@ async fn set_latency(State(s): State<AppState>, body: Bytes) -> Result<Response,
                     "stripe" => cfg.stripe.unwrap_or(ProviderLatency::STRIPE),
                     "github" => cfg.github.unwrap_or(ProviderLatency::GITHUB),
                     "google" => cfg.google.unwrap_or(ProviderLatency::GOOGLE),
+                    "meta" => cfg.meta.unwrap_or(ProviderLatency::META),
                     _ => return false,
                 };
                 cfg.set(
@@ -184,7 +195,7 @@ async fn set_latency(State(s): State<AppState>, body: Bytes) -> Result<Response,
     if !known {
         return Err(ControlError::new(
             400,
-            "Give {\"provider\": stripe|github|google, base_ms, per_object_us, jitter_pct}, \
+            "Give {\"provider\": stripe|github|google|meta, base_ms, per_object_us, jitter_pct}, \
              {\"off\": true} (optionally with a provider) or {\"realistic\": true}",
         ));
     }

@@ -2,7 +2,7 @@
 //! prefix, optionally lets the first `after` through, then fires on the next
 //! `count` (or all) of them. It sits outside the provider gates, so a faulted
 //! request needs no valid key and spends no quota. Google paths are answered in
-//! Google's shapes by `google/faults.rs`.
+//! Google's shapes by `google/faults.rs`, Meta's Graph paths in Graph's by `meta/faults.rs`.
 //!
 //! `echo_secret` and `redirect_secret` hand the request's credential back, as some
 //! providers do (a 401 quoting the key; a redirect carrying it in the URL), so a client
@@ -46,7 +46,39 @@ pub enum FaultKind {
     /// A 302 to `http://127.0.0.1:1/elsewhere?key=<credential>&from=<path>`, the body
     /// repeating that URL.
     RedirectSecret,
+    /// Meta: 500 code 1 "Please reduce the amount of data you're asking for…" (elsewhere a
+    /// plain server error).
+    ReduceData,
 }
+
+impl FaultKind {
+    /// The kind as written in a fault spec (and in request logs).
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::RateLimit => "rate_limit",
+            FaultKind::ServerError => "server_error",
+            FaultKind::BadGateway => "bad_gateway",
+            FaultKind::Delay => "delay",
+            FaultKind::Timeout => "timeout",
+            FaultKind::Truncated => "truncated",
+            FaultKind::Malformed => "malformed",
+            FaultKind::MissingField => "missing_field",
+            FaultKind::Unauthorized => "unauthorized",
+            FaultKind::PrimaryExhausted => "primary_exhausted",
+            FaultKind::PermissionDenied => "permission_denied",
+            FaultKind::Unavailable => "unavailable",
+            FaultKind::StreamCut => "stream_cut",
+            FaultKind::EchoSecret => "echo_secret",
+            FaultKind::RedirectSecret => "redirect_secret",
+            FaultKind::ReduceData => "reduce_data",
+        }
+    }
+}
+
+/// A request that passed through a fault (`delay`, `truncated`, …) carries its kind here, so
+/// the provider's request log says so.
+#[derive(Clone, Copy, Debug)]
+pub struct FaultMark(pub &'static str);
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FaultSpec {
@@ -62,6 +94,15 @@ pub struct FaultSpec {
     /// `stream_cut`: complete batches sent before the cut (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batches: Option<u64>,
+    /// Meta `rate_limit`: the Graph error code, 4, 17, 32, 613 or 80000 (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<u32>,
+    /// Meta `rate_limit`: the `error_subcode` (80000 has 2446079 unless given; the others none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subcode: Option<u32>,
+    /// Meta `rate_limit`: minutes put in `estimated_time_to_regain_access` (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regain_minutes: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -149,6 +190,9 @@ pub async fn middleware(State(s): State<AppState>, req: Request, next: Next) -> 
     if let Some((product, _)) = crate::google::classify(&path) {
         return crate::google::faults::apply(s, req, f, product, next).await;
     }
+    if crate::meta::is_graph_path(&path) {
+        return crate::meta::faults::apply(s, req, f, next).await;
+    }
     let stripe = path == "/v1" || path.starts_with("/v1/");
     let retry_after = f.retry_after.unwrap_or(1);
     // GitHub answers always carry quota headers; show the caller's, unspent.
@@ -189,8 +233,10 @@ pub async fn middleware(State(s): State<AppState>, req: Request, next: Next) -> 
         .into_response(),
         FaultKind::EchoSecret => github(gh::bad_credentials_quoting(&credential(req.headers()))),
         FaultKind::RedirectSecret => redirect_with_secret(&credential(req.headers()), &path),
-        FaultKind::ServerError if stripe => StripeError::server_error().into_response(),
-        FaultKind::ServerError => github(gh::server_error()),
+        FaultKind::ServerError | FaultKind::ReduceData if stripe => {
+            StripeError::server_error().into_response()
+        }
+        FaultKind::ServerError | FaultKind::ReduceData => github(gh::server_error()),
         FaultKind::BadGateway => {
             let html = "<html><head><title>502 Bad Gateway</title></head>\
                         <body><h1>502 Bad Gateway</h1></body></html>";
@@ -347,6 +393,9 @@ mod tests {
             delay_ms: None,
             scope: None,
             batches: None,
+            code: None,
+            subcode: None,
+            regain_minutes: None,
         }
     }
 

@@ -70,6 +70,7 @@ impl Latency {
             Api::Stripe => cfg.stripe,
             Api::Github => cfg.github,
             Api::Google => cfg.google,
+            Api::Meta => cfg.meta,
         }
     }
 
@@ -79,7 +80,7 @@ impl Latency {
 
     pub fn view(&self) -> Value {
         let cfg = *lock(&self.cfg);
-        json!({"stripe": cfg.stripe, "github": cfg.github, "google": cfg.google})
+        json!({"stripe": cfg.stripe, "github": cfg.github, "google": cfg.google, "meta": cfg.meta})
     }
 }
 

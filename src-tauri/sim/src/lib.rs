@@ -1,6 +1,6 @@
 //! provider-sim: a loopback HTTP server that speaks the shapes and semantics
-//! of the Stripe and GitHub REST APIs and of Google's GA4, Search Console and
-//! Google Ads APIs, generated deterministically from a seed at any size, plus a
+//! of the Stripe and GitHub REST APIs, of Google's GA4, Search Console and
+//! Google Ads APIs and of Meta's Marketing API (Graph v26.0), generated deterministically from a seed at any size, plus a
 //! control API (`/_sim/…`) for faults, mutations, the clock and ground truth.
 //! Tests, benchmarks and demo mode sync from it.
 //!
@@ -13,7 +13,8 @@
 //! - `POST/GET/DELETE /_sim/faults` — inject failures by path prefix (kinds in `faults.rs`;
 //!   `echo_secret` and `redirect_secret` hand the request's credential back)
 //! - `GET/POST /_sim/clock` — `{"now"}`, `{"advance"}` (seconds) and/or `{"freeze": bool}`;
-//!   the clock keeps ticking unless frozen. GET answers `{"now", "now_ms", "frozen"}`
+//!   the clock keeps ticking unless frozen. GET answers `{"now", "now_ms", "frozen"}`. A sim
+//!   started on its caller's clock (`start_with_clock`) answers POST with 409 (see `clock.rs`)
 //! - `GET /_sim/truth` (all-time sums per provider, and `requests`: counts per route,
 //!   `not_modified`, `rate_limited`[`_by_route`] (429s and GitHub's limit 403s),
 //!   `in_flight`, `in_flight_max`[`_by_route`] (arrival to response) and `arrivals`
@@ -55,6 +56,13 @@
 //!   Ads searchStream, then the body ends mid-array); `rate_limit` on Ads takes `scope`
 //!   (`ACCOUNT` or `DEVELOPER`) and `retry_after` (→ `retryDelay`)
 //!
+//! Meta (see `meta/mod.rs` for every route, control endpoint and fault, with example JSON):
+//! - Graph v26.0 `GET /v26.0/me/adaccounts`, `GET /v26.0/act_{id}`,
+//!   `GET|POST /v26.0/act_{id}/insights` (sync, or an async report run),
+//!   `GET /v26.0/{report_run_id}[/insights]`; token as a bearer header or `access_token`
+//! - `/_sim/meta/…`: `restate`, `async` (failing and stuck runs), `budget`, `usage`, `truth`,
+//!   `requests`
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let sim = provider_sim::start(provider_sim::Config::default()).await?;
@@ -72,6 +80,7 @@ mod google;
 mod ids;
 mod latency;
 mod limits;
+mod meta;
 mod oauth;
 mod paging;
 mod providers;
@@ -84,10 +93,11 @@ mod stripe;
 mod truth_daily;
 
 pub use config::{
-    AdsCustomer, Config, Ga4Property, GithubConfig, GoogleConfig, GscSite, LatencyConfig, ProviderLatency,
-    StripeConfig, GA4_CONCURRENT_REQUESTS, GITHUB_CONCURRENT_REQUESTS, GITHUB_POINTS_PER_MINUTE,
-    GSC_QUERIES_PER_MINUTE,
+    AdsCustomer, Config, ExternalClock, Ga4Property, GithubConfig, GoogleConfig, GscSite, LatencyConfig,
+    MetaAdAccount, MetaConfig, ProviderLatency, StripeConfig, GA4_CONCURRENT_REQUESTS,
+    GITHUB_CONCURRENT_REQUESTS, GITHUB_POINTS_PER_MINUTE, GSC_QUERIES_PER_MINUTE,
 };
+pub use meta::GRAPH_VERSION as META_GRAPH_VERSION;
 pub use oauth::{CLIENT_ID as OAUTH_CLIENT_ID, CLIENT_SECRET as OAUTH_CLIENT_SECRET};
 pub use server::Sim;
 
@@ -96,18 +106,36 @@ pub async fn start(config: Config) -> std::io::Result<Sim> {
     start_on(config, 0).await
 }
 
-/// Starts a sim on 127.0.0.1:`port` (0 = any free port). A Google config the sim cannot
-/// serve (an unknown time zone, a client without its manager) is `InvalidInput`.
+/// Starts a sim on an ephemeral port of 127.0.0.1 that reads `clock` (Unix milliseconds)
+/// instead of keeping its own time, so its windows (Meta's hourly budgets, maturity of
+/// reporting days, GitHub's quota hour) follow the caller's manual clock; `/_sim/clock`
+/// answers 409 on it. Same as `start(config.with_clock(clock))`; see `clock.rs`.
+pub async fn start_with_clock(
+    config: Config,
+    clock: std::sync::Arc<dyn Fn() -> i64 + Send + Sync>,
+) -> std::io::Result<Sim> {
+    start(config.with_clock(clock)).await
+}
+
+/// Starts a sim on 127.0.0.1:`port` (0 = any free port). A Google or Meta config the sim
+/// cannot serve (an unknown time zone or currency, a client without its manager) is
+/// `InvalidInput`.
 pub async fn start_on(config: Config, port: u16) -> std::io::Result<Sim> {
-    google::check(&config.google).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    check(&config)?;
     server::start_on(config, port).await
+}
+
+fn check(config: &Config) -> std::io::Result<()> {
+    let invalid = |e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+    google::check(&config.google).map_err(invalid)?;
+    meta::check(&config.meta).map_err(invalid)
 }
 
 /// Starts a sim on a listener the caller already has, e.g. one made from a
 /// `tokio::net::TcpSocket` that was bound (so connections were refused: "offline") and
 /// is now listening ("the network is back"), without the port ever being free.
 pub async fn start_with_listener(config: Config, listener: tokio::net::TcpListener) -> std::io::Result<Sim> {
-    google::check(&config.google).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    check(&config)?;
     server::start_with_listener(config, listener)
 }
 

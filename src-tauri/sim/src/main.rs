@@ -19,8 +19,11 @@ const USAGE: &str = "usage: provider-sim [--port N] [--seed N] [--now UNIX_SECS]
   [--ga4-landing-pages N] [--ga4-other-after N] [--ga4-tokens-per-hour N] [--ga4-tokens-per-day N]
   [--ga4-sampled true|false] [--ga4-thresholded true|false] [--ga4-concurrent-requests N (0 = off)]
   [--gsc-queries N] [--gsc-pages N] [--gsc-queries-per-minute N (0 = off)] [--ads-campaigns N]
+  [--meta-campaigns N] [--meta-history-days N] [--meta-calls-per-hour N (0 = off)]
+  [--meta-async-polls N] [--meta-sync-max-rows N]
   [--latency realistic|off] [--limits documented (every provider's documented limits; later flags win)]
-  (the --ga4-*, --gsc-* and --ads-* sizes apply to every configured property, site or customer)";
+  (the --ga4-*, --gsc-*, --ads-* and --meta-campaigns sizes apply to every configured property,
+  site, customer or ad account)";
 
 fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
     value
@@ -71,7 +74,12 @@ fn parse(args: Vec<String>) -> Result<(Config, u16), String> {
             ("--limits", other) => return Err(format!("--limits: want documented, got {other}")),
             _ => {}
         }
-        let (s, g, google) = (&mut config.stripe, &mut config.github, &mut config.google);
+        let (s, g, google, meta) = (
+            &mut config.stripe,
+            &mut config.github,
+            &mut config.google,
+            &mut config.meta,
+        );
         match flag.as_str() {
             "--port" => port = number(&flag, &value)?,
             "--seed" => config.seed = number(&flag, &value)?,
@@ -146,6 +154,14 @@ fn parse(args: Vec<String>) -> Result<(Config, u16), String> {
                 let n = number(&flag, &value)?;
                 google.customers.iter_mut().for_each(|c| c.campaigns = n);
             }
+            "--meta-campaigns" => {
+                let n = number(&flag, &value)?;
+                meta.ad_accounts.iter_mut().for_each(|a| a.campaigns = n);
+            }
+            "--meta-history-days" => meta.history_days = number(&flag, &value)?,
+            "--meta-calls-per-hour" => meta.calls_per_hour = number(&flag, &value)?,
+            "--meta-async-polls" => meta.async_polls = number(&flag, &value)?,
+            "--meta-sync-max-rows" => meta.sync_max_rows = number(&flag, &value)?,
             _ => return Err(format!("unknown option {flag}\n{USAGE}")),
         }
     }

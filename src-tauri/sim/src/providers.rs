@@ -6,6 +6,7 @@ pub enum Api {
     Stripe,
     Github,
     Google,
+    Meta,
 }
 
 /// OAuth issuers' and accounts' paths: served at the root like GitHub, but not GitHub's API.
@@ -26,6 +27,9 @@ pub fn api_of(path: &str) -> Option<Api> {
     }
     if crate::google::classify(path).is_some() {
         return Some(Api::Google);
+    }
+    if crate::meta::is_graph_path(path) {
+        return Some(Api::Meta);
     }
     let prefix_of = |p: &str| {
         path.strip_prefix(p)
@@ -53,5 +57,7 @@ mod tests {
         assert_eq!(api_of("/login/oauth/access_token"), None);
         assert_eq!(api_of("/_sim/truth"), None);
         assert_eq!(api_of("/me"), None);
+        assert_eq!(api_of("/v26.0/act_1/insights"), Some(Api::Meta));
+        assert_eq!(api_of("/v19.0/me"), Some(Api::Meta));
     }
 }

@@ -53,10 +53,11 @@ impl Drop for Sim {
 
 fn app(state: AppState) -> Router {
     // GitHub lives at the root, so its router (with its 404 fallback and
-    // gate) is the base; OAuth (no gate), Google, Stripe and control sit beside it.
+    // gate) is the base; OAuth (no gate), Google, Meta, Stripe and control sit beside it.
     crate::github::api::router(state.clone())
         .merge(crate::oauth::router(state.clone()))
         .merge(crate::google::router(state.clone()))
+        .merge(crate::meta::router(state.clone()))
         .nest("/v1", crate::stripe::api::router(state.clone()))
         .nest("/_sim", crate::control::router(state.clone()))
         // Outermost last: stats see everything (in flight from arrival), limits hold

@@ -12,6 +12,7 @@ use crate::github::store::GithubStore;
 use crate::google::GoogleState;
 use crate::latency::Latency;
 use crate::limits::{Limits, Secondary};
+use crate::meta::MetaState;
 use crate::oauth::OAuthServer;
 use crate::stats::Stats;
 use crate::stripe::gate::StripeAuth;
@@ -27,6 +28,7 @@ pub struct Shared {
     pub github_auth: Mutex<GithubAuth>,
     pub oauth: Mutex<OAuthServer>,
     pub google: GoogleState,
+    pub meta: MetaState,
     pub faults: Mutex<Faults>,
     pub stats: Mutex<Stats>,
     pub latency: Latency,
@@ -52,16 +54,21 @@ pub fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
 
 impl Shared {
     pub fn new(config: Config, base_url: String) -> Shared {
-        let now0 = config.now.unwrap_or_else(crate::clock::wall_now);
+        let clock = match &config.external_clock {
+            Some(external) => Clock::external(external.0.clone()),
+            None => Clock::starting_at(config.now.unwrap_or_else(crate::clock::wall_now)),
+        };
+        let now0 = clock.now();
         Shared {
             base_url,
-            clock: Clock::starting_at(now0),
+            clock,
             stripe: RwLock::new(StripeStore::new(config.seed, config.stripe.clone(), now0)),
             stripe_auth: Mutex::new(StripeAuth::new(&config.stripe)),
             github: RwLock::new(GithubStore::new(config.seed, &config.github, now0)),
             github_auth: Mutex::new(GithubAuth::new(config.github.quota_per_hour)),
             oauth: Mutex::new(OAuthServer::default()),
             google: GoogleState::new(config.seed, config.google.clone()),
+            meta: MetaState::new(config.seed, config.meta.clone()),
             faults: Mutex::new(Faults::default()),
             stats: Mutex::new(Stats::default()),
             latency: Latency::new(config.latency),

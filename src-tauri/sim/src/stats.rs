@@ -114,6 +114,14 @@ pub fn route_key(path: &str) -> String {
             key
         }
         ["repos", owner, repo, kind, _n, ..] => format!("/repos/{owner}/{repo}/{kind}/{{number}}"),
+        // Meta's report runs: one route, however many runs.
+        [version, run, rest @ ..]
+            if crate::meta::is_graph_path(path) && run.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            let mut key = format!("/{version}/{{report_run_id}}");
+            rest.iter().for_each(|r| key.push_str(&format!("/{r}")));
+            key
+        }
         _ => format!("/{}", segs.join("/")),
     }
 }
@@ -161,6 +169,11 @@ mod tests {
         assert_eq!(route_key("/repos/a/b/issues"), "/repos/a/b/issues");
         assert_eq!(route_key("/repos/a/b/issues/7"), "/repos/a/b/issues/{number}");
         assert_eq!(route_key("/rate_limit"), "/rate_limit");
+        assert_eq!(
+            route_key("/v26.0/612000000000001/insights"),
+            "/v26.0/{report_run_id}/insights"
+        );
+        assert_eq!(route_key("/v26.0/act_1/insights"), "/v26.0/act_1/insights");
     }
 
     #[test]

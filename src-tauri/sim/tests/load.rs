@@ -129,7 +129,7 @@ async fn latency_per_provider_from_config_and_control() {
     };
     assert_eq!(
         view(&h).await,
-        json!({"stripe": null, "github": null,
+        json!({"stripe": null, "github": null, "meta": null,
                "google": {"base_ms": 200, "per_object_us": 5, "jitter_pct": 20}})
     );
     let set = h
@@ -189,10 +189,17 @@ async fn latency_per_provider_from_config_and_control() {
         all["github"],
         json!({"base_ms": 150, "per_object_us": 1_000, "jitter_pct": 20})
     );
+    assert_eq!(
+        all["meta"],
+        json!({"base_ms": 250, "per_object_us": 20, "jitter_pct": 20})
+    );
     let none = h.control("/_sim/latency", json!({"off": true})).await;
-    assert_eq!(none, json!({"stripe": null, "github": null, "google": null}));
+    assert_eq!(
+        none,
+        json!({"stripe": null, "github": null, "google": null, "meta": null})
+    );
     for bad in [
-        json!({"provider": "meta"}),
+        json!({"provider": "linkedin"}),
         json!({}),
         json!({"off": true, "realistic": true}),
     ] {

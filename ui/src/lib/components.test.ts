@@ -667,6 +667,7 @@ describe('Add source', () => {
       ['ga4', 'Google Analytics 4'],
       ['search_console', 'Search Console'],
       ['google_ads', 'Google Ads'],
+      ['meta_ads', 'Meta Ads'],
     ]);
     expect(one('label[for="source-secret"]')?.textContent).toBe('Restricted API key');
     expect((one('[data-testid="source-secret"]') as HTMLInputElement).placeholder).toBe('rk_live_…');

@@ -52,9 +52,12 @@ export type ConnectFlow =
 
 /** A signed-in, working connection (not the demo's) of the issuer that serves `info`: one
  * Google sign-in serves GA4, Search Console and Google Ads. Whether its grant covers the
- * product is `grants`'s question. */
-export function servesIssuer(c: Connection, info: Pick<ProviderInfo, 'accountProvider'>): boolean {
-  return c.provider === info.accountProvider && c.authKind === 'oauth' && !c.demo && (c.status === 'ok' || c.status === 'expiring');
+ * product is `grants`'s question. A product reached only through connections (Meta Ads) takes
+ * a pasted connection token too (a Meta system user's); a product that takes its own key
+ * (Stripe, GitHub) is offered sign-ins only, never another source's key. */
+export function servesIssuer(c: Connection, info: Pick<ProviderInfo, 'accountProvider' | 'access'>): boolean {
+  const signedIn = c.authKind === 'oauth' || (info.access.kind === 'connection' && c.authKind === 'token');
+  return c.provider === info.accountProvider && signedIn && !c.demo && (c.status === 'ok' || c.status === 'expiring');
 }
 
 /** A connection new sources of `info`'s provider can be added on: its issuer's, working, and

@@ -413,11 +413,17 @@ describe('ConnectionsView', () => {
 describe('Which connections serve which products', () => {
   const offered = (c = fakeConnection()) => PROVIDERS.filter((p) => canAddSourcesOn(c, p)).map((p) => p.provider);
 
-  it('a Google connection offers GA4, Search Console and Google Ads, and only those', () => {
+  it('a Google connection offers GA4, Search Console and Google Ads, a Meta one Meta Ads, and only those', () => {
     const google = fakeConnection({ provider: 'google', accountLabel: 'ana@acme.test', scopes: ALL_GOOGLE_SCOPES });
     expect(offered(google)).toEqual(['ga4', 'search_console', 'google_ads']);
     expect(offered(fakeConnection())).toEqual(['github']);
-    expect(offered(fakeConnection({ provider: 'meta', accountLabel: 'Ana Ads', scopes: ['ads_read'] }))).toEqual([]);
+    expect(offered(fakeConnection({ provider: 'meta', accountLabel: 'Ana Ads', scopes: ['ads_read'] }))).toEqual(['meta_ads']);
+  });
+
+  it('a pasted Meta system-user token serves Meta Ads; a key typed for one source serves no other', () => {
+    expect(offered(fakeConnection({ provider: 'meta', authKind: 'token', accountLabel: 'Reporting (system user)' }))).toEqual(['meta_ads']);
+    expect(offered(fakeConnection({ provider: 'github', authKind: 'token' }))).toEqual([]);
+    expect(offered(fakeConnection({ provider: 'stripe', authKind: 'api_key' }))).toEqual([]);
   });
 
   it('a product unticked on the consent screen is marked for a reconnect, not offered', () => {

@@ -184,6 +184,11 @@ export const PROVIDERS: ProviderInfo[] = [
     accountNoun: 'account', accountExample: '123-456-7890', lookbackDays: 30, historyDays: 744, maxHistoryDays: 1110,
     scope: GOOGLE_SCOPES.google_ads, appToken: 'Google Ads developer token',
   },
+  {
+    provider: 'meta_ads', label: 'Meta Ads', accountProvider: 'meta', access: { kind: 'connection' },
+    accountNoun: 'ad account', accountExample: 'act_1234567890', lookbackDays: 28, historyDays: 730, maxHistoryDays: 1120,
+    scope: null, appToken: null,
+  },
 ];
 
 export function providerInfo(provider: Provider): ProviderInfo {
@@ -212,6 +217,7 @@ export function fakeAccounts(): Record<Provider, Account[]> {
       account('1234567890', 'Acme Ads', { parent: 'Agency Manager', timeZone: 'America/New_York', currency: 'USD' }),
       account('5550001111', 'Acme Brand', { timeZone: 'America/Chicago', currency: 'USD' }),
     ],
+    meta_ads: [account('act_1010000000001', 'Acme Shop', { timeZone: 'America/New_York', currency: 'usd' })],
   };
 }
 
@@ -428,7 +434,7 @@ export function fakeWidgetView(widget: Widget, over: Partial<WidgetView> = {}): 
       key: widget.metric, label: widget.metric, description: '', provider: 'stripe', unit: 'count',
       aggregation: 'sum', split: 'none', lowerIsBetter: false,
     },
-    from: '2026-03-01', to: '2026-03-30', timeZone: 'UTC', today: '2026-03-30', quality: [], previousFrom: null,
+    from: '2026-03-01', to: '2026-03-30', timeZone: 'UTC', today: '2026-03-30', quality: [], attribution: null, previousFrom: null,
     previousTo: null, state: 'fresh', asOf: Date.UTC(2026, 2, 30, 11, 56), provisionalFrom: '2026-03-30',
     lookbackDays: 0, empty: null,
     series: [{ dim: '', total: 42, previous: null, change: null, points: [] }],

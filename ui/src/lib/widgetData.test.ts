@@ -135,6 +135,19 @@ describe('chartData', () => {
     expect(provisionalTitle('2026-11-01', 30, 'en-GB')).toMatch(/the provider may still update the last 30 days\)$/);
     expect(provisionalTitle('2026-11-23', 1, 'en-GB')).toMatch(/the provider may still update yesterday\)$/);
   });
+
+  it('names the attribution setting a provider counted its conversions with', () => {
+    expect(provisionalTitle('2026-11-01', 28, 'en-GB', '7-day click or 1-day view')).toBe(
+      'Days from 1 Nov 2026 may still change (today is not over, and the provider may still update the last 28 days). ' +
+        'Conversions counted with 7-day click or 1-day view attribution',
+    );
+    const meta = fakeWidgetView(WIDGET, { provisionalFrom: '2026-03-03', lookbackDays: 28, attribution: '1-day click' });
+    const lines = hoverText(meta, Date.UTC(2026, 2, 30, 12, 0), 'Meta Ads', 'en-GB').split('\n');
+    expect(lines).toContain('Conversions counted with 1-day click attribution');
+    expect(lines.filter((l) => l.includes('may still change'))).toEqual([
+      'Days from 3 Mar 2026 may still change (today is not over, and the provider may still update the last 28 days)',
+    ]);
+  });
 });
 
 describe('hoverText', () => {

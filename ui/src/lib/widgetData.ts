@@ -109,12 +109,18 @@ export function chartData(w: WidgetView): ChartData {
  * still restate them: GA4 its last 3 days, Google Ads its last 30 (conversions arrive late).
  * Worded from the sources' lookback, not from the range: a range that starts inside the
  * window is clamped, the window is not. */
-export function provisionalTitle(provisionalFrom: string, lookbackDays: number, locale?: string): string {
+export function provisionalTitle(provisionalFrom: string, lookbackDays: number, locale?: string, attribution?: string | null): string {
   const why =
     lookbackDays <= 0
       ? 'today is not over'
       : `today is not over, and the provider may still update ${lookbackDays === 1 ? 'yesterday' : `the last ${lookbackDays} days`}`;
-  return `Days from ${formatDay(provisionalFrom, locale)} may still change (${why})`;
+  const days = `Days from ${formatDay(provisionalFrom, locale)} may still change (${why})`;
+  return attribution ? `${days}. ${attributionLine(attribution)}` : days;
+}
+
+/** Which conversions a provider counted (Meta Ads' attribution setting): its numbers depend on it. */
+export function attributionLine(attribution: string): string {
+  return `Conversions counted with ${attribution} attribution`;
 }
 
 /** What a provider's quality flags mean for the numbers, one sentence each. */
@@ -146,6 +152,7 @@ export function hoverText(w: WidgetView, nowMs: number, providerLabel: string, l
     zoneLine(w.timeZone),
     ...w.quality.map((flag) => qualityText(flag, providerLabel)),
     w.provisionalFrom ? provisionalTitle(w.provisionalFrom, w.lookbackDays, locale) : '',
+    w.attribution ? attributionLine(w.attribution) : '',
     '',
     w.metric.description,
   ]

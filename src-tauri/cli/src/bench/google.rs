@@ -245,18 +245,5 @@ async fn compare(
         .into_iter()
         .map(|(a, b, v)| ((a, b), v.to_string()))
         .collect();
-    if stored == expected {
-        return Ok(stored.len());
-    }
-    let missing = expected.keys().filter(|k| !stored.contains_key(*k)).count();
-    let extra = stored.keys().filter(|k| !expected.contains_key(*k)).count();
-    let differ = expected
-        .iter()
-        .filter(|(k, v)| stored.get(*k).is_some_and(|s| s != *v))
-        .count();
-    Err(format!(
-        "{} stored, {} in truth: {missing} missing, {extra} extra, {differ} differ",
-        stored.len(),
-        expected.len()
-    ))
+    super::same_rows(&stored, &expected)
 }

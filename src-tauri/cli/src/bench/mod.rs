@@ -20,6 +20,7 @@ mod dashboard;
 mod google;
 mod health;
 mod keyed;
+mod meta;
 mod plan;
 
 use std::sync::Arc;
@@ -37,10 +38,10 @@ pub enum BenchCommand {
         records: u64,
         #[arg(long, value_enum, default_value_t = BenchProvider::Stripe)]
         provider: BenchProvider,
-        /// Days of history (GA4, Search Console, Google Ads)
+        /// Days of history (GA4, Search Console, Google Ads, Meta Ads)
         #[arg(long, default_value_t = 730)]
         days: u32,
-        /// Rows a day: landing pages (GA4), queries (Search Console), campaigns (Google Ads)
+        /// Rows a day: landing pages (GA4), queries (Search Console), campaigns (Google Ads, Meta Ads)
         #[arg(long, default_value_t = 500)]
         rows_per_day: u32,
     },
@@ -81,6 +82,8 @@ pub enum BenchProvider {
     SearchConsole,
     #[value(name = "google_ads", alias = "google-ads")]
     GoogleAds,
+    #[value(name = "meta_ads", alias = "meta-ads")]
+    MetaAds,
 }
 
 pub async fn run(command: BenchCommand) -> Result<()> {
@@ -98,6 +101,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
                 google::sync(google::Product::SearchConsole, days, rows_per_day).await
             }
             BenchProvider::GoogleAds => google::sync(google::Product::GoogleAds, days, rows_per_day).await,
+            BenchProvider::MetaAds => meta::sync(days, rows_per_day).await,
         },
         BenchCommand::Dashboard {
             stripe_charges,
@@ -181,6 +185,27 @@ pub(super) fn print_row(phase: &str, m: &Measured) {
         m.start_rss_mb,
         m.peak_rss_mb
     );
+}
+
+/// Row for row: the number of rows when the stored ones equal the truth's, else what differs.
+pub(super) fn same_rows<K: Ord, V: PartialEq>(
+    stored: &std::collections::BTreeMap<K, V>,
+    expected: &std::collections::BTreeMap<K, V>,
+) -> std::result::Result<usize, String> {
+    if stored == expected {
+        return Ok(stored.len());
+    }
+    let missing = expected.keys().filter(|k| !stored.contains_key(*k)).count();
+    let extra = stored.keys().filter(|k| !expected.contains_key(*k)).count();
+    let differ = expected
+        .iter()
+        .filter(|(k, v)| stored.get(*k).is_some_and(|s| s != *v))
+        .count();
+    Err(format!(
+        "{} stored, {} in truth: {missing} missing, {extra} extra, {differ} differ",
+        stored.len(),
+        expected.len()
+    ))
 }
 
 /// The database file's size once closed (the WAL checkpointed into it).

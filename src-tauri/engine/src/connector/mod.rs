@@ -68,6 +68,9 @@ pub struct Connector {
     /// Metrics whose daily value is a bitmask of `QUALITY_*` flags (sampled, thresholded,
     /// "(other)" rows), shown on the widgets of this provider; never widgets themselves.
     pub quality_metrics: &'static [&'static str],
+    /// The attribution setting its conversions are counted with, in words, for the hover
+    /// ("7-day click or 1-day view"); `None` when it has no conversions or no choice.
+    pub attribution: Option<&'static str>,
     pub api: &'static dyn ConnectorApi,
 }
 
@@ -196,6 +199,16 @@ impl Context<'_> {
     /// Holds this gate's requests back for `wait`: the provider said the budget is spent.
     pub fn hold(&self, wait: std::time::Duration) {
         self.http.hold(self.gate, self.now + wait.as_millis() as i64);
+    }
+
+    /// Waits on the engine's clock (a manual clock in tests moves at once).
+    pub async fn sleep(&self, wait: std::time::Duration) {
+        self.http.clock().sleep(wait).await;
+    }
+
+    /// The engine's time now (`now` is when the call began).
+    pub fn clock_now(&self) -> Millis {
+        self.http.clock().now_millis()
     }
 
     pub fn get(&self, url: Url) -> Request<'_> {

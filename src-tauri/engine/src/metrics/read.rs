@@ -81,6 +81,8 @@ pub struct WidgetView {
     pub today: String,
     /// What the provider said about these numbers, for the hover.
     pub quality: Vec<DataQuality>,
+    /// The attribution setting the provider counted its conversions with (Meta Ads), in words.
+    pub attribution: Option<String>,
     /// The comparison period, when the widget compares.
     pub previous_from: Option<String>,
     pub previous_to: Option<String>,
@@ -257,6 +259,7 @@ impl Engine {
             time_zone: zone.unwrap_or_else(|| "UTC".to_owned()),
             today: fmt_day(today),
             quality: DataQuality::of(flags),
+            attribution: provider.connector().attribution.map(str::to_owned),
             previous_from: previous.map(|p| fmt_day(p.from)),
             previous_to: previous.map(|p| fmt_day(p.to)),
             state: None,

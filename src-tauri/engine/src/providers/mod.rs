@@ -6,6 +6,7 @@ mod ga4;
 mod github;
 mod google;
 mod google_ads;
+mod meta_ads;
 mod search_console;
 mod stripe;
 
@@ -25,15 +26,17 @@ pub enum Provider {
     Ga4,
     SearchConsole,
     GoogleAds,
+    MetaAds,
 }
 
 impl Provider {
-    pub const ALL: [Provider; 5] = [
+    pub const ALL: [Provider; 6] = [
         Provider::Stripe,
         Provider::Github,
         Provider::Ga4,
         Provider::SearchConsole,
         Provider::GoogleAds,
+        Provider::MetaAds,
     ];
 
     pub fn connector(self) -> &'static Connector {
@@ -43,6 +46,7 @@ impl Provider {
             Provider::Ga4 => &ga4::CONNECTOR,
             Provider::SearchConsole => &search_console::CONNECTOR,
             Provider::GoogleAds => &google_ads::CONNECTOR,
+            Provider::MetaAds => &meta_ads::CONNECTOR,
         }
     }
 

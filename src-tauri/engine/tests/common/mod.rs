@@ -29,6 +29,22 @@ impl Sim {
         }
     }
 
+    /// A simulator reading the engine's manual clock: a wait the engine sleeps through (a
+    /// usage hold, a report run's polls) moves the simulator's time too.
+    pub async fn start_on_clock(
+        config: provider_sim::Config,
+        clock: Arc<freshboard_engine::ManualClock>,
+    ) -> Self {
+        use freshboard_engine::Clock;
+        let sim = provider_sim::start_with_clock(config, Arc::new(move || clock.now_millis()))
+            .await
+            .expect("simulator starts");
+        Self {
+            sim,
+            http: reqwest::Client::new(),
+        }
+    }
+
     pub fn url(&self) -> String {
         self.sim.base_url()
     }

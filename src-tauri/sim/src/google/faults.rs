@@ -26,26 +26,6 @@ use super::Product;
 use crate::faults::{DropConnection, FaultKind, FaultSpec};
 use crate::state::{lock, AppState};
 
-fn kind_name(kind: FaultKind) -> &'static str {
-    match kind {
-        FaultKind::RateLimit => "rate_limit",
-        FaultKind::ServerError => "server_error",
-        FaultKind::BadGateway => "bad_gateway",
-        FaultKind::Delay => "delay",
-        FaultKind::Timeout => "timeout",
-        FaultKind::Truncated => "truncated",
-        FaultKind::Malformed => "malformed",
-        FaultKind::MissingField => "missing_field",
-        FaultKind::Unauthorized => "unauthorized",
-        FaultKind::PrimaryExhausted => "primary_exhausted",
-        FaultKind::PermissionDenied => "permission_denied",
-        FaultKind::Unavailable => "unavailable",
-        FaultKind::StreamCut => "stream_cut",
-        FaultKind::EchoSecret => "echo_secret",
-        FaultKind::RedirectSecret => "redirect_secret",
-    }
-}
-
 /// The request as a fault sees it: its account, credential and path.
 struct Seen<'a> {
     account: Option<&'a str>,
@@ -84,13 +64,15 @@ fn answer(s: &AppState, f: &FaultSpec, product: Product, seen: Seen) -> Response
         (FaultKind::RateLimit | FaultKind::PrimaryExhausted, _) => {
             GoogleError::new(product, 429, "Resource has been exhausted (e.g. check quota).")
         }
-        (FaultKind::ServerError, Product::Ads) => ads(
+        (FaultKind::ServerError | FaultKind::ReduceData, Product::Ads) => ads(
             500,
             "internalError",
             "INTERNAL_ERROR",
             "An internal error has occurred.".into(),
         ),
-        (FaultKind::ServerError, _) => GoogleError::new(product, 500, "Internal error encountered."),
+        (FaultKind::ServerError | FaultKind::ReduceData, _) => {
+            GoogleError::new(product, 500, "Internal error encountered.")
+        }
         (FaultKind::Unavailable, Product::Ads) => ads(
             503,
             "internalError",
@@ -172,7 +154,7 @@ fn answer(s: &AppState, f: &FaultSpec, product: Product, seen: Seen) -> Response
 }
 
 pub async fn apply(s: AppState, mut req: Request, f: FaultSpec, product: Product, next: Next) -> Response {
-    let name = kind_name(f.kind);
+    let name = f.kind.name();
     match f.kind {
         FaultKind::Delay | FaultKind::MissingField => {
             tokio::time::sleep(Duration::from_millis(if f.kind == FaultKind::Delay {

@@ -95,8 +95,7 @@ pub async fn buffer(req: Request) -> (Parts, axum::body::Bytes) {
 
 /// A request that passed through a fault (`delay`, `truncated`, `stream_cut`) carries
 /// its kind here, so its log entry says so.
-#[derive(Clone, Copy, Debug)]
-pub struct FaultMark(pub &'static str);
+pub use crate::faults::FaultMark;
 
 pub async fn middleware(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let (parts, bytes) = buffer(req).await;

@@ -46,8 +46,13 @@ async fn google_userinfo(State(s): State<AppState>, headers: HeaderMap) -> Respo
     .into_response()
 }
 
-/// Graph API `/me`; the token comes as a bearer header or an `access_token` parameter.
-async fn meta_me(State(s): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+/// Graph API `/me` (also served as `/v26.0/me` behind the Graph gate); the token comes as a
+/// bearer header or an `access_token` parameter.
+pub(crate) async fn meta_me(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let token = bearer(&headers)
         .or_else(|| query_map(raw.as_deref()).remove("access_token"))
         .unwrap_or_default();

@@ -33,6 +33,8 @@
 mod accounts;
 mod device;
 
+pub(crate) use accounts::meta_me;
+
 use std::collections::HashMap;
 
 use axum::body::Bytes;
@@ -73,6 +75,16 @@ pub(crate) enum GoogleToken {
     Expired,
     /// Live, with its space-separated granted scopes.
     Live(String),
+}
+
+/// A Meta access token as the Graph API sees it.
+pub(crate) enum MetaToken {
+    /// Never issued, or ended (`/_sim/oauth/revoke`).
+    Unknown,
+    /// Expired at this Unix second.
+    Expired(i64),
+    /// Good (a system-user token never expires).
+    Live,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,6 +234,19 @@ impl OAuthServer {
             }
             Issuer::Google => GoogleToken::Expired,
             _ => GoogleToken::Unknown,
+        }
+    }
+
+    /// What a Meta access token is at `now`, for the Graph API's auth check.
+    pub(crate) fn meta_token(&self, access: &str, now: i64) -> MetaToken {
+        if self.grant_for(access, Issuer::Meta, now).is_some() {
+            return MetaToken::Live;
+        }
+        match self.by_access.get(access).and_then(|g| self.grants.get(g)) {
+            Some(grant) if grant.issuer == Issuer::Meta => {
+                MetaToken::Expired(grant.expires_at.unwrap_or(now))
+            }
+            _ => MetaToken::Unknown,
         }
     }
 

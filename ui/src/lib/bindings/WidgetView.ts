@@ -30,6 +30,10 @@ today: string,
  */
 quality: Array<DataQuality>, 
 /**
+ * The attribution setting the provider counted its conversions with (Meta Ads), in words.
+ */
+attribution: string | null, 
+/**
  * The comparison period, when the widget compares.
  */
 previousFrom: string | null, previousTo: string | null, 

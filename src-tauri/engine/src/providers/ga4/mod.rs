@@ -47,6 +47,7 @@ pub(super) static CONNECTOR: Connector = Connector {
     metrics: metrics::METRICS,
     default_widgets: metrics::DEFAULT_WIDGETS,
     quality_metrics: metrics::QUALITY,
+    attribution: None,
     api: &Ga4Api,
 };
 

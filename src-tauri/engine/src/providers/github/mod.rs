@@ -63,6 +63,7 @@ pub(super) static CONNECTOR: Connector = Connector {
     metrics: metrics::METRICS,
     default_widgets: metrics::DEFAULT_WIDGETS,
     quality_metrics: &[],
+    attribution: None,
     api: &GithubApi,
 };
 

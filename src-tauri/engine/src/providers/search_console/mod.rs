@@ -49,6 +49,7 @@ pub(super) static CONNECTOR: Connector = Connector {
     metrics: metrics::METRICS,
     default_widgets: metrics::DEFAULT_WIDGETS,
     quality_metrics: &[],
+    attribution: None,
     api: &SearchConsoleApi,
 };
 
