@@ -80,8 +80,19 @@ fn prepare(s: &AppState, node: &str, p: &Params) -> Result<(Spec, Snapshot), Gra
 
 /// One page of rows, with the row count for the latency layer.
 fn rows_page(report: &Report, p: &Params, url: &str, query: Option<&str>) -> Result<Response, GraphError> {
-    let (page, n) = paging::answer(p, report.len(), url, query, |i| report.row(i))?;
-    let mut resp = Json(page).into_response();
+    /// A page of rows already written as JSON text.
+    #[derive(serde::Serialize)]
+    struct RowsPage {
+        data: Vec<Box<serde_json::value::RawValue>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        paging: Option<Value>,
+    }
+    let range = paging::window(p, report.len())?;
+    let start = range.start;
+    let data: Vec<_> = range.map(|i| report.row(i)).collect();
+    let n = data.len();
+    let paging = paging::paging(start, n, report.len(), url, query);
+    let mut resp = Json(RowsPage { data, paging }).into_response();
     resp.extensions_mut().insert(Objects(n as u64));
     Ok(resp)
 }

@@ -42,13 +42,13 @@ pub fn start(p: &Params) -> Result<usize, GraphError> {
         .ok_or_else(|| GraphError::invalid(format!("The after cursor {after} is not valid")))
 }
 
-/// A page of `rows` starting at `start` out of `total`; `url` is the request's
-/// `base + path` and `query` its raw query string.
-pub fn page(rows: Vec<Value>, start: usize, total: usize, url: &str, query: Option<&str>) -> Value {
-    if rows.is_empty() {
-        return json!({"data": []});
+/// The `paging` of a page of `n` rows starting at `start` out of `total` (none for an empty
+/// page); `url` is the request's `base + path` and `query` its raw query string.
+pub fn paging(start: usize, n: usize, total: usize, url: &str, query: Option<&str>) -> Option<Value> {
+    if n == 0 {
+        return None;
     }
-    let last = start + rows.len() - 1;
+    let last = start + n - 1;
     let mut paging = json!({"cursors": {"before": cursor(start), "after": cursor(last)}});
     if last + 1 < total {
         paging["next"] = json!(format!(
@@ -56,7 +56,13 @@ pub fn page(rows: Vec<Value>, start: usize, total: usize, url: &str, query: Opti
             Query::parse(query).with("after", &cursor(last))
         ));
     }
-    json!({"data": rows, "paging": paging})
+    Some(paging)
+}
+
+/// The items of `total` a request's `limit` and `after` ask for: `start..end`.
+pub fn window(p: &Params, total: usize) -> Result<std::ops::Range<usize>, GraphError> {
+    let (start, limit) = (start(p)?, limit(p)?);
+    Ok(start..total.min(start.saturating_add(limit)).max(start))
 }
 
 /// `total` items made by `item(i)`, paged by the request's `limit` and `after`.
@@ -67,12 +73,15 @@ pub fn answer(
     query: Option<&str>,
     item: impl Fn(usize) -> Value,
 ) -> Result<(Value, usize), GraphError> {
-    let (start, limit) = (start(p)?, limit(p)?);
-    let rows: Vec<Value> = (start..total.min(start.saturating_add(limit)))
-        .map(item)
-        .collect();
+    let range = window(p, total)?;
+    let start = range.start;
+    let rows: Vec<Value> = range.map(item).collect();
     let n = rows.len();
-    Ok((page(rows, start, total, url, query), n))
+    let page = match paging(start, n, total, url, query) {
+        Some(paging) => json!({"data": rows, "paging": paging}),
+        None => json!({"data": []}),
+    };
+    Ok((page, n))
 }
 
 #[cfg(test)]

@@ -28,7 +28,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
-use serde_json::{json, Map, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 use super::errors::GraphError;
 use super::gen::{Gen, Metrics};
@@ -327,7 +328,9 @@ impl Report {
         self.buckets.len() * self.snap.account.campaigns as usize
     }
 
-    pub fn row(&self, i: usize) -> Value {
+    /// Row `i`, written as JSON text: a page of rows is never a tree of values (building and
+    /// dropping one cost most of a page's time).
+    pub fn row(&self, i: usize) -> Box<RawValue> {
         let n = self.snap.account.campaigns.max(1) as usize;
         let (start, stop) = self.buckets[i / n];
         let j = (i % n) as u32;
@@ -337,27 +340,26 @@ impl Report {
             m.add(&self.snap.metrics(j, day));
             day += Duration::days(1);
         }
-        self.render(j, start, stop, &m)
+        RawValue::from_string(self.render(j, start, stop, &m)).expect("a row is valid JSON")
     }
 
-    fn render(&self, j: u32, start: NaiveDate, stop: NaiveDate, m: &Metrics) -> Value {
+    fn render(&self, j: u32, start: NaiveDate, stop: NaiveDate, m: &Metrics) -> String {
         let a = &self.snap.account;
         let g = self.snap.gen();
         let digits = self.snap.digits();
-        let count = |n: u64| json!(n.to_string());
-        let mut row = Map::new();
+        let mut row = Object::default();
         for f in &self.spec.fields {
-            let value = match *f {
-                "account_id" => json!(a.id),
-                "account_name" => json!(a.name),
-                "account_currency" => json!(a.currency),
-                "campaign_id" => json!(g.campaign_id(j)),
-                "campaign_name" => json!(g.campaign_name(j)),
-                "spend" => json!(money::decimal(m.spend, digits)),
-                "impressions" => count(m.impressions),
-                "reach" => count(m.reach),
-                "clicks" => count(m.clicks),
-                "inline_link_clicks" => count(m.link_clicks),
+            match *f {
+                "account_id" => row.text(f, &a.id),
+                "account_name" => row.text(f, &a.name),
+                "account_currency" => row.text(f, &a.currency),
+                "campaign_id" => row.text(f, &g.campaign_id(j)),
+                "campaign_name" => row.text(f, &g.campaign_name(j)),
+                "spend" => row.text(f, &money::decimal(m.spend, digits)),
+                "impressions" => row.text(f, &m.impressions.to_string()),
+                "reach" => row.text(f, &m.reach.to_string()),
+                "clicks" => row.text(f, &m.clicks.to_string()),
+                "inline_link_clicks" => row.text(f, &m.link_clicks.to_string()),
                 "actions" => {
                     let entries = [
                         ("link_click", m.link_clicks),
@@ -365,9 +367,8 @@ impl Report {
                         ("purchase", m.purchases),
                         ("lead", m.leads),
                     ];
-                    match self.action_stats(&entries, |n| n.to_string()) {
-                        Some(v) => v,
-                        None => continue,
+                    if let Some(list) = self.action_stats(&entries, |n| n.to_string()) {
+                        row.raw(f, &list);
                     }
                 }
                 "action_values" => {
@@ -375,23 +376,22 @@ impl Report {
                         ("offsite_conversion.fb_pixel_purchase", m.purchase_value),
                         ("purchase", m.purchase_value),
                     ];
-                    match self.action_stats(&entries, |n| money::decimal(n, digits)) {
-                        Some(v) => v,
-                        None => continue,
+                    if let Some(list) = self.action_stats(&entries, |n| money::decimal(n, digits)) {
+                        row.raw(f, &list);
                     }
                 }
                 // date_start and date_stop are always there (below).
-                _ => continue,
-            };
-            row.insert(f.to_string(), value);
+                _ => {}
+            }
         }
-        row.insert("date_start".into(), json!(start.to_string()));
-        row.insert("date_stop".into(), json!(stop.to_string()));
-        Value::Object(row)
+        row.text("date_start", &start.to_string());
+        row.text("date_stop", &stop.to_string());
+        row.finish()
     }
 
-    /// A list of AdsActionStats without its zero entries; None when nothing is left.
-    fn action_stats(&self, entries: &[(&str, u64)], text: impl Fn(u64) -> String) -> Option<Value> {
+    /// A list of AdsActionStats without its zero entries, as JSON text; None when nothing is
+    /// left.
+    fn action_stats(&self, entries: &[(&str, u64)], text: impl Fn(u64) -> String) -> Option<String> {
         let weights: Vec<u64> = self
             .spec
             .windows
@@ -403,19 +403,54 @@ impl Report {
                     .map_or(1, |(_, weight)| *weight)
             })
             .collect();
-        let list: Vec<Value> = entries
-            .iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|(kind, n)| {
-                let mut stat = json!({"action_type": kind, "value": text(*n)});
-                for (w, part) in self.spec.windows.iter().zip(split(*n, &weights)) {
-                    stat[*w] = json!(text(part));
-                }
-                stat
-            })
-            .collect();
-        (!list.is_empty()).then_some(Value::Array(list))
+        let mut list = String::new();
+        for (kind, n) in entries.iter().filter(|(_, n)| *n > 0) {
+            let mut stat = Object::default();
+            stat.text("action_type", kind);
+            stat.text("value", &text(*n));
+            for (w, part) in self.spec.windows.iter().zip(split(*n, &weights)) {
+                stat.text(w, &text(part));
+            }
+            list.push(if list.is_empty() { '[' } else { ',' });
+            list.push_str(&stat.finish());
+        }
+        (!list.is_empty()).then(|| list + "]")
     }
+}
+
+/// A JSON object written straight to text, keys in the order given.
+#[derive(Default)]
+struct Object(String);
+
+impl Object {
+    fn key(&mut self, key: &str) {
+        self.0.push(if self.0.is_empty() { '{' } else { ',' });
+        quoted(&mut self.0, key);
+        self.0.push(':');
+    }
+
+    fn text(&mut self, key: &str, value: &str) {
+        self.key(key);
+        quoted(&mut self.0, value);
+    }
+
+    /// `json` is already JSON text.
+    fn raw(&mut self, key: &str, json: &str) {
+        self.key(key);
+        self.0.push_str(json);
+    }
+
+    fn finish(mut self) -> String {
+        if self.0.is_empty() {
+            self.0.push('{');
+        }
+        self.0.push('}');
+        self.0
+    }
+}
+
+fn quoted(out: &mut String, s: &str) {
+    out.push_str(&serde_json::to_string(s).expect("a string serializes"));
 }
 
 #[cfg(test)]
