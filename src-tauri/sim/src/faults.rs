@@ -80,6 +80,46 @@ impl FaultKind {
 #[derive(Clone, Copy, Debug)]
 pub struct FaultMark(pub &'static str);
 
+/// The kinds a provider's real handler still answers, the same for every provider's shapes:
+/// `delay` (then the answer), `missing_field` (marked for the handler), `truncated` and
+/// `stream_cut` (a 200 cut in half). `Err` gives the request back for the kinds the provider
+/// answers itself.
+pub async fn pass_through(mut req: Request, f: &FaultSpec, next: Next) -> Result<Response, (Request, Next)> {
+    let name = f.kind.name();
+    match f.kind {
+        FaultKind::Delay | FaultKind::MissingField => {
+            if f.kind == FaultKind::Delay {
+                tokio::time::sleep(Duration::from_millis(f.delay_ms.unwrap_or(1_000))).await;
+            }
+            req.extensions_mut().insert(FaultMark(name));
+            Ok(next.run(req).await)
+        }
+        FaultKind::Truncated | FaultKind::StreamCut => {
+            req.extensions_mut().insert(FaultMark(name));
+            let resp = next.run(req).await;
+            if resp.status() != StatusCode::OK {
+                return Ok(resp);
+            }
+            let (mut parts, body) = resp.into_parts();
+            let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+            parts.headers.remove(CONTENT_LENGTH);
+            Ok(Response::from_parts(
+                parts,
+                Body::from(bytes.slice(..bytes.len() / 2)),
+            ))
+        }
+        _ => Err((req, next)),
+    }
+}
+
+/// `timeout`: no answer at all; the connection is dropped after the fault's delay.
+pub async fn dropped(f: &FaultSpec) -> Response {
+    tokio::time::sleep(Duration::from_millis(f.delay_ms.unwrap_or(60_000))).await;
+    let mut resp = Response::new(Body::empty());
+    resp.extensions_mut().insert(DropConnection);
+    resp
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FaultSpec {
     pub route: String,
@@ -213,12 +253,7 @@ pub async fn middleware(State(s): State<AppState>, req: Request, next: Next) -> 
             tokio::time::sleep(Duration::from_millis(f.delay_ms.unwrap_or(1_000))).await;
             next.run(req).await
         }
-        FaultKind::Timeout => {
-            tokio::time::sleep(Duration::from_millis(f.delay_ms.unwrap_or(60_000))).await;
-            let mut resp = Response::new(Body::empty());
-            resp.extensions_mut().insert(DropConnection);
-            resp
-        }
+        FaultKind::Timeout => dropped(&f).await,
         FaultKind::RateLimit if stripe => {
             with_retry_after(StripeError::rate_limited().into_response(), retry_after)
         }

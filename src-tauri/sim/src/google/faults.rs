@@ -9,11 +9,8 @@
 //! `redirect_secret` a 302 carrying it, as the Stripe/GitHub ones do.
 //! Faulted requests are logged like any other Google request.
 
-use std::time::Duration;
-
-use axum::body::{to_bytes, Body};
 use axum::extract::Request;
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -23,7 +20,7 @@ use super::ads::CutAfter;
 use super::errors::{GoogleError, INVALID_CREDENTIALS};
 use super::log::{self, FaultMark};
 use super::Product;
-use crate::faults::{DropConnection, FaultKind, FaultSpec};
+use crate::faults::{FaultKind, FaultSpec};
 use crate::state::{lock, AppState};
 
 /// The request as a fault sees it: its account, credential and path.
@@ -155,56 +152,32 @@ fn answer(s: &AppState, f: &FaultSpec, product: Product, seen: Seen) -> Response
 
 pub async fn apply(s: AppState, mut req: Request, f: FaultSpec, product: Product, next: Next) -> Response {
     let name = f.kind.name();
-    match f.kind {
-        FaultKind::Delay | FaultKind::MissingField => {
-            tokio::time::sleep(Duration::from_millis(if f.kind == FaultKind::Delay {
-                f.delay_ms.unwrap_or(1_000)
-            } else {
-                0
-            }))
-            .await;
-            req.extensions_mut().insert(FaultMark(name));
-            next.run(req).await
-        }
-        FaultKind::StreamCut if req.uri().path().ends_with("googleAds:searchStream") => {
-            req.extensions_mut().insert(FaultMark(name));
-            req.extensions_mut().insert(CutAfter(f.batches.unwrap_or(1)));
-            next.run(req).await
-        }
-        FaultKind::Truncated | FaultKind::StreamCut => {
-            req.extensions_mut().insert(FaultMark(name));
-            let resp = next.run(req).await;
-            if resp.status() != StatusCode::OK {
-                return resp;
-            }
-            let (mut parts, body) = resp.into_parts();
-            let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-            parts.headers.remove(CONTENT_LENGTH);
-            Response::from_parts(parts, Body::from(bytes.slice(..bytes.len() / 2)))
-        }
-        _ => {
-            // Answered here: log it as the Google layer would have.
-            let (parts, bytes) = log::buffer(req).await;
-            let credential = crate::faults::credential(&parts.headers);
-            let entry = log::entry(&parts, &bytes, Some(name));
-            let account = entry.as_ref().and_then(|e| e.account.clone());
-            let seq = entry.map(|e| lock(&s.google.log).push(e));
-            if f.kind == FaultKind::Timeout {
-                tokio::time::sleep(Duration::from_millis(f.delay_ms.unwrap_or(60_000))).await;
-                let mut resp = Response::new(Body::empty());
-                resp.extensions_mut().insert(DropConnection);
-                return resp;
-            }
-            let seen = Seen {
-                account: account.as_deref(),
-                credential: &credential,
-                path: parts.uri.path(),
-            };
-            let resp = answer(&s, &f, product, seen);
-            if let Some(seq) = seq {
-                lock(&s.google.log).finish(seq, resp.status().as_u16());
-            }
-            resp
-        }
+    if f.kind == FaultKind::StreamCut && req.uri().path().ends_with("googleAds:searchStream") {
+        req.extensions_mut().insert(FaultMark(name));
+        req.extensions_mut().insert(CutAfter(f.batches.unwrap_or(1)));
+        return next.run(req).await;
     }
+    let req = match crate::faults::pass_through(req, &f, next).await {
+        Ok(resp) => return resp,
+        Err((req, _)) => req,
+    };
+    // Answered here: log it as the Google layer would have.
+    let (parts, bytes) = log::buffer(req).await;
+    let credential = crate::faults::credential(&parts.headers);
+    let entry = log::entry(&parts, &bytes, Some(name));
+    let account = entry.as_ref().and_then(|e| e.account.clone());
+    let seq = entry.map(|e| lock(&s.google.log).push(e));
+    if f.kind == FaultKind::Timeout {
+        return crate::faults::dropped(&f).await;
+    }
+    let seen = Seen {
+        account: account.as_deref(),
+        credential: &credential,
+        path: parts.uri.path(),
+    };
+    let resp = answer(&s, &f, product, seen);
+    if let Some(seq) = seq {
+        lock(&s.google.log).finish(seq, resp.status().as_u16());
+    }
+    resp
 }

@@ -4,18 +4,15 @@
 //! kinds (`delay`, `truncated`, `stream_cut` = `truncated`, `missing_field` = none) run the
 //! request; every other kind answers here and is logged like any Graph request.
 
-use std::time::Duration;
-
-use axum::body::{to_bytes, Body};
 use axum::extract::Request;
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::errors::GraphError;
 use super::{gate, log, usage};
-use crate::faults::{DropConnection, FaultKind, FaultMark, FaultSpec};
+use crate::faults::{FaultKind, FaultSpec};
 use crate::state::{lock, AppState};
 use crate::stats::RateLimited;
 
@@ -79,44 +76,22 @@ fn answer(s: &AppState, f: &FaultSpec, credential: &str, path: &str) -> Response
     e.into_response()
 }
 
-pub async fn apply(s: AppState, mut req: Request, f: FaultSpec, next: Next) -> Response {
-    let name = f.kind.name();
-    match f.kind {
-        FaultKind::Delay | FaultKind::MissingField => {
-            if f.kind == FaultKind::Delay {
-                tokio::time::sleep(Duration::from_millis(f.delay_ms.unwrap_or(1_000))).await;
-            }
-            req.extensions_mut().insert(FaultMark(name));
-            next.run(req).await
-        }
-        FaultKind::Truncated | FaultKind::StreamCut => {
-            req.extensions_mut().insert(FaultMark(name));
-            let resp = next.run(req).await;
-            if resp.status() != StatusCode::OK {
-                return resp;
-            }
-            let (mut parts, body) = resp.into_parts();
-            let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-            parts.headers.remove(CONTENT_LENGTH);
-            Response::from_parts(parts, Body::from(bytes.slice(..bytes.len() / 2)))
-        }
-        _ => {
-            let (parts, _, params) = log::buffer(req).await;
-            let seq = lock(&s.meta.log).push(log::entry(&s, &parts, &params, Some(name)));
-            if f.kind == FaultKind::Timeout {
-                tokio::time::sleep(Duration::from_millis(f.delay_ms.unwrap_or(60_000))).await;
-                let mut resp = Response::new(Body::empty());
-                resp.extensions_mut().insert(DropConnection);
-                return resp;
-            }
-            let credential = gate::token(&parts.headers, &params).unwrap_or_default();
-            let mut resp = answer(&s, &f, &credential, parts.uri.path());
-            let limited = matches!(f.kind, FaultKind::RateLimit | FaultKind::PrimaryExhausted);
-            let account = s.meta.account_of_path(parts.uri.path());
-            let regain = limited.then(|| f.regain_minutes.unwrap_or(0));
-            usage::write_headers(&s, account, regain, resp.headers_mut());
-            lock(&s.meta.log).finish(seq, &resp);
-            resp
-        }
+pub async fn apply(s: AppState, req: Request, f: FaultSpec, next: Next) -> Response {
+    let req = match crate::faults::pass_through(req, &f, next).await {
+        Ok(resp) => return resp,
+        Err((req, _)) => req,
+    };
+    let (parts, _, params) = log::buffer(req).await;
+    let seq = lock(&s.meta.log).push(log::entry(&s, &parts, &params, Some(f.kind.name())));
+    if f.kind == FaultKind::Timeout {
+        return crate::faults::dropped(&f).await;
     }
+    let credential = gate::token(&parts.headers, &params).unwrap_or_default();
+    let mut resp = answer(&s, &f, &credential, parts.uri.path());
+    let limited = matches!(f.kind, FaultKind::RateLimit | FaultKind::PrimaryExhausted);
+    let account = s.meta.account_of_path(parts.uri.path());
+    let regain = limited.then(|| f.regain_minutes.unwrap_or(0));
+    usage::write_headers(&s, account, regain, resp.headers_mut());
+    lock(&s.meta.log).finish(seq, &resp);
+    resp
 }
