@@ -23,7 +23,7 @@ use crate::providers::Provider;
 const MERGE_GAP_DAYS: i64 = 7;
 
 /// Which days to recompute.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Days<'a> {
     /// Every day (a rebuild).
     All,
@@ -62,6 +62,7 @@ pub(crate) async fn apply(
         by_table.entry(table.as_str()).or_default().push(*day);
     }
     let mut recomputed = marks.len();
+    let mut pending: Vec<(Vec<i64>, Aggregate)> = Vec::new();
     for metric in provider.connector().metrics {
         // A metric reading two tables (totals and parts) recomputes the days of either.
         let mut days: Vec<i64> = metric
@@ -73,30 +74,23 @@ pub(crate) async fn apply(
             .collect();
         days.sort_unstable();
         days.dedup();
-        if !days.is_empty() {
-            recompute(tx, source_id, metric, Days::Some(&days), now).await?;
-        } else if let Rollup::Stock { .. } = metric.rollup {
-            // Nothing changed, but a stock has a value every day up to today: carry its
-            // last day forward, so rollups stay what a recomputation would write.
-            let last: Option<String> =
-                sqlx::query_scalar("SELECT MAX(day) FROM metric_daily WHERE source_id = ? AND metric = ?")
-                    .bind(source_id)
-                    .bind(metric.key)
-                    .fetch_one(&mut **tx)
-                    .await?;
-            let last = last
-                .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
-                .map(day_number);
-            if let Some(last) = last.filter(|last| *last < now.div_euclid(DAY_MS)) {
-                recompute(tx, source_id, metric, Days::Some(&[last]), now).await?;
+        if let Rollup::Stock { .. } = metric.rollup {
+            if !days.is_empty() {
+                recompute_stock(tx, source_id, metric, Days::Some(&days), now).await?;
+            } else if let Some(last) = stock_to_carry(tx, source_id, metric, now).await? {
+                // Nothing changed, but a stock has a value every day up to today: carry its
+                // last day forward, so rollups stay what a recomputation would write.
+                recompute_stock(tx, source_id, metric, Days::Some(&[last]), now).await?;
                 recomputed += 1;
             }
+        } else if !days.is_empty() {
+            pending.extend(aggregates(metric).into_iter().map(|a| (days.clone(), a)));
         }
     }
-    sqlx::query("DELETE FROM rollup_dirty WHERE source_id = ?")
-        .bind(source_id)
-        .execute(&mut **tx)
-        .await?;
+    for (days, group) in grouped(pending.iter().map(|(days, a)| (Days::Some(days), a))) {
+        recompute_group(tx, source_id, days, &group, now).await?;
+    }
+    clear_marks(tx, source_id).await?;
     Ok(recomputed)
 }
 
@@ -107,9 +101,18 @@ pub(crate) async fn rebuild(
     provider: Provider,
     now: Millis,
 ) -> Result<()> {
-    for metric in provider.connector().metrics {
-        recompute(tx, source_id, metric, Days::All, now).await?;
+    let metrics = provider.connector().metrics;
+    for metric in metrics.iter().filter(|m| matches!(m.rollup, Rollup::Stock { .. })) {
+        recompute_stock(tx, source_id, metric, Days::All, now).await?;
     }
+    let all: Vec<Aggregate> = metrics.iter().flat_map(aggregates).collect();
+    for (days, group) in grouped(all.iter().map(|a| (Days::All, a))) {
+        recompute_group(tx, source_id, days, &group, now).await?;
+    }
+    clear_marks(tx, source_id).await
+}
+
+async fn clear_marks(tx: &mut Transaction<'static, Sqlite>, source_id: i64) -> Result<()> {
     sqlx::query("DELETE FROM rollup_dirty WHERE source_id = ?")
         .bind(source_id)
         .execute(&mut **tx)
@@ -117,13 +120,49 @@ pub(crate) async fn rebuild(
     Ok(())
 }
 
-async fn recompute(
+/// The last day of a stock's rollups, when it is before today.
+async fn stock_to_carry(
     tx: &mut Transaction<'static, Sqlite>,
     source_id: i64,
     metric: &Metric,
-    days: Days<'_>,
     now: Millis,
-) -> Result<()> {
+) -> Result<Option<i64>> {
+    let last: Option<String> =
+        sqlx::query_scalar("SELECT MAX(day) FROM metric_daily WHERE source_id = ? AND metric = ?")
+            .bind(source_id)
+            .bind(metric.key)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(last
+        .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        .map(day_number)
+        .filter(|last| *last < now.div_euclid(DAY_MS)))
+}
+
+/// One rollup key of a flow or item metric (its totals, or its parts): `value` and `weight` of
+/// the rows of `table` by day and `dim`. Each day depends only on the rows dated that day.
+struct Aggregate {
+    key: String,
+    table: &'static str,
+    time: Day,
+    dim: &'static str,
+    value: &'static str,
+    weight: &'static str,
+    filter: &'static str,
+    /// Flows are grouped by day and `dim`; items are one rollup row each.
+    grouped: bool,
+}
+
+impl Aggregate {
+    /// Aggregates over the same rows, grouped the same way, are computed in one scan.
+    fn same_scan(&self, other: &Aggregate) -> bool {
+        (self.table, self.time, self.dim, self.filter, self.grouped)
+            == (other.table, other.time, other.dim, other.filter, other.grouped)
+    }
+}
+
+/// A flow metric's totals and parts, an item metric's items; nothing for a stock.
+fn aggregates(metric: &Metric) -> Vec<Aggregate> {
     match &metric.rollup {
         Rollup::Flow {
             table,
@@ -134,40 +173,21 @@ async fn recompute(
             filter,
             parts,
         } => {
-            let select = |table: &str, dim: &str| {
-                format!(
-                    "SELECT source_id, ?1, {}, {dim}, {value}, {weight}, ?2 \
-                     FROM {table} WHERE source_id = ?3 AND ({filter})",
-                    time.text_sql()
-                )
-            };
-            recompute_ranges(
-                tx,
-                source_id,
-                metric.key,
-                days,
-                *time,
-                &select(table, dim),
+            let flow = |key: String, table, dim| Aggregate {
+                key,
+                table,
+                time: *time,
                 dim,
-                now,
-            )
-            .await?;
+                value,
+                weight,
+                filter,
+                grouped: true,
+            };
+            let mut out = vec![flow(metric.key.to_owned(), *table, *dim)];
             if let Some(parts) = parts {
-                let table = parts.table.unwrap_or(table);
-                let key = parts_key(metric.key);
-                recompute_ranges(
-                    tx,
-                    source_id,
-                    &key,
-                    days,
-                    *time,
-                    &select(table, parts.dim),
-                    parts.dim,
-                    now,
-                )
-                .await?;
+                out.push(flow(parts_key(metric.key), parts.table.unwrap_or(table), parts.dim));
             }
-            Ok(())
+            out
         }
         Rollup::Items {
             table,
@@ -175,75 +195,127 @@ async fn recompute(
             dim,
             value,
             filter,
-        } => {
-            let select = format!(
-                "SELECT source_id, ?1, {}, {dim}, {value}, 0, ?2 \
-                 FROM {table} WHERE source_id = ?3 AND ({filter})",
-                time.text_sql()
-            );
-            recompute_ranges(tx, source_id, metric.key, days, *time, &select, "", now).await
-        }
-        Rollup::Stock { .. } => recompute_stock(tx, source_id, metric, days, now).await,
+        } => vec![Aggregate {
+            key: metric.key.to_owned(),
+            table,
+            time: *time,
+            dim,
+            value,
+            weight: "0",
+            filter,
+            grouped: false,
+        }],
+        Rollup::Stock { .. } => Vec::new(),
     }
 }
 
-/// Flow and item metrics: each day depends only on the rows dated that day, so the dirty
-/// days are deleted and re-inserted range by range. `group` is the grouping besides the day
-/// (empty for items: one row each).
-#[allow(clippy::too_many_arguments)]
-async fn recompute_ranges(
+/// Aggregates that read the same rows over the same days, together, in first-seen order.
+fn grouped<'a, 'd>(
+    items: impl Iterator<Item = (Days<'d>, &'a Aggregate)>,
+) -> Vec<(Days<'d>, Vec<&'a Aggregate>)> {
+    let mut groups: Vec<(Days, Vec<&Aggregate>)> = Vec::new();
+    for (days, aggregate) in items {
+        match groups
+            .iter_mut()
+            .find(|(d, g)| *d == days && g[0].same_scan(aggregate))
+        {
+            Some((_, group)) => group.push(aggregate),
+            None => groups.push((days, vec![aggregate])),
+        }
+    }
+    groups
+}
+
+/// Recomputes a group of aggregates over the same rows: the days are deleted and re-inserted
+/// range by range, each range in one scan of the table that computes every aggregate of the
+/// group and writes one rollup row per aggregate (a cross join with the group's keys). A
+/// provider's metrics mostly read one table, so its dozen metrics cost a scan or two, not a
+/// dozen.
+async fn recompute_group(
     tx: &mut Transaction<'static, Sqlite>,
     source_id: i64,
-    key: &str,
     days: Days<'_>,
-    time: Day,
-    select: &str,
-    group: &str,
+    group: &[&Aggregate],
     now: Millis,
 ) -> Result<()> {
+    let first = group[0];
+    let time = first.time;
+    // Keys and expressions are constants of the providers' code, never user input.
+    let keys = group
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            debug_assert!(!a.key.contains('\''), "a metric key without quotes");
+            format!("SELECT {i} AS i, '{}' AS key", a.key)
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let pick = |column: &str| {
+        let whens: String = (0..group.len())
+            .map(|i| format!(" WHEN {i} THEN g.{column}{i}"))
+            .collect();
+        format!("CASE m.i{whens} END")
+    };
+    let columns: String = group
+        .iter()
+        .enumerate()
+        .map(|(i, a)| format!(", {} AS v{i}, {} AS w{i}", a.value, a.weight))
+        .collect();
     // Grouped by the day's own value, not by its text for timestamps: formatting a date for
     // every row would cost more than the whole aggregation.
-    let group = match (group, time) {
-        ("", _) => String::new(),
-        (dim, Day::Millis(e)) => format!(" GROUP BY ({e}) / {DAY_MS}, {dim}"),
-        (dim, Day::Date(e)) => format!(" GROUP BY {e}, {dim}"),
+    let group_by = match (first.grouped, time) {
+        (false, _) => String::new(),
+        (true, Day::Millis(e)) => format!(" GROUP BY ({e}) / {DAY_MS}, {}", first.dim),
+        (true, Day::Date(e)) => format!(" GROUP BY {e}, {}", first.dim),
     };
-    let insert = "INSERT INTO metric_daily (source_id, metric, day, dim, value, weight, updated_at)";
+    let days_sql = match days {
+        Days::All => format!("({}) IS NOT NULL", time.expr()),
+        Days::Some(_) => time.range_sql(3),
+    };
+    let insert = format!(
+        "INSERT INTO metric_daily (source_id, metric, day, dim, value, weight, updated_at) \
+         SELECT ?2, m.key, g.day, g.dim, {}, {}, ?1 \
+         FROM (SELECT {} AS day, {} AS dim{columns} FROM {} \
+               WHERE source_id = ?2 AND ({}) AND {days_sql}{group_by}) AS g \
+         CROSS JOIN ({keys}) AS m",
+        pick("v"),
+        pick("w"),
+        time.text_sql(),
+        first.dim,
+        first.table,
+        first.filter,
+    );
+    let in_keys = group
+        .iter()
+        .map(|a| format!("'{}'", a.key))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let delete = format!("DELETE FROM metric_daily WHERE source_id = ?1 AND metric IN ({in_keys})");
     let ranges = match days {
         Days::All => {
-            sqlx::query("DELETE FROM metric_daily WHERE source_id = ? AND metric = ?")
+            sqlx::query(&delete).bind(source_id).execute(&mut **tx).await?;
+            sqlx::query(&insert)
+                .bind(now)
                 .bind(source_id)
-                .bind(key)
                 .execute(&mut **tx)
                 .await?;
-            sqlx::query(&format!(
-                "{insert} {select} AND ({}) IS NOT NULL{group}",
-                time.expr()
-            ))
-            .bind(key)
-            .bind(now)
-            .bind(source_id)
-            .execute(&mut **tx)
-            .await?;
             return Ok(());
         }
         Days::Some(days) => merged_ranges(days),
     };
-    let insert = format!("{insert} {select} AND {}{group}", time.range_sql(4));
-    for (first, last) in ranges {
-        sqlx::query("DELETE FROM metric_daily WHERE source_id = ? AND metric = ? AND day BETWEEN ? AND ?")
+    let delete = format!("{delete} AND day BETWEEN ?2 AND ?3");
+    for (from, to) in ranges {
+        sqlx::query(&delete)
             .bind(source_id)
-            .bind(key)
-            .bind(day_text(first))
-            .bind(day_text(last))
+            .bind(day_text(from))
+            .bind(day_text(to))
             .execute(&mut **tx)
             .await?;
         sqlx::query(&insert)
-            .bind(key)
             .bind(now)
             .bind(source_id)
-            .bind(first)
-            .bind(last)
+            .bind(from)
+            .bind(to)
             .execute(&mut **tx)
             .await?;
     }

@@ -4,7 +4,7 @@
 //! what a call asks for and its rows are `report.rs`, the run lifecycle `runs.rs`.
 
 use axum::extract::{Extension, Path, RawQuery, State};
-use axum::http::{Method, Uri};
+use axum::http::{header, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
@@ -80,19 +80,24 @@ fn prepare(s: &AppState, node: &str, p: &Params) -> Result<(Spec, Snapshot), Gra
 
 /// One page of rows, with the row count for the latency layer.
 fn rows_page(report: &Report, p: &Params, url: &str, query: Option<&str>) -> Result<Response, GraphError> {
-    /// A page of rows already written as JSON text.
-    #[derive(serde::Serialize)]
-    struct RowsPage {
-        data: Vec<Box<serde_json::value::RawValue>>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        paging: Option<Value>,
-    }
+    // The page is written as text, row after row: `{"data":[…],"paging":{…}}`.
     let range = paging::window(p, report.len())?;
-    let start = range.start;
-    let data: Vec<_> = range.map(|i| report.row(i)).collect();
-    let n = data.len();
-    let paging = paging::paging(start, n, report.len(), url, query);
-    let mut resp = Json(RowsPage { data, paging }).into_response();
+    let (start, n) = (range.start, range.len());
+    let mut body = String::with_capacity(64 + n * 640);
+    body.push_str("{\"data\":[");
+    for i in range {
+        if i > start {
+            body.push(',');
+        }
+        report.write_row(i, &mut body);
+    }
+    body.push(']');
+    if let Some(paging) = paging::paging(start, n, report.len(), url, query) {
+        body.push_str(",\"paging\":");
+        body.push_str(&paging.to_string());
+    }
+    body.push('}');
+    let mut resp = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
     resp.extensions_mut().insert(Objects(n as u64));
     Ok(resp)
 }

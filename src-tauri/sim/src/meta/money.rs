@@ -44,19 +44,31 @@ pub fn known() -> impl Iterator<Item = &'static str> {
     CURRENCIES.iter().map(|(c, _)| *c)
 }
 
-/// Minor units as Meta's decimal string: 533950 → "5339.5", 1200 → "12", 7 → "0.07" (two
-/// digits); 1234 → "1234" (none).
+/// Minor units written as Meta's decimal string: 533950 → "5339.5", 1200 → "12", 7 → "0.07"
+/// (two digits); 1234 → "1234" (none).
+pub struct Decimal(pub u64, pub u32);
+
+impl std::fmt::Display for Decimal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Decimal(minor, digits) = *self;
+        if digits == 0 {
+            return write!(f, "{minor}");
+        }
+        let unit = 10u64.pow(digits);
+        let (whole, mut frac, mut width) = (minor / unit, minor % unit, digits as usize);
+        if frac == 0 {
+            return write!(f, "{whole}");
+        }
+        while frac % 10 == 0 {
+            frac /= 10;
+            width -= 1;
+        }
+        write!(f, "{whole}.{frac:0width$}")
+    }
+}
+
 pub fn decimal(minor: u64, digits: u32) -> String {
-    if digits == 0 {
-        return minor.to_string();
-    }
-    let unit = 10u64.pow(digits);
-    let (whole, frac) = (minor / unit, minor % unit);
-    if frac == 0 {
-        return whole.to_string();
-    }
-    let frac = format!("{frac:0width$}", width = digits as usize);
-    format!("{whole}.{}", frac.trim_end_matches('0'))
+    Decimal(minor, digits).to_string()
 }
 
 #[cfg(test)]

@@ -28,7 +28,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::errors::GraphError;
@@ -328,9 +327,9 @@ impl Report {
         self.buckets.len() * self.snap.account.campaigns as usize
     }
 
-    /// Row `i`, written as JSON text: a page of rows is never a tree of values (building and
-    /// dropping one cost most of a page's time).
-    pub fn row(&self, i: usize) -> Box<RawValue> {
+    /// Row `i`, written as JSON text onto `out`: a page of rows is never a tree of values
+    /// (building and dropping one cost most of a page's time), nor a string per field.
+    pub fn write_row(&self, i: usize, out: &mut String) {
         let n = self.snap.account.campaigns.max(1) as usize;
         let (start, stop) = self.buckets[i / n];
         let j = (i % n) as u32;
@@ -340,58 +339,61 @@ impl Report {
             m.add(&self.snap.metrics(j, day));
             day += Duration::days(1);
         }
-        RawValue::from_string(self.render(j, start, stop, &m)).expect("a row is valid JSON")
+        self.render(j, start, stop, &m, out);
     }
 
-    fn render(&self, j: u32, start: NaiveDate, stop: NaiveDate, m: &Metrics) -> String {
+    fn render(&self, j: u32, start: NaiveDate, stop: NaiveDate, m: &Metrics, out: &mut String) {
         let a = &self.snap.account;
         let g = self.snap.gen();
         let digits = self.snap.digits();
-        let mut row = Object::default();
+        let mut row = Object::new(out);
         for f in &self.spec.fields {
             match *f {
                 "account_id" => row.text(f, &a.id),
                 "account_name" => row.text(f, &a.name),
                 "account_currency" => row.text(f, &a.currency),
-                "campaign_id" => row.text(f, &g.campaign_id(j)),
+                "campaign_id" => row.plain(f, g.campaign_id(j)),
                 "campaign_name" => row.text(f, &g.campaign_name(j)),
-                "spend" => row.text(f, &money::decimal(m.spend, digits)),
-                "impressions" => row.text(f, &m.impressions.to_string()),
-                "reach" => row.text(f, &m.reach.to_string()),
-                "clicks" => row.text(f, &m.clicks.to_string()),
-                "inline_link_clicks" => row.text(f, &m.link_clicks.to_string()),
-                "actions" => {
-                    let entries = [
+                "spend" => row.plain(f, money::Decimal(m.spend, digits)),
+                "impressions" => row.plain(f, m.impressions),
+                "reach" => row.plain(f, m.reach),
+                "clicks" => row.plain(f, m.clicks),
+                "inline_link_clicks" => row.plain(f, m.link_clicks),
+                "actions" => self.action_stats(
+                    &mut row,
+                    f,
+                    &[
                         ("link_click", m.link_clicks),
                         ("offsite_conversion.fb_pixel_purchase", m.purchases),
                         ("purchase", m.purchases),
                         ("lead", m.leads),
-                    ];
-                    if let Some(list) = self.action_stats(&entries, |n| n.to_string()) {
-                        row.raw(f, &list);
-                    }
-                }
-                "action_values" => {
-                    let entries = [
+                    ],
+                    0,
+                ),
+                "action_values" => self.action_stats(
+                    &mut row,
+                    f,
+                    &[
                         ("offsite_conversion.fb_pixel_purchase", m.purchase_value),
                         ("purchase", m.purchase_value),
-                    ];
-                    if let Some(list) = self.action_stats(&entries, |n| money::decimal(n, digits)) {
-                        row.raw(f, &list);
-                    }
-                }
+                    ],
+                    digits,
+                ),
                 // date_start and date_stop are always there (below).
                 _ => {}
             }
         }
-        row.text("date_start", &start.to_string());
-        row.text("date_stop", &stop.to_string());
-        row.finish()
+        row.plain("date_start", start);
+        row.plain("date_stop", stop);
+        row.finish();
     }
 
-    /// A list of AdsActionStats without its zero entries, as JSON text; None when nothing is
-    /// left.
-    fn action_stats(&self, entries: &[(&str, u64)], text: impl Fn(u64) -> String) -> Option<String> {
+    /// A list of AdsActionStats without its zero entries (`digits` > 0: money); the field is
+    /// left out when nothing is left.
+    fn action_stats(&self, row: &mut Object, field: &str, entries: &[(&str, u64)], digits: u32) {
+        if entries.iter().all(|(_, n)| *n == 0) {
+            return;
+        }
         let weights: Vec<u64> = self
             .spec
             .windows
@@ -403,54 +405,70 @@ impl Report {
                     .map_or(1, |(_, weight)| *weight)
             })
             .collect();
-        let mut list = String::new();
+        row.key(field);
+        let mut first = true;
         for (kind, n) in entries.iter().filter(|(_, n)| *n > 0) {
-            let mut stat = Object::default();
+            row.out.push(if first { '[' } else { ',' });
+            first = false;
+            let mut stat = Object::new(row.out);
             stat.text("action_type", kind);
-            stat.text("value", &text(*n));
+            stat.plain("value", money::Decimal(*n, digits));
             for (w, part) in self.spec.windows.iter().zip(split(*n, &weights)) {
-                stat.text(w, &text(part));
+                stat.plain(w, money::Decimal(part, digits));
             }
-            list.push(if list.is_empty() { '[' } else { ',' });
-            list.push_str(&stat.finish());
+            stat.finish();
         }
-        (!list.is_empty()).then(|| list + "]")
+        row.out.push(']');
     }
 }
 
-/// A JSON object written straight to text, keys in the order given.
-#[derive(Default)]
-struct Object(String);
+/// A JSON object written straight onto a page's text, keys in the order given.
+struct Object<'a> {
+    out: &'a mut String,
+    empty: bool,
+}
 
-impl Object {
+impl<'a> Object<'a> {
+    fn new(out: &'a mut String) -> Self {
+        Object { out, empty: true }
+    }
+
     fn key(&mut self, key: &str) {
-        self.0.push(if self.0.is_empty() { '{' } else { ',' });
-        quoted(&mut self.0, key);
-        self.0.push(':');
+        self.out.push(if self.empty { '{' } else { ',' });
+        self.empty = false;
+        quoted(self.out, key);
+        self.out.push(':');
     }
 
     fn text(&mut self, key: &str, value: &str) {
         self.key(key);
-        quoted(&mut self.0, value);
+        quoted(self.out, value);
     }
 
-    /// `json` is already JSON text.
-    fn raw(&mut self, key: &str, json: &str) {
+    /// A value whose text needs no escaping (numbers, dates), as a JSON string: Meta sends
+    /// every metric as a string.
+    fn plain(&mut self, key: &str, value: impl std::fmt::Display) {
+        use std::fmt::Write;
         self.key(key);
-        self.0.push_str(json);
+        let _ = write!(self.out, "\"{value}\"");
     }
 
-    fn finish(mut self) -> String {
-        if self.0.is_empty() {
-            self.0.push('{');
+    fn finish(self) {
+        if self.empty {
+            self.out.push('{');
         }
-        self.0.push('}');
-        self.0
+        self.out.push('}');
     }
 }
 
 fn quoted(out: &mut String, s: &str) {
-    out.push_str(&serde_json::to_string(s).expect("a string serializes"));
+    if s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(&serde_json::to_string(s).expect("a string serializes"));
+    } else {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    }
 }
 
 #[cfg(test)]
