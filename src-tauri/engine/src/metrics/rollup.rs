@@ -102,7 +102,10 @@ pub(crate) async fn rebuild(
     now: Millis,
 ) -> Result<()> {
     let metrics = provider.connector().metrics;
-    for metric in metrics.iter().filter(|m| matches!(m.rollup, Rollup::Stock { .. })) {
+    for metric in metrics
+        .iter()
+        .filter(|m| matches!(m.rollup, Rollup::Stock { .. }))
+    {
         recompute_stock(tx, source_id, metric, Days::All, now).await?;
     }
     let all: Vec<Aggregate> = metrics.iter().flat_map(aggregates).collect();
@@ -185,7 +188,11 @@ fn aggregates(metric: &Metric) -> Vec<Aggregate> {
             };
             let mut out = vec![flow(metric.key.to_owned(), *table, *dim)];
             if let Some(parts) = parts {
-                out.push(flow(parts_key(metric.key), parts.table.unwrap_or(table), parts.dim));
+                out.push(flow(
+                    parts_key(metric.key),
+                    parts.table.unwrap_or(table),
+                    parts.dim,
+                ));
             }
             out
         }
