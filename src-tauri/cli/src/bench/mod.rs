@@ -127,6 +127,10 @@ pub(super) struct Measured {
     secs: f64,
     start_rss_mb: f64,
     peak_rss_mb: f64,
+    /// At the end: the heap and other private memory, and the mapped files (the database's
+    /// pages, which the OS can drop at any time).
+    anon_rss_mb: f64,
+    file_rss_mb: f64,
 }
 
 pub(super) async fn measured(engine: &Engine, source: i64) -> Result<Measured> {
@@ -150,12 +154,14 @@ pub(super) async fn measured(engine: &Engine, source: i64) -> Result<Measured> {
         secs,
         start_rss_mb,
         peak_rss_mb: rss_mb("VmHWM:"),
+        anon_rss_mb: rss_mb("RssAnon:"),
+        file_rss_mb: rss_mb("RssFile:") + rss_mb("RssShmem:"),
     })
 }
 
 pub(super) fn print_header() {
     println!(
-        "{:<16} {:>10} {:>8} {:>9} {:>8} {:>8} {:>8} {:>9} {:>11} {:>10} {:>9}",
+        "{:<16} {:>10} {:>8} {:>9} {:>8} {:>8} {:>8} {:>9} {:>11} {:>10} {:>9} {:>9} {:>9}",
         "phase",
         "records",
         "pages",
@@ -166,13 +172,15 @@ pub(super) fn print_header() {
         "rollup s",
         "records/s",
         "RSS start",
-        "RSS peak"
+        "RSS peak",
+        "anon end",
+        "file end"
     );
 }
 
 pub(super) fn print_row(phase: &str, m: &Measured) {
     println!(
-        "{:<16} {:>10} {:>8} {:>9} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>11.0} {:>10.1} {:>9.1}",
+        "{:<16} {:>10} {:>8} {:>9} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>11.0} {:>10.1} {:>9.1} {:>9.1} {:>9.1}",
         phase,
         m.report.records,
         m.report.pages,
@@ -183,7 +191,9 @@ pub(super) fn print_row(phase: &str, m: &Measured) {
         m.report.rollup_ms as f64 / 1000.0,
         m.report.records as f64 / m.secs.max(1e-9),
         m.start_rss_mb,
-        m.peak_rss_mb
+        m.peak_rss_mb,
+        m.anon_rss_mb,
+        m.file_rss_mb
     );
 }
 
@@ -221,7 +231,8 @@ fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-/// A memory figure of this process from /proc/self/status (VmRSS now, VmHWM peak), in MB.
+/// A memory figure of this process from /proc/self/status (VmRSS now, VmHWM peak, RssAnon
+/// and RssFile now), in MB.
 fn rss_mb(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status

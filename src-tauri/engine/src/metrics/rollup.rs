@@ -21,6 +21,9 @@ use crate::providers::Provider;
 /// Runs of dirty days closer than this are recomputed as one range: fewer statements, and
 /// the days in between cost little to recompute.
 const MERGE_GAP_DAYS: i64 = 7;
+/// The longest range one statement recomputes: the memory a statement's grouping takes is a
+/// quarter's rows, whatever the history a backfill wrote.
+const MAX_RANGE_DAYS: i64 = 92;
 
 /// Which days to recompute.
 #[derive(Clone, Copy, PartialEq)]
@@ -329,12 +332,15 @@ async fn recompute_group(
     Ok(())
 }
 
-/// Sorted days → inclusive ranges, merging runs separated by small gaps.
+/// Sorted days → inclusive ranges, merging runs separated by small gaps, none longer than
+/// `MAX_RANGE_DAYS`.
 fn merged_ranges(days: &[i64]) -> Vec<(i64, i64)> {
     let mut ranges: Vec<(i64, i64)> = Vec::new();
     for &day in days {
         match ranges.last_mut() {
-            Some((_, last)) if day - *last <= MERGE_GAP_DAYS => *last = (*last).max(day),
+            Some((first, last)) if day - *last <= MERGE_GAP_DAYS && day - *first < MAX_RANGE_DAYS => {
+                *last = (*last).max(day)
+            }
             _ => ranges.push((day, day)),
         }
     }
@@ -458,6 +464,8 @@ mod tests {
         );
         assert_eq!(merged_ranges(&[5, 9]), vec![(5, 9)]);
         assert!(merged_ranges(&[]).is_empty());
+        let backfill: Vec<i64> = (0..200).collect();
+        assert_eq!(merged_ranges(&backfill), vec![(0, 91), (92, 183), (184, 199)]);
     }
 
     #[test]

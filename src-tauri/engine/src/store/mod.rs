@@ -1,6 +1,8 @@
 //! The SQLite store: one writer connection (every write a `BEGIN IMMEDIATE` transaction, so
 //! two writers never deadlock on a lock upgrade) and a small pool of readers, in WAL mode.
+//! The WAL is checkpointed off the writer's path, by `checkpoint.rs`.
 
+mod checkpoint;
 mod clients;
 mod connections;
 mod dashboards;
@@ -44,6 +46,7 @@ const MMAP_BYTES: u64 = 1 << 30;
 pub struct Store {
     writer: SqlitePool,
     readers: SqlitePool,
+    checkpointer: checkpoint::Checkpointer,
     path: PathBuf,
 }
 
@@ -71,9 +74,17 @@ impl Store {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
-            // The one writer touches the same index pages job after job (rows, rollups, health
-            // counters): 16 MiB of cache instead of SQLite's 2 keeps them in memory.
-            .connect_with(options.clone().pragma("cache_size", "-16384"))
+            .connect_with(
+                options
+                    .clone()
+                    // The one writer touches the same index pages job after job (rows,
+                    // rollups, health counters): 16 MiB of cache instead of SQLite's 2 keeps
+                    // them in memory.
+                    .pragma("cache_size", "-16384")
+                    // A commit never checkpoints: the checkpointer does, beside it.
+                    .pragma("wal_autocheckpoint", "0")
+                    .pragma("journal_size_limit", checkpoint::WAL_LIMIT_BYTES.to_string()),
+            )
             .await
             .map_err(|e| open_error(&path, e))?;
 
@@ -81,6 +92,9 @@ impl Store {
         MIGRATOR.run(&writer).await?;
         ensure_rollup_triggers(&writer).await?;
 
+        let checkpointer = checkpoint::Checkpointer::start(&options, &path)
+            .await
+            .map_err(|e| open_error(&path, e))?;
         let readers = SqlitePoolOptions::new()
             .max_connections(READERS)
             .connect_with(options.read_only(true))
@@ -91,6 +105,7 @@ impl Store {
         Ok(Self {
             writer,
             readers,
+            checkpointer,
             path,
         })
     }
@@ -105,6 +120,8 @@ impl Store {
 
     /// Starts a write transaction that takes the write lock at once.
     pub(crate) async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
+        // The transactions before this one may have grown the WAL past its limit.
+        self.checkpointer.nudge();
         match self.writer.begin_with("BEGIN IMMEDIATE").await {
             // sqlx leaves its connection inside a transaction when the future awaiting a BEGIN
             // is dropped after the BEGIN ran but before its answer was read (a task aborted at
@@ -130,8 +147,10 @@ impl Store {
         Ok(changed)
     }
 
-    /// Waits for in-flight work and closes every connection, checkpointing the WAL.
+    /// Waits for in-flight work and closes every connection, the writer last: the last
+    /// connection to close checkpoints the WAL.
     pub async fn close(&self) {
+        self.checkpointer.close().await;
         self.readers.close().await;
         self.writer.close().await;
     }

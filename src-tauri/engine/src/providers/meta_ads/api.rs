@@ -8,8 +8,10 @@
 //! large ranges; a direct read Meta finds too large ("reduce the amount of data") goes the
 //! same way.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::{report, tables};
@@ -33,28 +35,54 @@ pub(super) const PAGE_LIMIT: &str = "500";
 const DIRECT_SLICE_DAYS: u32 = 31;
 const REPORT_SLICE_DAYS: u32 = 90;
 
-/// One row of `/insights` at campaign level with `time_increment=1`: one campaign, one day.
+/// One row of `/insights` at campaign level with `time_increment=1`: one campaign, one day,
+/// as its text reads. Strings borrow from the page's bytes (owned only where JSON escapes
+/// them), so a row costs no allocation until it becomes cells.
 #[derive(Deserialize)]
-pub(super) struct InsightsRow {
+struct InsightsRow<'a> {
     date_start: NaiveDate,
-    campaign_id: String,
-    campaign_name: Option<String>,
-    account_currency: String,
-    spend: Option<String>,
-    impressions: Option<String>,
-    reach: Option<String>,
-    clicks: Option<String>,
-    inline_link_clicks: Option<String>,
-    #[serde(default)]
-    actions: Vec<ActionStat>,
-    #[serde(default)]
-    action_values: Vec<ActionStat>,
+    #[serde(borrow)]
+    campaign_id: Cow<'a, str>,
+    #[serde(borrow)]
+    campaign_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    account_currency: Cow<'a, str>,
+    #[serde(borrow)]
+    spend: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    impressions: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    reach: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    clicks: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    inline_link_clicks: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    actions: Vec<ActionStat<'a>>,
+    #[serde(default, borrow)]
+    action_values: Vec<ActionStat<'a>>,
 }
 
 #[derive(Deserialize)]
-struct ActionStat {
-    action_type: String,
-    value: String,
+struct ActionStat<'a> {
+    #[serde(borrow)]
+    action_type: Cow<'a, str>,
+    #[serde(borrow)]
+    value: Cow<'a, str>,
+}
+
+/// A campaign's day as the cells of `tables::CAMPAIGNS`, mapped while its page is parsed: a
+/// page holds its rows' cells, never their text. A value that is not what Meta documents
+/// fails the page's parse, naming the field.
+pub(super) struct CampaignRow(Vec<Cell>);
+
+impl<'de> Deserialize<'de> for CampaignRow {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let row = InsightsRow::deserialize(deserializer)?;
+        campaign_row(row)
+            .map(CampaignRow)
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// A Graph API list page. `next` is only read for whether there is more: the next page is
@@ -186,7 +214,7 @@ pub(super) async fn read_directly(
     ctx: &Context<'_>,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<InsightsRow>, ConnectorError> {
+) -> Result<Vec<CampaignRow>, ConnectorError> {
     all_pages(ctx, &insights_path(ctx), &insights_query(from, to)).await
 }
 
@@ -228,9 +256,7 @@ pub(super) async fn next_page(
         }
     };
     let mut rows = Rows::new(&tables::CAMPAIGNS);
-    for row in found {
-        rows.rows.push(campaign_row(row)?);
-    }
+    rows.rows = found.into_iter().map(|row| row.0).collect();
     let done = cursor.finish_slice(to);
     Ok(Page {
         rows,
@@ -260,7 +286,7 @@ fn money(text: Option<&str>, currency: &str, what: &str) -> Result<(String, i64)
 fn action<'a>(list: &'a [ActionStat], action_type: &str) -> Option<&'a str> {
     list.iter()
         .find(|a| a.action_type == action_type)
-        .map(|a| a.value.as_str())
+        .map(|a| a.value.as_ref())
 }
 
 fn campaign_row(row: InsightsRow) -> Result<Vec<Cell>, ConnectorError> {
@@ -273,8 +299,8 @@ fn campaign_row(row: InsightsRow) -> Result<Vec<Cell>, ConnectorError> {
     )?;
     Ok(vec![
         row.date_start.to_string().into(),
-        row.campaign_id.into(),
-        row.campaign_name.into(),
+        row.campaign_id.into_owned().into(),
+        row.campaign_name.map(Cow::into_owned).into(),
         currency.as_str().into(),
         spend.into(),
         spend_minor.into(),
@@ -302,18 +328,24 @@ mod tests {
         assert!(ad_account_id("act_").is_err());
     }
 
+    fn parse(row: serde_json::Value) -> Result<Vec<Cell>, serde_json::Error> {
+        serde_json::from_str::<CampaignRow>(&row.to_string()).map(|row| row.0)
+    }
+
     #[test]
     fn a_row_keeps_money_exact_and_refuses_numbers_where_meta_sends_strings() {
         let row = serde_json::json!({
             "date_start": "2026-11-01", "date_stop": "2026-11-01",
-            "campaign_id": "23850000000000001", "campaign_name": "Spring Sale",
+            "campaign_id": "23850000000000001", "campaign_name": "Spring \"Sale\" ✓",
             "account_currency": "USD", "spend": "5339.5", "impressions": "361324", "reach": "200001",
             "clicks": "4012", "inline_link_clicks": "3100",
             "actions": [{"action_type": "link_click", "value": "3100"}, {"action_type": "purchase", "value": "41"},
                         {"action_type": "lead", "value": "7"}],
             "action_values": [{"action_type": "purchase", "value": "2049.99"}]
         });
-        let cells = campaign_row(serde_json::from_value(row).unwrap()).unwrap();
+        let cells = parse(row).unwrap();
+        // An escaped name is read whole, not borrowed in pieces.
+        assert_eq!(cells[2], Cell::Text("Spring \"Sale\" ✓".into()));
         assert_eq!(cells[4], Cell::Text("5339.5".into()));
         assert_eq!(cells[5], Cell::Int(533_950));
         assert_eq!(
@@ -324,16 +356,17 @@ mod tests {
         // No actions at all: zero conversions, not a failure.
         let quiet = serde_json::json!({"date_start": "2026-11-01", "campaign_id": "1", "account_currency": "JPY",
                                        "spend": "120"});
-        let cells = campaign_row(serde_json::from_value(quiet).unwrap()).unwrap();
+        let cells_of_quiet = parse(quiet).unwrap();
         assert_eq!(
-            (cells[5].clone(), cells[10].clone()),
+            (cells_of_quiet[5].clone(), cells_of_quiet[10].clone()),
             (Cell::Int(120), Cell::Int(0))
         );
         let number = serde_json::json!({"date_start": "2026-11-01", "campaign_id": "1", "account_currency": "USD",
                                         "spend": 12.5});
-        assert!(serde_json::from_value::<InsightsRow>(number).is_err());
+        assert!(parse(number).is_err());
         let yen_cents = serde_json::json!({"date_start": "2026-11-01", "campaign_id": "1", "account_currency": "JPY",
                                            "spend": "12.5"});
-        assert!(campaign_row(serde_json::from_value(yen_cents).unwrap()).is_err());
+        let refused = parse(yen_cents).unwrap_err().to_string();
+        assert!(refused.contains("spend") && refused.contains("JPY"), "{refused}");
     }
 }

@@ -12,7 +12,7 @@ use chrono::{Days, NaiveDate};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::api::{self, InsightsRow, VERSION};
+use super::api::{self, CampaignRow, VERSION};
 use crate::connector::{ConnectorError, Context};
 
 /// How long a run may take before it counts as failed and its range is split.
@@ -34,7 +34,7 @@ struct Status {
 }
 
 enum Run {
-    Rows(Vec<InsightsRow>),
+    Rows(Vec<CampaignRow>),
     /// Meta said the run failed, or it did not finish in time: in words, for the log.
     Failed(String),
 }
@@ -44,7 +44,7 @@ pub(super) async fn read(
     ctx: &Context<'_>,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<InsightsRow>, ConnectorError> {
+) -> Result<Vec<CampaignRow>, ConnectorError> {
     let mut rows = Vec::new();
     // A stack of ranges still to read, earliest on top, so rows come in date order.
     let mut ranges = vec![(from, to)];
