@@ -44,6 +44,9 @@ fn main() {
         "list_alerts",
         "get_alert_settings",
         "set_alert_settings",
+        "startup_problem",
+        "restore_backup",
+        "start_fresh",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

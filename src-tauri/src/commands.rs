@@ -6,8 +6,8 @@ use freshboard_engine::connections::{
 use freshboard_engine::health::{Alert, AlertSettings, HealthOverview, HealthQuery, HealthReport};
 use freshboard_engine::schedule::system_time_zone;
 use freshboard_engine::{
-    Account, Client, ClientFreshness, Dashboard, DashboardView, Engine, JobReason, MetricInfo, NewSource,
-    NewWidget, Provider, ProviderInfo, Schedule, SchedulePreview, ScheduleSpec, Source, Widget, WidgetChange,
+    Account, Client, ClientFreshness, Dashboard, DashboardView, JobReason, MetricInfo, NewSource, NewWidget,
+    Provider, ProviderInfo, Schedule, SchedulePreview, ScheduleSpec, Source, Widget, WidgetChange,
 };
 use serde::Serialize;
 use tauri::{AppHandle, State};
@@ -15,6 +15,7 @@ use tauri_plugin_opener::OpenerExt;
 use ts_rs::TS;
 
 use crate::error::CommandError;
+use crate::startup::{AppState, StartupProblem};
 
 /// Every IANA zone, for the schedule editor's picker, and the one this computer uses.
 #[derive(Serialize, TS)]
@@ -22,16 +23,6 @@ use crate::error::CommandError;
 pub struct TimeZones {
     pub zones: Vec<String>,
     pub system: String,
-}
-
-/// The engine, or why it could not start (e.g. a database from a newer Freshboard); the
-/// UI shows that reason instead of a dead window.
-pub struct AppState(pub Result<Engine, CommandError>);
-
-impl AppState {
-    fn engine(&self) -> Result<&Engine, CommandError> {
-        self.0.as_ref().map_err(Clone::clone)
-    }
 }
 
 type Reply<T> = Result<T, CommandError>;
@@ -316,4 +307,21 @@ pub async fn get_alert_settings(state: State<'_, AppState>) -> Reply<AlertSettin
 #[tauri::command]
 pub async fn set_alert_settings(state: State<'_, AppState>, settings: AlertSettings) -> Reply<AlertSettings> {
     Ok(state.engine()?.set_alert_settings(&settings).await?)
+}
+
+/// Why the engine did not start, if it did not, and the backups that could replace a damaged
+/// database.
+#[tauri::command]
+pub async fn startup_problem(state: State<'_, AppState>) -> Reply<Option<StartupProblem>> {
+    Ok(state.problem().await)
+}
+
+#[tauri::command]
+pub async fn restore_backup(app: AppHandle, state: State<'_, AppState>, id: String) -> Reply<()> {
+    state.restore(&app, &id).await
+}
+
+#[tauri::command]
+pub async fn start_fresh(app: AppHandle, state: State<'_, AppState>) -> Reply<()> {
+    state.start_fresh(&app).await
 }

@@ -6,14 +6,13 @@ mod background;
 mod commands;
 mod error;
 mod logging;
+mod startup;
 
 use std::path::PathBuf;
 
-use freshboard_engine::Engine;
 use tauri::{Manager, RunEvent};
 
-use commands::AppState;
-use error::CommandError;
+use startup::AppState;
 
 /// Overrides where data (and then logs) live; tests point it at a temp dir.
 const DATA_DIR_ENV: &str = "FRESHBOARD_DATA_DIR";
@@ -39,14 +38,7 @@ fn main() {
                 app.manage(guard);
             }
             tracing::info!(data_dir = %data_dir.display(), version = env!("CARGO_PKG_VERSION"), "starting");
-            let engine = tauri::async_runtime::block_on(Engine::open(&data_dir)).map_err(|e| {
-                tracing::error!(error = %e, "engine did not start");
-                CommandError::from(e)
-            });
-            if let Ok(engine) = &engine {
-                background::start(app.handle(), engine);
-            }
-            app.manage(AppState(engine));
+            app.manage(AppState::open(app.handle(), data_dir));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -92,6 +84,9 @@ fn main() {
             commands::list_alerts,
             commands::get_alert_settings,
             commands::set_alert_settings,
+            commands::startup_problem,
+            commands::restore_backup,
+            commands::start_fresh,
         ])
         .build(tauri::generate_context!())
         .expect("failed to build the Freshboard window");
@@ -99,7 +94,7 @@ fn main() {
     app.run(|app, event| {
         if let RunEvent::Exit = event {
             // Close the database cleanly so the WAL is checkpointed.
-            if let Ok(engine) = &app.state::<AppState>().0 {
+            if let Ok(engine) = app.state::<AppState>().engine() {
                 tauri::async_runtime::block_on(engine.close());
             }
         }

@@ -308,7 +308,12 @@ export class Session {
       const result = await check();
       if (result) return result;
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await this.nextFrame();
+      try {
+        await this.nextFrame();
+      } catch (e) {
+        // A page that reloads cuts off the frame's callback: the next check reads the new page.
+        if (!isUnload(e)) throw e;
+      }
     }
   }
 
@@ -323,6 +328,11 @@ export class Session {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
+}
+
+/** Whether a WebDriver error is a script cut off by the page unloading (a reload). */
+export function isUnload(e) {
+  return /unload|no such frame/i.test(String(e?.message));
 }
 
 /** The app processes called `name` below the driver `pid` (its WebKitWebDriver launches them). */

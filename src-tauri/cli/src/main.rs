@@ -1,5 +1,6 @@
 //! `freshboard-cli`: the engine without a window, for scripts, tests and benchmarks.
 
+mod backups;
 mod bench;
 mod clients;
 mod connections;
@@ -73,6 +74,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Back up the database, or list the backups
+    #[command(subcommand)]
+    Backup(backups::BackupCommand),
+    /// Put a backup (an id from `backup list`) in place of the database; the app must be
+    /// closed. The database it replaces is moved aside, never deleted.
+    Restore { id: String },
     /// Per source and stream: records stored, last synced, refresh status, last error
     Status {
         #[arg(long)]
@@ -99,7 +106,10 @@ async fn main() -> ExitCode {
             .data_dir
             .or_else(|| dirs::data_dir().map(|d| d.join(APP_IDENTIFIER)))
         {
-            Some(data_dir) => with_engine(&data_dir, command).await,
+            Some(data_dir) => match command {
+                Command::Restore { id } => backups::restore(&data_dir, &id).await.map(|()| Outcome::Done),
+                command => with_engine(&data_dir, command).await,
+            },
             None => {
                 eprintln!("error: no data folder: pass --data-dir DIR or set FRESHBOARD_DATA_DIR");
                 return ExitCode::from(2);
@@ -146,7 +156,9 @@ async fn with_engine(data_dir: &Path, command: Command) -> Result<Outcome> {
         }
         Command::Health(args) => health::health(&engine, args).await.map(|()| Outcome::Done),
         Command::Alerts { all, json } => health::alerts(&engine, all, json).await.map(|()| Outcome::Done),
+        Command::Backup(command) => backups::run(&engine, command).await.map(|()| Outcome::Done),
         Command::Bench(_) => unreachable!("benchmarks run without a data folder"),
+        Command::Restore { .. } => unreachable!("a restore runs with no engine open"),
     };
     engine.close().await;
     result

@@ -43,6 +43,18 @@ pub enum Error {
     #[error("{path} is not a Freshboard database ({source}). Move it aside or choose another data folder.")]
     NotADatabase { path: PathBuf, source: sqlx::Error },
 
+    #[error("Could not write the backup {path}: {source}. Check the disk has room and the data folder is writable.")]
+    Backup { path: PathBuf, source: std::io::Error },
+
+    #[error("No backup “{0}”. `backup list` shows the backups there are.")]
+    NoSuchBackup(String),
+
+    #[error("The backup “{0}” is damaged (it fails SQLite's integrity check), so it was not restored. Choose another from `backup list`.")]
+    DamagedBackup(String),
+
+    #[error("{} is open in another Freshboard (the app or a command). Quit it, then restore again.", .0.display())]
+    DatabaseInUse(PathBuf),
+
     #[error(
         "Could not bring the database schema up to date: {0}. Your data was not changed; please report this."
     )]
@@ -316,7 +328,12 @@ impl Error {
             Error::Auth(AuthError::BadUrl(_) | AuthError::BadClient { .. }) => ErrorKind::InvalidInput,
             Error::Auth(_) => ErrorKind::SignInFailed,
             Error::NewerSchema { .. } => ErrorKind::NewerSchema,
-            Error::DataDir { .. } | Error::NotADatabase { .. } => ErrorKind::Storage,
+            Error::DataDir { .. }
+            | Error::NotADatabase { .. }
+            | Error::Backup { .. }
+            | Error::DamagedBackup(_) => ErrorKind::Storage,
+            Error::NoSuchBackup(_) => ErrorKind::NotFound,
+            Error::DatabaseInUse(_) => ErrorKind::DatabaseBusy,
             Error::Migrate(_) => ErrorKind::Internal,
             Error::Database(e) => match sqlite_code(e) {
                 Some(SQLITE_BUSY | SQLITE_LOCKED) => ErrorKind::DatabaseBusy,
@@ -339,7 +356,7 @@ impl Error {
     }
 }
 
-const SQLITE_BUSY: i32 = 5;
+pub(crate) const SQLITE_BUSY: i32 = 5;
 const SQLITE_LOCKED: i32 = 6;
 const SQLITE_READONLY: i32 = 8;
 const SQLITE_CORRUPT: i32 = 11;

@@ -9,6 +9,7 @@
 //! snapshot cache), `health` (the sync work itself counted in time buckets, and alerts).
 
 pub mod auth;
+mod backups;
 pub mod clients;
 pub mod clock;
 pub mod connections;
@@ -53,6 +54,7 @@ pub use schedule::{
 };
 pub use secrets::{KeyringStore, MemoryStore, SecretStore};
 pub use sources::{NewAccess, NewSource, ProviderInfo, SourceStatus};
+pub use store::backup::{Backup, BackupKind, Restored};
 pub use store::{StreamStatus, DATABASE_FILE};
 pub use sync::{JobErrorKind, JobReason, StreamReport, SyncProgress, SyncReport};
 
@@ -102,6 +104,8 @@ pub struct Engine {
     tokens: Arc<auth::TokenKeeper>,
     token_http: reqwest::Client,
     health_chores: Arc<std::sync::Mutex<health::Chores>>,
+    /// When the last daily backup failed, so it is not tried on every tick.
+    backup_tried: Arc<std::sync::Mutex<Option<std::time::Duration>>>,
 }
 
 /// What the engine tells whoever listens (the desktop shell forwards these to the UI).
@@ -155,7 +159,7 @@ impl Engine {
     }
 
     pub async fn open_with(data_dir: &Path, options: EngineOptions) -> Result<Self> {
-        let store = Store::open(data_dir).await?;
+        let store = Store::open(data_dir, options.clock.now_millis()).await?;
         let engine = Self {
             store,
             http: Arc::new(Http::new(options.http, options.clock.clone())),
@@ -171,6 +175,7 @@ impl Engine {
             tokens: Arc::default(),
             token_http: auth::token_http_client(),
             health_chores: Arc::default(),
+            backup_tried: Arc::default(),
         };
         engine.bring_rollups_up_to_date().await?;
         Ok(engine)

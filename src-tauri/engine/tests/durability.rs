@@ -105,6 +105,23 @@ async fn a_database_from_the_previous_release_keeps_its_data_and_rolls_up_what_a
     .await
     .unwrap();
     assert_eq!(triggers.len(), 3, "the new tables got triggers too: {triggers:?}");
+
+    // Before migrating, the old database was backed up as it was: its schema, its data.
+    let backups = engine.backups().unwrap();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    assert_eq!(backups[0].kind, freshboard_engine::BackupKind::BeforeMigration);
+    let old = sqlx::SqlitePool::connect(&format!("sqlite:{}?mode=ro", backups[0].path.display()))
+        .await
+        .unwrap();
+    assert_eq!(scalar(&old, "SELECT COUNT(*) FROM stripe_charges").await, 3);
+    assert_eq!(
+        scalar(&old, "SELECT MAX(version) FROM _sqlx_migrations").await,
+        20261124000004
+    );
+    // Opening it again migrates nothing, so backs up nothing more.
+    engine.close().await;
+    let engine = engine_with_secrets(dir.path(), secrets).await;
+    assert_eq!(engine.backups().unwrap().len(), 1);
 }
 
 #[tokio::test]

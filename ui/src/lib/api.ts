@@ -59,6 +59,9 @@ import type { HealthTotals } from './bindings/HealthTotals';
 import type { JobErrorKind } from './bindings/JobErrorKind';
 import type { SourceHealth } from './bindings/SourceHealth';
 import type { SparkPoint } from './bindings/SparkPoint';
+import type { StartupProblem } from './bindings/StartupProblem';
+import type { BackupChoice } from './bindings/BackupChoice';
+import type { BackupKind } from './bindings/BackupKind';
 import type { Spread } from './bindings/Spread';
 
 export type {
@@ -120,6 +123,23 @@ export type {
   SourceHealth,
   SparkPoint,
   Spread,
+  StartupProblem,
+  BackupChoice,
+  BackupKind,
+};
+
+/** When the engine could not open the database: why, and the way back (a backup, or a
+ * fresh start with the damaged file kept aside). */
+export interface StartupApi {
+  problem(): Promise<StartupProblem | null>;
+  restore(id: string): Promise<void>;
+  startFresh(): Promise<void>;
+}
+
+export const startupApi: StartupApi = {
+  problem: () => call('startup_problem', {}),
+  restore: (id) => call('restore_backup', { id }),
+  startFresh: () => call('start_fresh', {}),
 };
 
 export interface ClientsApi {

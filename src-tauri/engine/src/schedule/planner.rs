@@ -137,6 +137,9 @@ impl Engine {
             // Health is about the work; it must never stop the work.
             tracing::warn!(error = %e, "health chores failed");
         }
+        if let Err(e) = self.backup_on_tick().await {
+            tracing::warn!(error = %e, "the daily backup failed; it is tried again in an hour");
+        }
         Ok(jobs)
     }
 }

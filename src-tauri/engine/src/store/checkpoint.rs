@@ -105,7 +105,7 @@ mod tests {
     #[tokio::test]
     async fn the_wal_is_checkpointed_beside_the_writer_and_cut_back_to_its_limit() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = Store::open(dir.path(), 0).await.unwrap();
         let wal = wal_path(&dir.path().join(DATABASE_FILE));
         store
             .write_one(sqlx::query("CREATE TABLE ballast (b BLOB NOT NULL)"))

@@ -2,6 +2,7 @@
 //! two writers never deadlock on a lock upgrade) and a small pool of readers, in WAL mode.
 //! The WAL is checkpointed off the writer's path, by `checkpoint.rs`.
 
+pub mod backup;
 mod checkpoint;
 mod clients;
 mod connections;
@@ -30,6 +31,7 @@ use sqlx::sqlite::SqliteArguments;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+use crate::clock::Millis;
 use crate::error::{sqlite_code, Error, Result, SQLITE_NOTADB};
 
 pub const DATABASE_FILE: &str = "freshboard.db";
@@ -52,8 +54,9 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if missing) the database in `data_dir` and brings its schema up to
-    /// date. A database from a newer Freshboard is refused before anything is written.
-    pub async fn open(data_dir: &Path) -> Result<Self> {
+    /// date, backing it up first when there is a migration to run (`now` names the backup).
+    /// A database from a newer Freshboard is refused before anything is written.
+    pub async fn open(data_dir: &Path, now: Millis) -> Result<Self> {
         std::fs::create_dir_all(data_dir).map_err(|source| Error::DataDir {
             path: data_dir.to_owned(),
             source,
@@ -88,7 +91,11 @@ impl Store {
             .await
             .map_err(|e| open_error(&path, e))?;
 
-        refuse_newer_schema(&writer, &path).await?;
+        if let Some(found) = refuse_newer_schema(&writer, &path).await? {
+            if found < latest_known_version() {
+                backup::take(&writer, data_dir, backup::BackupKind::BeforeMigration, now).await?;
+            }
+        }
         MIGRATOR.run(&writer).await?;
         ensure_rollup_triggers(&writer).await?;
 
@@ -147,11 +154,18 @@ impl Store {
         Ok(changed)
     }
 
-    /// Waits for in-flight work and closes every connection, the writer last: the last
-    /// connection to close checkpoints the WAL.
+    /// Waits for in-flight work and closes every connection, the writer last, having copied
+    /// the whole WAL into the database and emptied it: the file alone holds everything, even
+    /// when a reader's close is still under way and the WAL file stays.
     pub async fn close(&self) {
         self.checkpointer.close().await;
         self.readers.close().await;
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.writer)
+            .await
+        {
+            tracing::warn!(%error, "the WAL could not be checkpointed at close; the next open does it");
+        }
         self.writer.close().await;
     }
 }
@@ -204,7 +218,9 @@ fn latest_known_version() -> i64 {
     MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
-async fn refuse_newer_schema(pool: &SqlitePool, path: &Path) -> Result<()> {
+/// The newest migration the database has had, if it has had any; a newer one than this build
+/// knows is an error.
+async fn refuse_newer_schema(pool: &SqlitePool, path: &Path) -> Result<Option<i64>> {
     let has_history: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
     )
@@ -212,7 +228,7 @@ async fn refuse_newer_schema(pool: &SqlitePool, path: &Path) -> Result<()> {
     .await
     .map_err(|e| open_error(path, e))?;
     if !has_history {
-        return Ok(());
+        return Ok(None);
     }
     let found: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
         .fetch_one(pool)
@@ -224,7 +240,7 @@ async fn refuse_newer_schema(pool: &SqlitePool, path: &Path) -> Result<()> {
             found,
             supported,
         }),
-        _ => Ok(()),
+        found => Ok(found),
     }
 }
 
@@ -247,7 +263,7 @@ mod tests {
     #[tokio::test]
     async fn a_writer_left_inside_a_transaction_by_a_cancelled_task_is_reopened() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = Store::open(dir.path(), 0).await.unwrap();
         // The state a dropped BEGIN leaves: the writer back in the pool, inside a transaction
         // that no `Transaction` will ever end.
         let mut conn = store.writer.acquire().await.unwrap();
@@ -263,7 +279,7 @@ mod tests {
         assert_eq!(changed, 1);
         store.close().await;
         // Committed: another connection sees it.
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = Store::open(dir.path(), 0).await.unwrap();
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM clients")
             .fetch_one(store.reader())
             .await

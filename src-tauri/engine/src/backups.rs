@@ -1,0 +1,55 @@
+//! Backups as the engine takes them: one a day from the planner's tick, and on request. The
+//! files, what is kept and restoring are `store::backup`'s.
+
+use std::time::Duration;
+
+use crate::clock::Millis;
+use crate::error::Result;
+use crate::store::backup::{self, Backup, BackupKind};
+use crate::Engine;
+
+const DAILY_EVERY_MS: Millis = 24 * 3_600_000;
+/// A backup that failed (a full disk) is tried again after this, not on every tick.
+const RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+impl Engine {
+    /// Takes a backup now, beside whatever else is running: it reads a snapshot.
+    pub async fn backup_now(&self) -> Result<Backup> {
+        self.take_backup(BackupKind::Manual).await
+    }
+
+    /// The backups in the data folder, newest first.
+    pub fn backups(&self) -> Result<Vec<Backup>> {
+        backup::list(&self.data_dir)
+    }
+
+    async fn take_backup(&self, kind: BackupKind) -> Result<Backup> {
+        backup::take(self.store.reader(), &self.data_dir, kind, self.clock.now_millis()).await
+    }
+
+    /// From the planner's tick: a daily backup when the newest is a day old (or there is
+    /// none), so a laptop that was off for a week backs up once when it wakes.
+    pub(crate) async fn backup_on_tick(&self) -> Result<()> {
+        {
+            let mut tried = self.backup_tried.lock().expect("backup chore");
+            if tried.is_some_and(|at| self.clock.elapsed(at) < RETRY_AFTER) {
+                return Ok(());
+            }
+            *tried = None;
+        }
+        let now = self.clock.now_millis();
+        let newest = self
+            .backups()?
+            .into_iter()
+            .find(|b| b.kind == BackupKind::Daily)
+            .map(|b| b.taken_at);
+        if newest.is_some_and(|at| now - at < DAILY_EVERY_MS && at <= now) {
+            return Ok(());
+        }
+        let taken = self.take_backup(BackupKind::Daily).await;
+        if taken.is_err() {
+            *self.backup_tried.lock().expect("backup chore") = Some(self.clock.monotonic());
+        }
+        taken.map(|_| ())
+    }
+}
