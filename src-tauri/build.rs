@@ -47,6 +47,7 @@ fn main() {
         "startup_problem",
         "restore_backup",
         "start_fresh",
+        "keyring_problem",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -13,19 +13,28 @@ use tokio::sync::broadcast::error::RecvError;
 /// Keeps the simulator serving for as long as the app runs.
 struct DemoSimulator(#[allow(dead_code)] provider_sim::Sim);
 
+/// Why the demo did not start, when it did not (the window says so, e.g. with no keyring).
+#[derive(Default)]
+pub struct DemoProblem(pub std::sync::Mutex<Option<String>>);
+
+fn demo_failed(app: &AppHandle, why: String) {
+    tracing::warn!(error = %why, "demo mode is off");
+    *app.state::<DemoProblem>().0.lock().expect("demo problem") = Some(why);
+}
+
 pub fn start(app: &AppHandle, engine: &Engine) {
     // Before the window asks for clients, so a first start shows the demo at once.
     if let Ok(url) = std::env::var("FRESHBOARD_DEMO_SIM_URL") {
         // A simulator run outside the app (tests stop it to cut the network).
         if let Err(e) = tauri::async_runtime::block_on(engine.start_demo(&url)) {
-            tracing::warn!(error = %e, "demo mode is off");
+            demo_failed(app, e.to_string());
         }
     } else if std::env::var("FRESHBOARD_DEMO").as_deref() != Ok("0") {
         match tauri::async_runtime::block_on(start_demo(engine)) {
             Ok(sim) => {
                 app.manage(DemoSimulator(sim));
             }
-            Err(e) => tracing::warn!(error = %e, "demo mode is off"),
+            Err(why) => demo_failed(app, why),
         }
     }
 

@@ -14,6 +14,7 @@ use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 use ts_rs::TS;
 
+use crate::background::DemoProblem;
 use crate::error::CommandError;
 use crate::startup::{AppState, StartupProblem};
 
@@ -324,4 +325,28 @@ pub async fn restore_backup(app: AppHandle, state: State<'_, AppState>, id: Stri
 #[tauri::command]
 pub async fn start_fresh(app: AppHandle, state: State<'_, AppState>) -> Reply<()> {
     state.start_fresh(&app).await
+}
+
+/// The keyring not answering: what that means, and why the demo did not start if that is why.
+#[derive(Serialize, TS)]
+#[ts(export)]
+pub struct KeyringProblem {
+    pub message: String,
+    pub demo: Option<String>,
+}
+
+#[tauri::command]
+pub async fn keyring_problem(
+    state: State<'_, AppState>,
+    demo: State<'_, DemoProblem>,
+) -> Reply<Option<KeyringProblem>> {
+    Ok(state
+        .engine()?
+        .check_keyring()
+        .await
+        .err()
+        .map(|e| KeyringProblem {
+            message: e.to_string(),
+            demo: demo.0.lock().expect("demo problem").clone(),
+        }))
 }

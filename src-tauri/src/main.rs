@@ -38,6 +38,7 @@ fn main() {
                 app.manage(guard);
             }
             tracing::info!(data_dir = %data_dir.display(), version = env!("CARGO_PKG_VERSION"), "starting");
+            app.manage(background::DemoProblem::default());
             app.manage(AppState::open(app.handle(), data_dir));
             Ok(())
         })
@@ -87,6 +88,7 @@ fn main() {
             commands::startup_problem,
             commands::restore_backup,
             commands::start_fresh,
+            commands::keyring_problem,
         ])
         .build(tauri::generate_context!())
         .expect("failed to build the Freshboard window");

@@ -35,6 +35,9 @@ impl Engine {
     /// the demo client if the database has no client at all. Returns the demo client's id
     /// when it was created.
     pub async fn start_demo(&self, base_url: &str) -> Result<Option<i64>> {
+        // Every demo source has a key or token in the keyring: without one, write nothing
+        // (a demo client with no sources would stay half made).
+        self.check_keyring().await?;
         self.store.repoint_demo_connections(base_url).await?;
         for demo in self.connections().await?.into_iter().filter(|c| c.demo) {
             if let Some(kind) = DemoToken::of(demo.provider) {

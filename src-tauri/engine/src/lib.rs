@@ -212,6 +212,12 @@ impl Engine {
         self.cancel_requests.lock().expect("cancel set").remove(&job_id);
     }
 
+    /// Whether the OS keyring answers; an error says what is wrong and what to do. Without
+    /// it nothing can sync or be connected: every key and token is there and nowhere else.
+    pub async fn check_keyring(&self) -> Result<()> {
+        Ok(self.secrets.probe().await?)
+    }
+
     /// Whether a connection failure has paused syncing until the network returns.
     pub fn is_offline(&self) -> bool {
         self.offline.load(Ordering::Relaxed)

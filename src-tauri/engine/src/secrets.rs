@@ -129,6 +129,14 @@ impl Secrets {
         Ok(secret.map(|s| Credential::decode(&s)))
     }
 
+    /// Whether the keyring answers: a read of an entry that is never written. (A locked
+    /// keyring may still answer this; reading a real key then says to unlock it.)
+    pub async fn probe(&self) -> Result<(), SecretError> {
+        self.call("Freshboard keyring check", |store, name| store.get(&name))
+            .await
+            .map(|_| ())
+    }
+
     pub async fn delete(&self, name: &str) -> Result<(), SecretError> {
         self.call(name, |store, name| store.delete(&name)).await
     }

@@ -76,3 +76,50 @@ async fn the_demo_is_created_once_and_follows_the_simulator() {
         );
     }
 }
+
+/// The keyring of a machine where no Secret Service runs.
+#[derive(Debug)]
+struct NoKeyring;
+
+impl freshboard_engine::SecretStore for NoKeyring {
+    fn set(&self, _: &str, _: &str) -> Result<(), freshboard_engine::secrets::SecretError> {
+        Err(no_service())
+    }
+    fn get(&self, _: &str) -> Result<Option<String>, freshboard_engine::secrets::SecretError> {
+        Err(no_service())
+    }
+    fn delete(&self, _: &str) -> Result<(), freshboard_engine::secrets::SecretError> {
+        Err(no_service())
+    }
+}
+
+fn no_service() -> freshboard_engine::secrets::SecretError {
+    freshboard_engine::secrets::SecretError::Unavailable(
+        "org.freedesktop.secrets was not provided by any .service files".into(),
+    )
+}
+
+#[tokio::test]
+async fn without_a_keyring_the_demo_says_why_and_writes_nothing() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let options = freshboard_engine::EngineOptions {
+        secrets: std::sync::Arc::new(NoKeyring),
+        clock: manual_clock(),
+        http: fast_http(),
+        pace_requests: false,
+    };
+    let engine = freshboard_engine::Engine::open_with(dir.path(), options)
+        .await
+        .unwrap();
+    let refused = engine.check_keyring().await.unwrap_err();
+    assert_eq!(refused.kind(), freshboard_engine::ErrorKind::KeyringUnavailable);
+    assert!(refused.to_string().contains("start or unlock it"), "{refused}");
+    let demo = engine.start_demo(&sim.url()).await.unwrap_err();
+    assert_eq!(demo.kind(), freshboard_engine::ErrorKind::KeyringUnavailable);
+    assert!(
+        engine.list_clients(true).await.unwrap().is_empty(),
+        "no half-made demo client"
+    );
+    assert!(engine.connections().await.unwrap().is_empty());
+}

@@ -62,6 +62,7 @@ import type { SparkPoint } from './bindings/SparkPoint';
 import type { StartupProblem } from './bindings/StartupProblem';
 import type { BackupChoice } from './bindings/BackupChoice';
 import type { BackupKind } from './bindings/BackupKind';
+import type { KeyringProblem } from './bindings/KeyringProblem';
 import type { Spread } from './bindings/Spread';
 
 export type {
@@ -126,6 +127,16 @@ export type {
   StartupProblem,
   BackupChoice,
   BackupKind,
+  KeyringProblem,
+};
+
+/** Whether the OS keyring answers (every key and token is there and nowhere else). */
+export interface KeyringApi {
+  problem(): Promise<KeyringProblem | null>;
+}
+
+export const keyringApi: KeyringApi = {
+  problem: () => call('keyring_problem', {}),
 };
 
 /** When the engine could not open the database: why, and the way back (a backup, or a
