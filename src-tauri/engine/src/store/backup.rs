@@ -126,14 +126,8 @@ pub(crate) async fn take(
     now: Millis,
 ) -> Result<Backup> {
     let dir = backups_dir(data_dir);
-    std::fs::create_dir_all(&dir).map_err(|source| Error::Backup {
-        path: dir.clone(),
-        source,
-    })?;
-    let stamp = DateTime::<Utc>::from_timestamp_millis(now)
-        .unwrap_or_default()
-        .format(STAMP);
-    let name = format!("{PREFIX}{stamp}-{}{SUFFIX}", kind.as_str());
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let name = format!("{PREFIX}{}-{}{SUFFIX}", stamp(now), kind.as_str());
     let path = dir.join(&name);
     let partial = dir.join(format!(".{name}.partial"));
     // A partial file is what a crash mid-backup left; VACUUM INTO refuses an existing file.
@@ -142,10 +136,7 @@ pub(crate) async fn take(
         .bind(partial.to_string_lossy().into_owned())
         .execute(pool)
         .await?;
-    std::fs::rename(&partial, &path).map_err(|source| Error::Backup {
-        path: path.clone(),
-        source,
-    })?;
+    std::fs::rename(&partial, &path).map_err(io(&path))?;
     let backup = Backup::from_path(path.clone()).ok_or_else(|| Error::Backup {
         path,
         source: std::io::Error::other("the backup just written cannot be read back"),
@@ -230,10 +221,6 @@ pub async fn restore(data_dir: &Path, id: &str, now: Millis) -> Result<Restored>
     let db = data_dir.join(DATABASE_FILE);
     refuse_if_open(&db).await?;
     let moved_aside = set_aside(data_dir, "replaced", now)?;
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| Error::Backup { path, source }
-    };
     let incoming = sidecar(&db, ".restoring");
     std::fs::copy(&backup.path, &incoming).map_err(io(&incoming))?;
     std::fs::rename(&incoming, &db).map_err(io(&db))?;
@@ -256,13 +243,8 @@ fn set_aside(data_dir: &Path, why: &str, now: Millis) -> Result<Option<PathBuf>>
     if !db.exists() {
         return Ok(None);
     }
-    let stamp = DateTime::<Utc>::from_timestamp_millis(now)
-        .unwrap_or_default()
-        .format(STAMP);
-    let aside = data_dir.join(format!("{DATABASE_FILE}.{why}-{stamp}"));
-    let moved = |from: &Path, to: PathBuf| {
-        std::fs::rename(from, &to).map_err(|source| Error::Backup { path: to, source })
-    };
+    let aside = data_dir.join(format!("{DATABASE_FILE}.{why}-{}", stamp(now)));
+    let moved = |from: &Path, to: PathBuf| std::fs::rename(from, &to).map_err(io(&to));
     for suffix in ["-wal", "-shm"] {
         let side = sidecar(&db, suffix);
         if side.exists() {
@@ -272,6 +254,19 @@ fn set_aside(data_dir: &Path, why: &str, now: Millis) -> Result<Option<PathBuf>>
     moved(&db, aside.clone())?;
     tracing::info!(to = %aside.display(), "database moved aside");
     Ok(Some(aside))
+}
+
+/// An I/O failure on `path`, as the error a person sees.
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.to_owned();
+    move |source| Error::Backup { path, source }
+}
+
+fn stamp(now: Millis) -> String {
+    DateTime::<Utc>::from_timestamp_millis(now)
+        .unwrap_or_default()
+        .format(STAMP)
+        .to_string()
 }
 
 fn sidecar(db: &Path, suffix: &str) -> PathBuf {
