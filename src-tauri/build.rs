@@ -48,9 +48,40 @@ fn main() {
         "restore_backup",
         "start_fresh",
         "keyring_problem",
+        "app_info",
     ];
+    record_build();
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),
     )
     .expect("failed to run tauri-build");
+}
+
+/// The commit the app was built from, for the About dialog: `git describe` of the checkout
+/// (changes not yet committed are not marked); "unknown" outside a git checkout.
+fn record_build() {
+    let described = std::process::Command::new("git")
+        .args(["describe", "--always", "--abbrev=12"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    println!(
+        "cargo:rustc-env=FRESHBOARD_BUILD={}",
+        described.as_deref().unwrap_or("unknown")
+    );
+    // A new commit or checkout is a new build. Only paths that exist: cargo reruns a script
+    // whose watched path is missing, every time.
+    for watched in [
+        "../.git/HEAD",
+        "../.git/index",
+        "../.git/refs/heads",
+        "../.git/packed-refs",
+    ] {
+        if std::path::Path::new(watched).exists() {
+            println!("cargo:rerun-if-changed={watched}");
+        }
+    }
 }

@@ -350,3 +350,23 @@ pub async fn keyring_problem(
             demo: demo.0.lock().expect("demo problem").clone(),
         }))
 }
+
+/// What the About dialog shows.
+#[derive(Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AppInfo {
+    pub version: &'static str,
+    /// The commit it was built from (`git describe`).
+    pub build: &'static str,
+    pub data_dir: String,
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        build: env!("FRESHBOARD_BUILD"),
+        data_dir: state.data_dir().display().to_string(),
+    }
+}

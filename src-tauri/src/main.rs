@@ -89,6 +89,7 @@ fn main() {
             commands::restore_backup,
             commands::start_fresh,
             commands::keyring_problem,
+            commands::app_info,
         ])
         .build(tauri::generate_context!())
         .expect("failed to build the Freshboard window");

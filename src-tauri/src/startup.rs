@@ -31,6 +31,10 @@ impl AppState {
         }
     }
 
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
     pub fn engine(&self) -> Result<Engine, CommandError> {
         self.engine.read().expect("engine state").clone()
     }

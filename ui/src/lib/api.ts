@@ -63,6 +63,7 @@ import type { StartupProblem } from './bindings/StartupProblem';
 import type { BackupChoice } from './bindings/BackupChoice';
 import type { BackupKind } from './bindings/BackupKind';
 import type { KeyringProblem } from './bindings/KeyringProblem';
+import type { AppInfo } from './bindings/AppInfo';
 import type { Spread } from './bindings/Spread';
 
 export type {
@@ -128,6 +129,12 @@ export type {
   BackupChoice,
   BackupKind,
   KeyringProblem,
+  AppInfo,
+};
+
+/** The version and build the About dialog shows. */
+export const aboutApi = {
+  info: (): Promise<AppInfo> => call('app_info', {}),
 };
 
 /** Whether the OS keyring answers (every key and token is there and nowhere else). */
