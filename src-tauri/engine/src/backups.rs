@@ -28,28 +28,51 @@ impl Engine {
     }
 
     /// From the planner's tick: a daily backup when the newest is a day old (or there is
-    /// none), so a laptop that was off for a week backs up once when it wakes.
+    /// none), so a laptop that was off for a week backs up once when it wakes. The folder is
+    /// read on the first tick only; after that the chore remembers when it last backed up.
     pub(crate) async fn backup_on_tick(&self) -> Result<()> {
-        {
-            let mut tried = self.backup_tried.lock().expect("backup chore");
-            if tried.is_some_and(|at| self.clock.elapsed(at) < RETRY_AFTER) {
+        let now = self.clock.now_millis();
+        let last = {
+            let chore = self.backup_chore.lock().expect("backup chore");
+            if chore
+                .failed
+                .is_some_and(|at| self.clock.elapsed(at) < RETRY_AFTER)
+            {
                 return Ok(());
             }
-            *tried = None;
-        }
-        let now = self.clock.now_millis();
-        let newest = self
-            .backups()?
-            .into_iter()
-            .find(|b| b.kind == BackupKind::Daily)
-            .map(|b| b.taken_at);
-        if newest.is_some_and(|at| now - at < DAILY_EVERY_MS && at <= now) {
+            chore.last_daily
+        };
+        let last = match last {
+            Some(at) => Some(at),
+            None => self
+                .backups()?
+                .into_iter()
+                .find(|b| b.kind == BackupKind::Daily)
+                .map(|b| b.taken_at),
+        };
+        if let Some(at) = last.filter(|at| now - at < DAILY_EVERY_MS && *at <= now) {
+            self.backup_chore.lock().expect("backup chore").last_daily = Some(at);
             return Ok(());
         }
         let taken = self.take_backup(BackupKind::Daily).await;
-        if taken.is_err() {
-            *self.backup_tried.lock().expect("backup chore") = Some(self.clock.monotonic());
+        let mut chore = self.backup_chore.lock().expect("backup chore");
+        match &taken {
+            Ok(b) => {
+                *chore = BackupChore {
+                    last_daily: Some(b.taken_at),
+                    failed: None,
+                }
+            }
+            Err(_) => chore.failed = Some(self.clock.monotonic()),
         }
         taken.map(|_| ())
     }
+}
+
+/// What the daily backup remembers between ticks.
+#[derive(Debug, Default)]
+pub(crate) struct BackupChore {
+    last_daily: Option<Millis>,
+    /// When the last attempt failed, so it is not tried on every tick.
+    failed: Option<Duration>,
 }

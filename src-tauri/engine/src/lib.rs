@@ -104,8 +104,7 @@ pub struct Engine {
     tokens: Arc<auth::TokenKeeper>,
     token_http: reqwest::Client,
     health_chores: Arc<std::sync::Mutex<health::Chores>>,
-    /// When the last daily backup failed, so it is not tried on every tick.
-    backup_tried: Arc<std::sync::Mutex<Option<std::time::Duration>>>,
+    backup_chore: Arc<std::sync::Mutex<backups::BackupChore>>,
 }
 
 /// What the engine tells whoever listens (the desktop shell forwards these to the UI).
@@ -175,7 +174,7 @@ impl Engine {
             tokens: Arc::default(),
             token_http: auth::token_http_client(),
             health_chores: Arc::default(),
-            backup_tried: Arc::default(),
+            backup_chore: Arc::default(),
         };
         engine.bring_rollups_up_to_date().await?;
         Ok(engine)

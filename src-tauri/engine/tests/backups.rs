@@ -10,10 +10,6 @@ use common::*;
 use freshboard_engine::store::backup;
 use freshboard_engine::{BackupKind, Error, ErrorKind};
 
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
-}
-
 async fn client_names(engine: &freshboard_engine::Engine) -> Vec<String> {
     let mut names: Vec<String> = engine
         .list_clients(true)

@@ -96,10 +96,6 @@ fn database_bytes(dir: &std::path::Path) -> Vec<u8> {
     bytes
 }
 
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
-}
-
 #[tokio::test]
 async fn one_google_sign_in_covers_analytics_search_console_and_ads_offline() {
     let sim = Sim::start(small_config()).await;

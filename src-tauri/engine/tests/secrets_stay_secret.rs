@@ -6,10 +6,6 @@ mod common;
 use common::*;
 use serde_json::json;
 
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
-}
-
 #[tokio::test]
 async fn secrets_stay_out_of_the_database_and_the_logs() {
     let logs = capture_logs();

@@ -387,3 +387,8 @@ impl HeldPort {
         Sim::start_with_listener(config, listener).await
     }
 }
+
+/// Whether `needle` occurs in `haystack`'s bytes (a secret in a file, a log, a backup).
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
