@@ -94,6 +94,11 @@ pub struct Engine {
     data_dir: PathBuf,
     pace_requests: bool,
     offline: Arc<AtomicBool>,
+    /// The workers' controls: a person's pause (kept in `app_settings`), and the stop asked
+    /// on quit, with the wake-up that ends the workers' wait for their next tick.
+    paused: Arc<AtomicBool>,
+    stopping: Arc<AtomicBool>,
+    wake_workers: Arc<tokio::sync::Notify>,
     events: broadcast::Sender<EngineEvent>,
     /// Running jobs asked to stop; their sync checks before every page.
     cancel_requests: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
@@ -125,6 +130,10 @@ pub enum EngineEvent {
     /// The network went away (syncing paused) or came back.
     Offline {
         offline: bool,
+    },
+    /// A person paused syncing (queued jobs wait) or resumed it.
+    SyncingPaused {
+        paused: bool,
     },
     /// A connection was added, renewed, removed, or now needs a reconnect.
     ConnectionChanged {
@@ -167,6 +176,9 @@ impl Engine {
             data_dir: data_dir.to_owned(),
             pace_requests: options.pace_requests,
             offline: Arc::new(AtomicBool::new(false)),
+            paused: Arc::default(),
+            stopping: Arc::default(),
+            wake_workers: Arc::default(),
             events: broadcast::channel(1024).0,
             cancel_requests: Arc::default(),
             snapshots: Arc::default(),
@@ -177,6 +189,7 @@ impl Engine {
             backup_chore: Arc::default(),
         };
         engine.bring_rollups_up_to_date().await?;
+        engine.load_paused().await?;
         Ok(engine)
     }
 
@@ -203,8 +216,10 @@ impl Engine {
         let _ = self.events.send(event);
     }
 
+    /// Whether a running job should stop before its next page: it was cancelled, or the
+    /// workers are stopping because the app quits.
     pub(crate) fn cancel_requested(&self, job_id: i64) -> bool {
-        self.cancel_requests.lock().expect("cancel set").contains(&job_id)
+        self.is_stopping() || self.cancel_requests.lock().expect("cancel set").contains(&job_id)
     }
 
     pub(crate) fn forget_cancel(&self, job_id: i64) {

@@ -405,3 +405,104 @@ async fn requests_to_stripe_are_paced_to_its_documented_rate_and_the_simulator_n
     assert_eq!(sim.truth().await["requests"]["rate_limited"], 0, "none refused");
     assert_eq!(report.retries, 0);
 }
+
+#[tokio::test]
+async fn a_paused_engine_runs_nothing_stays_paused_after_a_restart_and_runs_each_queued_job_once_on_resume() {
+    let sim = Sim::start(small_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = std::sync::Arc::new(freshboard_engine::MemoryStore::default());
+    let engine = engine_with_secrets(dir.path(), secrets.clone()).await;
+    let source = add_stripe(&engine, &sim).await;
+    let mut events = engine.subscribe();
+
+    engine.set_syncing_paused(true).await.unwrap();
+    assert!(matches!(
+        events.recv().await.unwrap(),
+        freshboard_engine::EngineEvent::SyncingPaused { paused: true }
+    ));
+    engine.enqueue(source.id, JobReason::Manual).await.unwrap();
+    // A second refresh while one waits is the same job.
+    engine.enqueue(source.id, JobReason::Manual).await.unwrap();
+    let config = WorkerConfig::default();
+    assert!(engine.run_due_jobs(&config).await.unwrap().is_empty());
+
+    engine.close().await;
+    let engine = engine_with_secrets(dir.path(), secrets).await;
+    assert!(engine.is_syncing_paused(), "the pause outlives a restart");
+    assert!(engine.run_due_jobs(&config).await.unwrap().is_empty());
+
+    engine.set_syncing_paused(false).await.unwrap();
+    let outcomes = engine.run_due_jobs(&config).await.unwrap();
+    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+    assert_eq!(outcomes[0].state, "succeeded");
+    assert!(engine.run_due_jobs(&config).await.unwrap().is_empty());
+    assert_eq!(jobs(&engine).await.len(), 1, "one job ran, none was doubled");
+}
+
+#[tokio::test]
+async fn stopping_the_workers_mid_sync_queues_the_job_again_and_the_next_start_finishes_it() {
+    let mut config = small_config();
+    config.stripe.charges = 3_000;
+    let sim = Sim::start(config).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = std::sync::Arc::new(freshboard_engine::MemoryStore::default());
+    // Wall-clock time here: the workers' loop sleeps between ticks, which a manual clock
+    // would skip at once, spinning the loop.
+    let engine = Engine::open_with(
+        dir.path(),
+        freshboard_engine::EngineOptions {
+            clock: std::sync::Arc::new(freshboard_engine::SystemClock),
+            secrets: secrets.clone(),
+            http: fast_http(),
+            pace_requests: false,
+        },
+    )
+    .await
+    .unwrap();
+    let source = add_stripe(&engine, &sim).await;
+    sim.fault(json!({"route": "/v1/charges", "kind": "delay", "delay_ms": 100}))
+        .await;
+    engine
+        .enqueue(source.id, JobReason::Manual)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut events = engine.subscribe();
+    let workers = tokio::spawn(engine.clone().run_workers(WorkerConfig {
+        tick: std::time::Duration::from_millis(50),
+        ..WorkerConfig::default()
+    }));
+    loop {
+        if let freshboard_engine::EngineEvent::Progress(p) = events.recv().await.unwrap() {
+            if p.stream == "charges" {
+                break;
+            }
+        }
+    }
+    engine.stop_workers();
+    workers.await.unwrap();
+
+    let pool = db(&engine).await;
+    let stored = scalar(&pool, "SELECT COUNT(*) FROM stripe_charges").await;
+    assert!(stored > 0 && stored < 3_000, "{stored}");
+    let all = jobs(&engine).await;
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(all[0].2, "cancelled", "{all:?}");
+    assert_eq!(
+        (all[1].1.as_str(), all[1].2.as_str(), all[1].3),
+        ("retry", "queued", all[0].3)
+    );
+    engine.close().await;
+
+    sim.clear_faults().await;
+    let engine = engine_with_secrets(dir.path(), secrets).await;
+    let outcomes = engine.run_due_jobs(&WorkerConfig::default()).await.unwrap();
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!(outcomes[0].state, "succeeded");
+    let pool = db(&engine).await;
+    assert_eq!(
+        scalar(&pool, "SELECT COUNT(*) FROM stripe_charges").await,
+        sim.ids("stripe.charges").await.len() as i64,
+        "resumed from its cursor: nothing lost or doubled"
+    );
+}

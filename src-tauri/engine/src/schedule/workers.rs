@@ -3,8 +3,14 @@
 //! can pass (server errors, a bad page) is queued again with exponential backoff and jitter,
 //! up to `max_attempts`; rate limits and a lost network come back without spending an attempt.
 //! The newest finished jobs of each source are kept for inspection.
+//!
+//! A person can pause syncing (queued jobs wait; the planner keeps queueing, one live job per
+//! source, so a resume runs each due source once). Quitting stops the workers: running jobs
+//! stop before their next page, keeping what they committed, and are queued again so the next
+//! start resumes them from their cursors.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::task::JoinSet;
@@ -15,7 +21,9 @@ use crate::http::PauseScope;
 use crate::models::Source;
 use crate::store::QueuedJob;
 use crate::sync::{self, JobErrorKind, JobReason, SourceLock};
-use crate::Engine;
+use crate::{Engine, EngineEvent};
+
+const PAUSED_SETTING: &str = "syncing_paused";
 
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -59,6 +67,41 @@ pub struct JobOutcome {
 }
 
 impl Engine {
+    pub(crate) async fn load_paused(&self) -> Result<()> {
+        let paused = self.store.setting(PAUSED_SETTING).await?.as_deref() == Some("1");
+        self.paused.store(paused, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Whether a person paused syncing: queued and scheduled jobs wait until resumed.
+    pub fn is_syncing_paused(&self) -> bool {
+        self.paused.load(Ordering::Relaxed)
+    }
+
+    /// Pauses or resumes syncing, kept across restarts. A job already running finishes.
+    pub async fn set_syncing_paused(&self, paused: bool) -> Result<()> {
+        self.store
+            .put_setting(PAUSED_SETTING, if paused { "1" } else { "0" })
+            .await?;
+        if self.paused.swap(paused, Ordering::Relaxed) != paused {
+            tracing::info!(paused, "syncing paused or resumed");
+            self.emit(EngineEvent::SyncingPaused { paused });
+            self.wake_workers.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Asks `run_workers` to stop: nothing new starts, running jobs stop before their next
+    /// page and are queued again, and `run_workers` returns once they have. For quitting.
+    pub fn stop_workers(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+        self.wake_workers.notify_one();
+    }
+
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
+    }
+
     /// At start: jobs left `running` by a process that died are queued again (their streams
     /// resume from their cursors). A job whose source lock is held elsewhere is left alone.
     pub async fn recover_interrupted(&self) -> Result<u64> {
@@ -119,7 +162,8 @@ impl Engine {
         Ok(outcomes)
     }
 
-    /// Runs forever: plans (schedules, idle clients) and dispatches queued jobs every tick.
+    /// Plans (schedules, idle clients) and dispatches queued jobs every tick, until
+    /// `stop_workers`; then waits for the running jobs to stop and returns.
     pub async fn run_workers(self, config: WorkerConfig) {
         if let Err(e) = self.recover_interrupted().await {
             tracing::error!(error = %e, "could not re-queue interrupted jobs");
@@ -130,12 +174,16 @@ impl Engine {
         loop {
             tokio::select! {
                 _ = self.clock.sleep(config.tick) => {}
+                _ = self.wake_workers.notified() => {}
                 Some(done) = running.join_next() => {
                     if let Ok((budget, outcome)) = done {
                         if let Some(n) = busy.get_mut(&budget) { *n = n.saturating_sub(1); }
                         if let Err(e) = outcome { tracing::error!(error = %e, "job failed to run"); }
                     }
                 }
+            }
+            if self.is_stopping() {
+                break;
             }
             if self.is_offline() && self.clock.elapsed(last_probe) >= config.probe_every {
                 last_probe = self.clock.monotonic();
@@ -148,6 +196,13 @@ impl Engine {
                 tracing::error!(error = %e, "dispatch failed");
             }
         }
+        tracing::info!(running = running.len(), "workers stopping");
+        while let Some(done) = running.join_next().await {
+            if let Ok((_, Err(e))) = done {
+                tracing::error!(error = %e, "job failed to run");
+            }
+        }
+        tracing::info!("workers stopped");
     }
 
     async fn dispatch(
@@ -156,7 +211,7 @@ impl Engine {
         running: &mut JoinSet<(i64, Result<Option<JobOutcome>>)>,
         busy: &mut HashMap<i64, usize>,
     ) -> Result<()> {
-        if self.is_offline() {
+        if self.is_offline() || self.is_syncing_paused() || self.is_stopping() {
             return Ok(());
         }
         for job in self.store.runnable_jobs(self.clock.now_millis()).await? {
@@ -204,7 +259,14 @@ impl Engine {
         let mut retry = None;
         let now = self.clock.now_millis();
         let kind = finished.error_kind.as_deref().and_then(JobErrorKind::parse);
-        if kind == Some(JobErrorKind::Offline) {
+        if finished.state == "cancelled" && self.is_stopping() {
+            // Stopped by quitting, not by a person: the next start picks it up where its
+            // cursors are, with no attempt spent.
+            retry = self
+                .store
+                .enqueue_retry(job.source_id, finished.attempt, now, now)
+                .await?;
+        } else if kind == Some(JobErrorKind::Offline) {
             // Not the source's fault: pause the queue (no retry storm) and try again, with
             // no attempt spent, once the probe sees the network back.
             self.set_offline(true);
