@@ -49,6 +49,8 @@ fn main() {
         "start_fresh",
         "keyring_problem",
         "app_info",
+        "get_preferences",
+        "set_preferences",
     ];
     record_build();
     tauri_build::try_build(

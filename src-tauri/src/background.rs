@@ -1,14 +1,30 @@
-//! What runs beside the window: the job workers, the engine's events forwarded to the
-//! webview, and — unless `FRESHBOARD_DEMO=0` — the bundled simulator behind the demo client
+//! What runs beside the window: the job workers (stopped cleanly on quit), the engine's
+//! events forwarded to the webview and followed by the tray, and — unless `FRESHBOARD_DEMO=0` — the bundled simulator behind the demo client
 //! (or, with `FRESHBOARD_DEMO_SIM_URL`, a simulator running outside the app).
 
 use freshboard_engine::connections::ConnectionStatus;
 use freshboard_engine::demo::DEMO_REPO;
 use freshboard_engine::schedule::WorkerConfig;
 use freshboard_engine::{AlertKind, Engine, EngineEvent};
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_notification::NotificationExt;
 use tokio::sync::broadcast::error::RecvError;
+
+use crate::startup::AppState;
+use crate::tray::{CloseToTray, TrayWatch};
+
+/// How long quitting waits for running jobs to stop before their next page. One still
+/// running after it is left `running`, and the next start queues it again from its cursors.
+const STOP_WAIT: Duration = Duration::from_secs(5);
+
+/// The job workers of the open engine, so quitting can wait for them to stop.
+#[derive(Default)]
+pub struct Workers(Mutex<Option<JoinHandle<()>>>);
 
 /// Keeps the simulator serving for as long as the app runs.
 struct DemoSimulator(#[allow(dead_code)] provider_sim::Sim);
@@ -38,13 +54,20 @@ pub fn start(app: &AppHandle, engine: &Engine) {
         }
     }
 
+    match tauri::async_runtime::block_on(engine.close_to_tray()) {
+        Ok(on) => app.state::<CloseToTray>().0.store(on, Ordering::Relaxed),
+        Err(e) => tracing::warn!(error = %e, "could not read whether closing keeps the app in the tray"),
+    }
+
     let handle = app.clone();
     let mut events = engine.subscribe();
     let watcher = engine.clone();
     tauri::async_runtime::spawn(async move {
+        let mut tray = TrayWatch::new(&handle, &watcher).await;
         loop {
             match events.recv().await {
                 Ok(event) => {
+                    tray.follow(&handle, &watcher, &event).await;
                     match &event {
                         EngineEvent::ConnectionChanged { connection_id } => {
                             notify_if_reconnect_needed(&handle, &watcher, *connection_id).await
@@ -65,7 +88,26 @@ pub fn start(app: &AppHandle, engine: &Engine) {
     let (handle, watcher) = (app.clone(), engine.clone());
     tauri::async_runtime::spawn(async move { notify_alerts(&handle, &watcher).await });
 
-    tauri::async_runtime::spawn(engine.clone().run_workers(WorkerConfig::default()));
+    let workers = tauri::async_runtime::spawn(engine.clone().run_workers(WorkerConfig::default()));
+    *app.state::<Workers>().0.lock().expect("workers") = Some(workers);
+}
+
+/// On quit: running jobs stop before their next page (what they stored is kept, and they
+/// are queued again), then the database closes so its WAL is checkpointed.
+pub fn shut_down(app: &AppHandle) {
+    let Ok(engine) = app.state::<AppState>().engine() else {
+        return;
+    };
+    engine.stop_workers();
+    let workers = app.state::<Workers>().0.lock().expect("workers").take();
+    tauri::async_runtime::block_on(async {
+        if let Some(workers) = workers {
+            if tokio::time::timeout(STOP_WAIT, workers).await.is_err() {
+                tracing::warn!("a job did not stop within 5 s; the next start resumes it from its cursors");
+            }
+        }
+        engine.close().await;
+    });
 }
 
 /// A desktop notification for each open alert not told yet, then marked told: an alert is

@@ -16,6 +16,7 @@ use ts_rs::TS;
 
 use crate::background::DemoProblem;
 use crate::error::CommandError;
+use crate::preferences::{self, Preferences};
 use crate::startup::{AppState, StartupProblem};
 
 /// Every IANA zone, for the schedule editor's picker, and the one this computer uses.
@@ -369,4 +370,14 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         build: env!("FRESHBOARD_BUILD"),
         data_dir: state.data_dir().display().to_string(),
     }
+}
+
+#[tauri::command]
+pub async fn get_preferences(app: AppHandle) -> Reply<Preferences> {
+    preferences::read(&app).await
+}
+
+#[tauri::command]
+pub async fn set_preferences(app: AppHandle, preferences: Preferences) -> Reply<Preferences> {
+    preferences::apply(&app, preferences).await
 }

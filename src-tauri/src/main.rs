@@ -2,11 +2,14 @@
 // No console window next to the app on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod autostart;
 mod background;
 mod commands;
 mod error;
 mod logging;
+mod preferences;
 mod startup;
+mod tray;
 
 use std::path::PathBuf;
 
@@ -20,11 +23,9 @@ const DATA_DIR_ENV: &str = "FRESHBOARD_DATA_DIR";
 fn main() {
     let app = tauri::Builder::default()
         // First, so a second launch only focuses the window that is already open.
+        // Also how a window closed to the tray comes back where no tray is shown.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.unminimize();
-                let _ = window.set_focus();
-            }
+            tray::show_window(app)
         }))
         // Opens OAuth consent pages in the system browser (from Rust; the webview gets no permission).
         .plugin(tauri_plugin_opener::init())
@@ -39,9 +40,23 @@ fn main() {
             }
             tracing::info!(data_dir = %data_dir.display(), version = env!("CARGO_PKG_VERSION"), "starting");
             app.manage(background::DemoProblem::default());
+            app.manage(background::Workers::default());
+            app.manage(tray::CloseToTray::default());
+            // A tray that cannot be made (no tray host) only costs the icon: closing still
+            // hides the window, and starting Freshboard again shows it.
+            if let Err(e) = tray::build(app.handle()) {
+                tracing::warn!(error = %e, "no tray icon");
+            }
             app.manage(AppState::open(app.handle(), data_dir));
+            // Started at login: in the tray, without the window.
+            if std::env::args().any(|a| a == autostart::HIDDEN_ARG) {
+                if let Some(window) = app.get_webview_window("main") {
+                    let _ = window.hide();
+                }
+            }
             Ok(())
         })
+        .on_window_event(tray::on_window_event)
         .invoke_handler(tauri::generate_handler![
             commands::list_clients,
             commands::create_client,
@@ -90,16 +105,15 @@ fn main() {
             commands::start_fresh,
             commands::keyring_problem,
             commands::app_info,
+            commands::get_preferences,
+            commands::set_preferences,
         ])
         .build(tauri::generate_context!())
         .expect("failed to build the Freshboard window");
 
     app.run(|app, event| {
         if let RunEvent::Exit = event {
-            // Close the database cleanly so the WAL is checkpointed.
-            if let Ok(engine) = app.state::<AppState>().engine() {
-                tauri::async_runtime::block_on(engine.close());
-            }
+            background::shut_down(app);
         }
     });
 }

@@ -20,6 +20,7 @@ pub mod health;
 pub mod http;
 pub mod metrics;
 pub mod models;
+mod preferences;
 pub mod providers;
 pub mod schedule;
 pub mod secrets;

@@ -506,3 +506,24 @@ async fn stopping_the_workers_mid_sync_queues_the_job_again_and_the_next_start_f
         "resumed from its cursor: nothing lost or doubled"
     );
 }
+
+#[tokio::test]
+async fn closing_to_the_tray_is_the_default_a_choice_outlives_a_restart_and_the_notice_is_told_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = std::sync::Arc::new(freshboard_engine::MemoryStore::default());
+    let engine = engine_with_secrets(dir.path(), secrets.clone()).await;
+    assert!(engine.close_to_tray().await.unwrap());
+    assert!(engine.first_close_to_tray().await.unwrap());
+    assert!(!engine.first_close_to_tray().await.unwrap());
+    engine.set_close_to_tray(false).await.unwrap();
+    engine.close().await;
+
+    let engine = engine_with_secrets(dir.path(), secrets).await;
+    assert!(!engine.close_to_tray().await.unwrap());
+    assert!(
+        !engine.first_close_to_tray().await.unwrap(),
+        "told once, across restarts"
+    );
+    engine.set_close_to_tray(true).await.unwrap();
+    assert!(engine.close_to_tray().await.unwrap());
+}

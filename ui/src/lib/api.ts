@@ -64,6 +64,7 @@ import type { BackupChoice } from './bindings/BackupChoice';
 import type { BackupKind } from './bindings/BackupKind';
 import type { KeyringProblem } from './bindings/KeyringProblem';
 import type { AppInfo } from './bindings/AppInfo';
+import type { Preferences } from './bindings/Preferences';
 import type { Spread } from './bindings/Spread';
 
 export type {
@@ -130,11 +131,28 @@ export type {
   BackupKind,
   KeyringProblem,
   AppInfo,
+  Preferences,
 };
 
 /** The version and build the About dialog shows. */
 export const aboutApi = {
   info: (): Promise<AppInfo> => call('app_info', {}),
+};
+
+/** The app's own settings: closing to the tray, starting at login, the pause of syncing
+ * (which the tray's menu can change too: a `syncing_paused` event tells). */
+export interface PreferencesApi {
+  get(): Promise<Preferences>;
+  /** Answers what now holds; a login entry that cannot be written is refused (storage,
+   * field 'startAtLogin') with the rest applied. */
+  set(preferences: Preferences): Promise<Preferences>;
+  onEngineEvent(handler: (event: EngineEvent) => void): Promise<() => void>;
+}
+
+export const preferencesApi: PreferencesApi = {
+  get: () => call('get_preferences', {}),
+  set: (preferences) => call('set_preferences', { preferences }),
+  onEngineEvent: (handler) => listen<EngineEvent>('engine', (event) => handler(event.payload)),
 };
 
 /** Whether the OS keyring answers (every key and token is there and nowhere else). */

@@ -5,4 +5,4 @@ import type { SyncProgress } from "./SyncProgress";
 /**
  * What the engine tells whoever listens (the desktop shell forwards these to the UI).
  */
-export type EngineEvent = { "type": "job_started", sourceId: number, } | { "type": "progress" } & SyncProgress | { "type": "job_finished", sourceId: number, succeeded: boolean, } | { "type": "offline", offline: boolean, } | { "type": "connection_changed", connectionId: number, } | { "type": "alert_raised" } & Alert | { "type": "alert_cleared", id: number, };
+export type EngineEvent = { "type": "job_started", sourceId: number, } | { "type": "progress" } & SyncProgress | { "type": "job_finished", sourceId: number, succeeded: boolean, } | { "type": "offline", offline: boolean, } | { "type": "syncing_paused", paused: boolean, } | { "type": "connection_changed", connectionId: number, } | { "type": "alert_raised" } & Alert | { "type": "alert_cleared", id: number, };
