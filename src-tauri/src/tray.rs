@@ -211,3 +211,33 @@ fn set_pause_label(app: &AppHandle, paused: bool) {
             .set_text(if paused { "Resume syncing" } else { "Pause syncing" });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn watch(running: &[i64], offline: bool, attention: bool) -> TrayWatch {
+        TrayWatch {
+            running: running.iter().copied().collect(),
+            offline,
+            attention,
+            shown: None,
+        }
+    }
+
+    #[test]
+    fn the_icon_shows_the_most_urgent_state() {
+        assert_eq!(watch(&[], false, false).look(), Look::Idle);
+        assert_eq!(watch(&[3], false, false).look(), Look::Syncing);
+        assert_eq!(watch(&[3], true, false).look(), Look::Offline);
+        assert_eq!(watch(&[3], true, true).look(), Look::Attention);
+        assert_eq!(watch(&[], false, true).look(), Look::Attention);
+    }
+
+    #[test]
+    fn every_look_has_its_own_icon() {
+        let looks = [Look::Attention, Look::Offline, Look::Syncing, Look::Idle];
+        let pixels: HashSet<Vec<u8>> = looks.iter().map(|l| l.image().rgba().to_vec()).collect();
+        assert_eq!(pixels.len(), looks.len());
+    }
+}

@@ -3,15 +3,14 @@
 // running, the sync finishes, and the next run of an every-minute schedule happens with the
 // window hidden. Starting Freshboard again shows the same window (the second launch hands
 // over to the first and exits). Settings say closing keeps it in the tray; pausing there
-// shows a banner whose Resume ends the pause.
+// shows a banner whose Resume ends the pause; with the setting off, closing quits.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { Session, after, before, startDriver, startSimulator, test } from './webdriver.mjs';
+import { Session, after, before, startDriver, startSimulator, test, x11 } from './webdriver.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const application = process.env.FRESHBOARD_APP ?? join(root, 'target/debug/freshboard');
@@ -34,9 +33,6 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(configHome, { recursive: true, force: true });
 });
-
-/** Runs tests/e2e/x11.py: `close` asks the window to close and waits until it is hidden. */
-const x11 = (command, pid) => promisify(execFile)('/usr/bin/python3', [join(import.meta.dirname, 'x11.py'), command, String(pid)]);
 
 function running(pid) {
   try {
@@ -130,7 +126,19 @@ test('closing the window mid-sync keeps syncing in the tray, schedules run, and 
     await app.screenshot('03-paused');
     await app.click('[data-testid="resume-syncing"]');
     await app.waitUntil('the banner to go', async () => !(await app.exists('[data-testid="paused-banner"]')));
+
+    // With "Keep running in the tray" off, closing the window quits.
+    await app.click('[data-testid="settings"]');
+    await app.click('[data-testid="close-to-tray"]');
+    await app.waitUntil('the setting saved', () =>
+      app.execute('return !document.querySelector(\'[data-testid="close-to-tray"]\').disabled'),
+    );
+    await app.click('[data-testid="settings-close"]');
+    await x11('close', app.app.pid).catch(() => {
+      // The window is destroyed rather than hidden: the wait for it to hide fails, as it should.
+    });
+    await pollUntil('the app to quit', () => !running(app.app.pid), 30);
   } finally {
-    await app.end();
+    if (running(app.app.pid)) await app.end();
   }
 });

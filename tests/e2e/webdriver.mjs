@@ -1,12 +1,13 @@
 // A small W3C WebDriver client over fetch, the tauri-driver process it talks to, the
 // simulator binary, and node:test's functions as the e2e files use them.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as nodeTest from 'node:test';
+import { promisify } from 'node:util';
 
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
@@ -219,6 +220,11 @@ export async function startSimulator(args = [], { port = 0 } = {}) {
   };
 }
 
+/** Runs tests/e2e/x11.py: the app's window as a desktop sees it (close, wait-shown, screenshot). */
+export function x11(command, pid, ...args) {
+  return promisify(execFile)('/usr/bin/python3', [join(import.meta.dirname, 'x11.py'), command, String(pid), ...args]);
+}
+
 export class Session {
   /** Opens a window of `application` through `driver` (from `startDriver`). */
   static async start(driver, application, artifactsDir) {
@@ -285,12 +291,13 @@ export class Session {
     });
   }
 
-  /** Saves a PNG of the window once two frames have painted the latest DOM. */
+  /** Saves a PNG of the window once two frames have painted the latest DOM. From the X
+   * server's pixels (tests/e2e/x11.py): WebDriver's own screenshot hangs when the webview
+   * renders without the GPU, as the app does. */
   async screenshot(name) {
     await this.nextFrame();
-    const png = await request('GET', `${this.base}/screenshot`);
     mkdirSync(this.artifactsDir, { recursive: true });
-    writeFileSync(join(this.artifactsDir, `${name}.png`), Buffer.from(png, 'base64'));
+    await x11('screenshot', this.app.pid, join(this.artifactsDir, `${name}.png`));
   }
 
   /** Replaces the text of the input with this data-testid, typing like a person. */
