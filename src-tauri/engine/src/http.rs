@@ -211,6 +211,45 @@ struct Gate {
     /// Milliseconds (engine clock, fractional so 100/s paces 10 ms apart) of the next slot.
     next_slot: Mutex<f64>,
     paused_until: Mutex<Option<Millis>>,
+    slowdown: Mutex<Slowdown>,
+}
+
+/// A documented rate can still be too fast (a key other tools share, an account with a lower
+/// limit): each rate limit the provider answers halves the gate's pace, down to 1/64 of it,
+/// for `SLOWDOWN_MS` after the last one. The requests in flight when the first limit came
+/// were sent at the old pace, so a second halving waits `SETTLE_MS`.
+#[derive(Debug, Default, Clone, Copy)]
+struct Slowdown {
+    divisor: u32,
+    halved_at: Millis,
+    until: Millis,
+}
+
+const SLOWDOWN_MS: Millis = 10 * 60 * 1000;
+const SETTLE_MS: Millis = 1000;
+const MAX_DIVISOR: u32 = 64;
+
+impl Slowdown {
+    /// What a paced gate's rate is divided by now (1: the full rate).
+    fn divisor(&self, now: Millis) -> u32 {
+        if now < self.until {
+            self.divisor.max(1)
+        } else {
+            1
+        }
+    }
+
+    /// A rate limit answered at `now`; the new divisor when the pace changed.
+    fn rate_limited(&mut self, now: Millis) -> Option<u32> {
+        let current = self.divisor(now);
+        self.until = now + SLOWDOWN_MS;
+        if current > 1 && now - self.halved_at < SETTLE_MS || current >= MAX_DIVISOR {
+            return None;
+        }
+        self.divisor = current * 2;
+        self.halved_at = now;
+        Some(self.divisor)
+    }
 }
 
 impl Http {
@@ -253,6 +292,7 @@ impl Http {
                     permits: Semaphore::new(self.config.per_connection_concurrency),
                     next_slot: Mutex::new(now),
                     paused_until: Mutex::new(None),
+                    slowdown: Mutex::default(),
                 })
             })
             .clone()
@@ -370,7 +410,8 @@ impl Http {
             self.clock.sleep(wait).await;
         }
         if request.pacing > 0 {
-            let interval = 1000.0 / f64::from(request.pacing);
+            let divisor = gate.slowdown.lock().expect("slowdown").divisor(now);
+            let interval = 1000.0 * f64::from(divisor) / f64::from(request.pacing);
             let slot = {
                 let mut next = gate.next_slot.lock().expect("pacing");
                 let slot = next.max(self.clock.now_millis() as f64);
@@ -451,6 +492,12 @@ impl Http {
                 // account's quota (one GA4 property) must not stop its siblings.
                 if let (Some(wait), PauseScope::Connection) = (wait, scope) {
                     *gate.paused_until.lock().expect("pause") = Some(now + wait.as_millis() as i64);
+                }
+                if scope == PauseScope::Connection && request.pacing > 0 {
+                    if let Some(divisor) = gate.slowdown.lock().expect("slowdown").rate_limited(now) {
+                        let pace = f64::from(request.pacing) / f64::from(divisor);
+                        tracing::warn!(%host, requests_per_sec = pace, "rate limited: pace halved for 10 minutes");
+                    }
                 }
                 let message = message();
                 let error = HttpError::RateLimited {
@@ -638,6 +685,26 @@ fn redact(text: &str, request: &Request<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_rate_limit_halves_the_pace_once_the_last_halving_settled_and_it_recovers_later() {
+        let mut s = Slowdown::default();
+        assert_eq!(s.divisor(0), 1);
+        assert_eq!(s.rate_limited(1_000), Some(2));
+        // Requests sent at the old pace answer 429 too: not halved again at once.
+        assert_eq!(s.rate_limited(1_400), None);
+        assert_eq!(s.divisor(1_400), 2);
+        assert_eq!(s.rate_limited(2_400), Some(4));
+        for i in 1..10 {
+            s.rate_limited(2_400 + i * SETTLE_MS);
+        }
+        assert_eq!(s.divisor(20_000), MAX_DIVISOR, "never below 1/64 of the rate");
+        // Ten minutes after the last limit the full rate is back, and a new limit halves it.
+        let last = 2_400 + 9 * SETTLE_MS;
+        assert_eq!(s.divisor(last + SLOWDOWN_MS - 1), MAX_DIVISOR);
+        assert_eq!(s.divisor(last + SLOWDOWN_MS), 1);
+        assert_eq!(s.rate_limited(last + SLOWDOWN_MS), Some(2));
+    }
 
     #[test]
     fn retry_after_takes_seconds_or_a_date_against_the_engine_clock() {
