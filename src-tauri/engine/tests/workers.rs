@@ -8,8 +8,9 @@ mod common;
 use chrono::Duration;
 use common::*;
 use freshboard_engine::schedule::WorkerConfig;
-use freshboard_engine::{Clock, Engine, JobReason, NewSource, Provider};
+use freshboard_engine::{Clock, Engine, JobReason, MemoryStore, NewSource, Provider, Source};
 use serde_json::json;
+use std::sync::Arc;
 
 async fn jobs(engine: &Engine) -> Vec<(i64, String, String, i64)> {
     sqlx::query_as("SELECT source_id, reason, state, attempt FROM jobs ORDER BY id")
@@ -357,27 +358,39 @@ async fn arrivals(sim: &Sim, prefix: &str) -> Vec<i64> {
     all
 }
 
+/// An engine on wall-clock time (`pace`: requests paced at the provider's documented rate).
+async fn wall_clock_engine(dir: &std::path::Path, secrets: Arc<MemoryStore>, pace: bool) -> Engine {
+    let options = freshboard_engine::EngineOptions {
+        clock: Arc::new(freshboard_engine::SystemClock),
+        secrets,
+        http: fast_http(),
+        pace_requests: pace,
+    };
+    Engine::open_with(dir, options).await.unwrap()
+}
+
+/// A Stripe source with `charges` charges on a simulator that allows the test key
+/// `limit_per_sec` requests a second, synced by a pacing engine on wall-clock time.
+async fn paced_stripe(charges: u64, limit_per_sec: u32) -> (Sim, tempfile::TempDir, Engine, Source) {
+    let mut config = provider_sim::Config::default();
+    config.stripe.customers = 120;
+    config.stripe.charges = charges;
+    config.stripe.invoices = 100;
+    config.stripe.subscriptions = 40;
+    config.stripe.balance_transactions = 600;
+    config.stripe.rate_limit_per_sec = limit_per_sec;
+    let sim = Sim::start(config).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = wall_clock_engine(dir.path(), Arc::default(), true).await;
+    let source = add_stripe(&engine, &sim).await;
+    (sim, dir, engine, source)
+}
+
 #[tokio::test]
 async fn requests_to_stripe_are_paced_to_its_documented_rate_and_the_simulator_never_refuses_one() {
     // Real time, pacing on, and the simulator enforcing Stripe's 25 a second for test keys:
     // the engine's spacing is what keeps it under.
-    let mut config = provider_sim::Config::default();
-    config.stripe.customers = 120;
-    config.stripe.charges = 900;
-    config.stripe.invoices = 100;
-    config.stripe.subscriptions = 40;
-    config.stripe.balance_transactions = 600;
-    config.stripe.rate_limit_per_sec = 25;
-    let sim = Sim::start(config).await;
-    let dir = tempfile::tempdir().unwrap();
-    let options = freshboard_engine::EngineOptions {
-        clock: std::sync::Arc::new(freshboard_engine::SystemClock),
-        secrets: std::sync::Arc::new(freshboard_engine::MemoryStore::default()),
-        http: fast_http(),
-        pace_requests: true,
-    };
-    let engine = Engine::open_with(dir.path(), options).await.unwrap();
-    let source = add_stripe(&engine, &sim).await;
+    let (sim, _dir, engine, source) = paced_stripe(900, 25).await;
     sim.control("/_sim/stats/reset", json!({})).await;
     let report = sync(&engine, &source).await;
     assert!(report.succeeded(), "{:?}", report.streams);
@@ -412,23 +425,7 @@ async fn a_key_with_a_lower_limit_than_documented_earns_a_few_rate_limits_then_n
     // keys at the documented 25. Each 429 halves the pace (25 → 12.5 → 6.25 → 3.1 a second),
     // so after a few refusals the rest of the sync is never refused. Without the halving the
     // refusals go on all sync long (measured: 13 of 66 requests, against 3 of 56 with it).
-    let mut config = provider_sim::Config::default();
-    config.stripe.customers = 120;
-    config.stripe.charges = 3_000;
-    config.stripe.invoices = 100;
-    config.stripe.subscriptions = 40;
-    config.stripe.balance_transactions = 600;
-    config.stripe.rate_limit_per_sec = 4;
-    let sim = Sim::start(config).await;
-    let dir = tempfile::tempdir().unwrap();
-    let options = freshboard_engine::EngineOptions {
-        clock: std::sync::Arc::new(freshboard_engine::SystemClock),
-        secrets: std::sync::Arc::new(freshboard_engine::MemoryStore::default()),
-        http: fast_http(),
-        pace_requests: true,
-    };
-    let engine = Engine::open_with(dir.path(), options).await.unwrap();
-    let source = add_stripe(&engine, &sim).await;
+    let (sim, _dir, engine, source) = paced_stripe(3_000, 4).await;
     sim.control("/_sim/stats/reset", json!({})).await;
     let report = sync(&engine, &source).await;
     assert!(report.succeeded(), "{:?}", report.streams);
@@ -461,7 +458,7 @@ async fn a_key_with_a_lower_limit_than_documented_earns_a_few_rate_limits_then_n
 async fn a_paused_engine_runs_nothing_stays_paused_after_a_restart_and_runs_each_queued_job_once_on_resume() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();
-    let secrets = std::sync::Arc::new(freshboard_engine::MemoryStore::default());
+    let secrets = Arc::new(MemoryStore::default());
     let engine = engine_with_secrets(dir.path(), secrets.clone()).await;
     let source = add_stripe(&engine, &sim).await;
     let mut events = engine.subscribe();
@@ -496,20 +493,10 @@ async fn stopping_the_workers_mid_sync_queues_the_job_again_and_the_next_start_f
     config.stripe.charges = 3_000;
     let sim = Sim::start(config).await;
     let dir = tempfile::tempdir().unwrap();
-    let secrets = std::sync::Arc::new(freshboard_engine::MemoryStore::default());
+    let secrets = Arc::new(MemoryStore::default());
     // Wall-clock time here: the workers' loop sleeps between ticks, which a manual clock
     // would skip at once, spinning the loop.
-    let engine = Engine::open_with(
-        dir.path(),
-        freshboard_engine::EngineOptions {
-            clock: std::sync::Arc::new(freshboard_engine::SystemClock),
-            secrets: secrets.clone(),
-            http: fast_http(),
-            pace_requests: false,
-        },
-    )
-    .await
-    .unwrap();
+    let engine = wall_clock_engine(dir.path(), secrets.clone(), false).await;
     let source = add_stripe(&engine, &sim).await;
     sim.fault(json!({"route": "/v1/charges", "kind": "delay", "delay_ms": 100}))
         .await;
@@ -561,7 +548,7 @@ async fn stopping_the_workers_mid_sync_queues_the_job_again_and_the_next_start_f
 #[tokio::test]
 async fn closing_to_the_tray_is_the_default_a_choice_outlives_a_restart_and_the_notice_is_told_once() {
     let dir = tempfile::tempdir().unwrap();
-    let secrets = std::sync::Arc::new(freshboard_engine::MemoryStore::default());
+    let secrets = Arc::new(MemoryStore::default());
     let engine = engine_with_secrets(dir.path(), secrets.clone()).await;
     assert!(engine.close_to_tray().await.unwrap());
     assert!(engine.first_close_to_tray().await.unwrap());
