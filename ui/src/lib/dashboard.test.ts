@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { DashboardView } from './api';
-import { ClientDashboards, DASHBOARD_POLL_MS } from './dashboard.svelte';
-import { FakeClock, FakeDashboardEngine, settle } from './fakes';
+import type { DashboardView, Widget } from './api';
+import { ClientDashboards, DASHBOARD_POLL_MS, keepUnchanged } from './dashboard.svelte';
+import { FakeClock, FakeDashboardEngine, fakeWidgetView, settle } from './fakes';
 
 async function opened(setup: (engine: FakeDashboardEngine) => void = (e) => e.addDashboard('Overview', ['stripe.gross_volume', 'stripe.refunds'])) {
   const engine = new FakeDashboardEngine();
@@ -259,5 +259,45 @@ describe('ClientDashboards', () => {
     await slow;
     expect(metrics(board)).toEqual(['b']);
     expect(board.views.get(overview.id)?.offline).toBe(true);
+  });
+});
+
+describe('keepUnchanged', () => {
+  const widget = (id: number, metric: string): Widget => ({
+    id, dashboardId: 1, metric, range: { kind: 'last_days', days: 30 }, comparison: 'none', visual: 'number', position: id, width: 1, height: 1,
+  });
+  const view = (asOfB: number): DashboardView => ({
+    dashboard: { id: 1, clientId: 1, name: 'Overview', position: 0 },
+    today: '2026-03-30',
+    offline: false,
+    widgets: [fakeWidgetView(widget(1, 'github.stars_gained')), fakeWidgetView(widget(2, 'stripe.gross_volume'), { asOf: asOfB })],
+  });
+
+  it('keeps the widgets that did not change as the objects shown before', () => {
+    const before = view(1);
+    const after = keepUnchanged(before, view(2));
+    expect(after).not.toBe(before);
+    expect(after.widgets[0]).toBe(before.widgets[0]);
+    expect(after.widgets[1]).not.toBe(before.widgets[1]);
+    expect(after.widgets[1].asOf).toBe(2);
+  });
+
+  it('answers the view shown before when nothing changed, and the new one on a first read', () => {
+    const before = view(1);
+    expect(keepUnchanged(before, view(1))).toBe(before);
+    const first = view(1);
+    expect(keepUnchanged(undefined, first)).toBe(first);
+  });
+
+  it('takes a new order, a removed widget and a change of the dashboard itself', () => {
+    const before = view(1);
+    const reordered = { ...view(1), widgets: [...view(1).widgets].reverse() };
+    const kept = keepUnchanged(before, reordered);
+    expect(kept.widgets.map((w) => w.widget.id)).toEqual([2, 1]);
+    expect(kept.widgets[0]).toBe(before.widgets[1]);
+    expect(keepUnchanged(before, { ...view(1), widgets: view(1).widgets.slice(0, 1) }).widgets).toHaveLength(1);
+    const offline = keepUnchanged(before, { ...view(1), offline: true });
+    expect(offline.offline).toBe(true);
+    expect(offline.widgets[0]).toBe(before.widgets[0]);
   });
 });
