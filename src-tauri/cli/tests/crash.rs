@@ -1,5 +1,5 @@
-//! Crash safety: `kill -9` the CLI in the middle of a large sync; at the kill the rows on disk
-//! are exactly those the stored cursor has passed; changes arrive while it is down; run it
+//! Crash safety: `kill -9` the CLI at a random moment of a large sync walked in slices; at the
+//! kill the rows on disk are exactly those the stored slices have passed; changes arrive while it is down; run it
 //! again, and it resumes at the cursor (fetching only the rest), ends equal to the simulator's
 //! truth with no gap, and counts every row once. Uses the real OS keyring (run through
 //! scripts/with-keyring).
@@ -17,6 +17,37 @@ fn cli(data_dir: &Path) -> Command {
         .env("CRASH_TEST_KEY", KEY)
         .env_remove("FRESHBOARD_DATA_DIR");
     command
+}
+
+/// The charges a slice's walk has left: `[gte, lt)` newest first, after its position.
+async fn slice_left(base: &str, slice: &serde_json::Value) -> Vec<String> {
+    let range = &slice["slice"];
+    let mut after = slice["starting_after"].as_str().map(str::to_owned);
+    let mut ids = Vec::new();
+    loop {
+        let mut url = format!(
+            "{base}/v1/charges?limit=100&created[gte]={}&created[lt]={}",
+            range["gte"], range["lt"]
+        );
+        if let Some(after) = &after {
+            url.push_str(&format!("&starting_after={after}"));
+        }
+        let page: serde_json::Value = reqwest::Client::new()
+            .get(url)
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let data = page["data"].as_array().unwrap();
+        ids.extend(data.iter().map(|c| c["id"].as_str().unwrap().to_owned()));
+        after = data.last().map(|c| c["id"].as_str().unwrap().to_owned());
+        if !page["has_more"].as_bool().unwrap() || data.is_empty() {
+            return ids;
+        }
+    }
 }
 
 fn ok(command: &mut Command) {
@@ -55,13 +86,22 @@ async fn kill_9_mid_sync_then_resume_loses_nothing_and_counts_every_row_once() {
     let db = sqlx::SqlitePool::connect(&format!("sqlite:{}?mode=ro", d.join("freshboard.db").display()))
         .await
         .unwrap();
-    // Wait for the sync to be well under way, by watching what it has committed.
+    // Wait for the sync to be under way, by watching what it has committed, to a moment
+    // that differs from run to run (printed, to replay one).
+    let kill_at = 2_000
+        + i64::from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos(),
+        ) % 38_000;
+    println!("killing at {kill_at} charges stored");
     loop {
         let charges: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stripe_charges")
             .fetch_one(&db)
             .await
             .unwrap_or(0);
-        if charges >= 10_000 {
+        if charges >= kill_at {
             break;
         }
         if let Some(status) = sync.try_wait().unwrap() {
@@ -83,18 +123,21 @@ async fn kill_9_mid_sync_then_resume_loses_nothing_and_counts_every_row_once() {
         .unwrap();
     assert_eq!(left_running, 1, "the killed job is still marked running");
 
-    // On disk at the kill: the charges walk newest first, so the stored rows are exactly the
-    // charges from the newest down to the cursor's — none past it, none missing before it.
+    // On disk at the kill: the charges walk in slices of `created`, each newest first from
+    // its own position, and the stored cursor holds every slice's. What the slices have left
+    // (asked of the simulator the way the resume will) and what is stored are the charges,
+    // each in exactly one of them.
     let cursor: String =
         sqlx::query_scalar("SELECT cursor FROM stream_state WHERE source_id = 1 AND stream = 'charges'")
             .fetch_one(&db)
             .await
             .unwrap();
     let cursor: serde_json::Value = serde_json::from_str(&cursor).unwrap();
-    let at = cursor["starting_after"]
-        .as_str()
-        .expect("a walk under way")
-        .to_owned();
+    let slices = cursor["slices"].as_array().expect("killed mid-slices").clone();
+    let mut left = Vec::new();
+    for slice in &slices {
+        left.extend(slice_left(&sim.base_url(), slice).await);
+    }
     let mut at_kill: Vec<String> = sqlx::query_scalar("SELECT id FROM stripe_charges")
         .fetch_all(&db)
         .await
@@ -108,8 +151,12 @@ async fn kill_9_mid_sync_then_resume_loses_nothing_and_counts_every_row_once() {
             .await
             .unwrap();
     all.sort();
-    let passed: Vec<String> = all.iter().filter(|id| **id >= at).cloned().collect();
-    assert_eq!(at_kill, passed, "rows and cursor were committed together");
+    let mut covered: Vec<String> = at_kill.iter().chain(&left).cloned().collect();
+    covered.sort();
+    assert_eq!(
+        covered, all,
+        "rows and cursor were committed together: stored + left = all, once each"
+    );
 
     // While it is down: new charges, and a refund of one it already stored.
     let control = reqwest::Client::new();
@@ -147,10 +194,16 @@ async fn kill_9_mid_sync_then_resume_loses_nothing_and_counts_every_row_once() {
         .await
         .unwrap();
     let charge_pages = stats["requests"]["by_route"]["/v1/charges"].as_u64().unwrap_or(0);
+    // Each slice's last page may be short, and each split makes one more slice.
     let rest = (60_000 - at_kill.len() as u64).div_ceil(100);
+    println!(
+        "resumed: {charge_pages} charge pages for {rest} pages left in {} slices",
+        slices.len()
+    );
     assert!(
-        charge_pages <= rest + 2,
-        "{charge_pages} charge pages for {rest} pages left"
+        charge_pages <= rest + slices.len() as u64 + 64,
+        "{charge_pages} charge pages for {rest} pages left in {} slices",
+        slices.len()
     );
 
     let mut stored: Vec<String> = sqlx::query_scalar("SELECT id FROM stripe_charges")

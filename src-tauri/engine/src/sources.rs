@@ -9,7 +9,7 @@ use ts_rs::TS;
 
 use crate::connector::{Access, Account, AccountProvider, ConnectorError, Context};
 use crate::error::{Error, InputError, Result};
-use crate::http::HttpError;
+use crate::http::{HttpError, Pacing};
 use crate::models::{Connection, Source};
 use crate::providers::Provider;
 use crate::secrets::Credential;
@@ -389,7 +389,7 @@ impl Engine {
             history_days: provider.connector().history_days,
             gate: 0,
             now: self.clock.now_millis(),
-            pacing: 0,
+            pacing: Pacing::NONE,
             classify: provider.connector().api.classify(),
             meter: None,
         }
@@ -397,11 +397,12 @@ impl Engine {
 
     /// Requests per second for one credential: the provider's documented rate (off in
     /// benchmarks against the simulator, which measure the engine itself).
-    pub(crate) fn pacing_for(&self, provider: Provider, secret: &str) -> u32 {
+    pub(crate) fn pacing_for(&self, provider: Provider, secret: &str) -> Pacing {
+        let documented = provider.connector().api.pacing(secret);
         if self.pace_requests {
-            provider.connector().api.pacing(secret)
+            documented
         } else {
-            0
+            documented.unpaced()
         }
     }
 

@@ -84,7 +84,9 @@ async fn a_bad_page_ends_the_stream_at_the_last_good_page_and_the_next_sync_resu
     let engine = engine(dir.path()).await;
     let source = add_stripe(&engine, &sim).await;
 
-    // Two good pages of charges, then a page whose first object has no id, until cleared.
+    // Two good pages of charges, then pages whose first object has no id, until cleared.
+    // The walk goes on in slices at once, so pages asked before the bad one answered may
+    // land before it: every page that landed is kept, and the walk stops at the bad one.
     sim.fault(json!({"route": "/v1/charges", "kind": "missing_field", "after": 2}))
         .await;
     let report = sync(&engine, &source).await;
@@ -92,13 +94,14 @@ async fn a_bad_page_ends_the_stream_at_the_last_good_page_and_the_next_sync_resu
     let charges = report.streams.iter().find(|s| s.stream == "charges").unwrap();
     assert_eq!(charges.error_kind, Some(JobErrorKind::BadPage));
     let message = charges.error.as_deref().unwrap();
-    assert!(message.starts_with("Stripe charges, page 3:"), "{message}");
-    assert_eq!(charges.pages, 2);
-    assert_eq!(
-        stored_charges(&engine).await.len(),
-        200,
-        "the two good pages are kept"
+    assert!(
+        message.starts_with(&format!("Stripe charges, page {}:", charges.pages + 1)),
+        "{message}"
     );
+    assert!(charges.pages >= 2, "{charges:?}");
+    let stored = stored_charges(&engine).await.len() as u64;
+    assert_eq!(stored, charges.records, "the pages before the bad one are kept");
+    assert!((100..500).contains(&stored), "{stored} kept");
     // The other streams were not held back by it.
     for other in report.streams.iter().filter(|s| s.stream != "charges") {
         assert!(other.error.is_none(), "{other:?}");

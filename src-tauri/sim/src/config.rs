@@ -128,6 +128,9 @@ pub struct StripeConfig {
     /// Requests per second per live-mode key; None = 4 × `rate_limit_per_sec` (Stripe's
     /// 100 for the default 25, and off when that is 0, so one knob still turns both off).
     pub live_rate_limit_per_sec: Option<u32>,
+    /// Requests per second per key to one API operation (`GET /v1/charges`, `GET
+    /// /v1/charges/:id`); None = Stripe's default 25 while `rate_limit_per_sec` is on.
+    pub endpoint_rate_limit_per_sec: Option<u32>,
 }
 
 impl StripeConfig {
@@ -137,6 +140,15 @@ impl StripeConfig {
             (false, _) => self.rate_limit_per_sec,
             (true, Some(live)) => live,
             (true, None) => self.rate_limit_per_sec.saturating_mul(4),
+        }
+    }
+
+    /// The per-operation limit; 0 = unlimited.
+    pub fn endpoint_rate(&self) -> u32 {
+        match (self.endpoint_rate_limit_per_sec, self.rate_limit_per_sec) {
+            (Some(rate), _) => rate,
+            (None, 0) => 0,
+            (None, _) => STRIPE_ENDPOINT_REQUESTS_PER_SEC,
         }
     }
 }
@@ -160,6 +172,10 @@ pub struct GithubConfig {
     /// (a GET costs 1); 0 = off. GitHub documents 900 (`GITHUB_POINTS_PER_MINUTE`).
     pub secondary_points_per_minute: u32,
 }
+
+/// Stripe's default limit per API operation (docs.stripe.com/rate-limits: "API endpoints
+/// have a default limit of 25 requests per second"), inside the key's 100 (live) or 25.
+pub const STRIPE_ENDPOINT_REQUESTS_PER_SEC: u32 = 25;
 
 /// GitHub's documented secondary limits (docs.github.com, "Rate limits for the REST API":
 /// at most 100 concurrent requests; at most 900 points a minute to a single REST endpoint).
@@ -193,12 +209,13 @@ impl Config {
     }
 
     /// Every limit at the provider's documented value: Stripe 25/s per test key and
-    /// 100/s per live key, GitHub's secondary limits (100 concurrent per token, 900
+    /// 100/s per live key (25/s per operation within them), GitHub's secondary limits (100 concurrent per token, 900
     /// points a minute per token and endpoint), GA4 10 concurrent requests per property, Search Console 1,200
     /// queries a minute per site. For benchmarks and tests that must meet what users meet.
     pub fn with_documented_limits(mut self) -> Config {
         self.stripe.rate_limit_per_sec = 25;
         self.stripe.live_rate_limit_per_sec = Some(100);
+        self.stripe.endpoint_rate_limit_per_sec = Some(STRIPE_ENDPOINT_REQUESTS_PER_SEC);
         self.github.secondary_concurrency = GITHUB_CONCURRENT_REQUESTS;
         self.github.secondary_points_per_minute = GITHUB_POINTS_PER_MINUTE;
         for p in &mut self.google.properties {
@@ -222,6 +239,7 @@ impl Default for StripeConfig {
             history_days: 90,
             rate_limit_per_sec: 25,
             live_rate_limit_per_sec: None,
+            endpoint_rate_limit_per_sec: None,
         }
     }
 }

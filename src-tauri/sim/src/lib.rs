@@ -96,6 +96,7 @@ pub use config::{
     AdsCustomer, Config, ExternalClock, Ga4Property, GithubConfig, GoogleConfig, GscSite, LatencyConfig,
     MetaAdAccount, MetaConfig, ProviderLatency, StripeConfig, GA4_CONCURRENT_REQUESTS,
     GITHUB_CONCURRENT_REQUESTS, GITHUB_POINTS_PER_MINUTE, GSC_QUERIES_PER_MINUTE,
+    STRIPE_ENDPOINT_REQUESTS_PER_SEC,
 };
 pub use meta::GRAPH_VERSION as META_GRAPH_VERSION;
 pub use oauth::{CLIENT_ID as OAUTH_CLIENT_ID, CLIENT_SECRET as OAUTH_CLIENT_SECRET};

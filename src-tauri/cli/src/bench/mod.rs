@@ -2,7 +2,8 @@
 //!
 //! `bench sync`: syncs N records into a fresh database, then changes some and syncs again,
 //! printing throughput, requests and peak memory. Measures the engine, so the simulator runs
-//! without rate limits and the engine without pacing; the simulator shares this process, so
+//! without rate limits and the engine without pacing (`--latency`: as the real APIs answer
+//! and limit, with the share of the rate budget used); the simulator shares this process, so
 //! its memory is in the figures too. Stripe and GitHub in `keyed.rs`; GA4, Search Console
 //! and Google Ads (on a Google sign-in, with a check against the simulator's truth) in
 //! `google.rs`.
@@ -44,6 +45,10 @@ pub enum BenchCommand {
         /// Rows a day: landing pages (GA4), queries (Search Console), campaigns (Google Ads, Meta Ads)
         #[arg(long, default_value_t = 500)]
         rows_per_day: u32,
+        /// Stripe and GitHub: the simulator answers as slowly as the real APIs and enforces
+        /// their documented limits, and the engine paces at them (a live Stripe key)
+        #[arg(long)]
+        latency: bool,
     },
     /// The cost of counting job health, its database growth, and the Health screen's reads
     Health {
@@ -93,9 +98,10 @@ pub async fn run(command: BenchCommand) -> Result<()> {
             provider,
             days,
             rows_per_day,
+            latency,
         } => match provider {
-            BenchProvider::Stripe => keyed::sync(records, keyed::Keyed::Stripe).await,
-            BenchProvider::Github => keyed::sync(records, keyed::Keyed::Github).await,
+            BenchProvider::Stripe => keyed::sync(records, keyed::Keyed::Stripe, latency).await,
+            BenchProvider::Github => keyed::sync(records, keyed::Keyed::Github, latency).await,
             BenchProvider::Ga4 => google::sync(google::Product::Ga4, days, rows_per_day).await,
             BenchProvider::SearchConsole => {
                 google::sync(google::Product::SearchConsole, days, rows_per_day).await
@@ -114,9 +120,15 @@ pub async fn run(command: BenchCommand) -> Result<()> {
 }
 
 pub(super) async fn open_engine(dir: &std::path::Path) -> Result<Engine> {
+    open_engine_paced(dir, false).await
+}
+
+/// An engine that paces requests at the providers' documented rates, or not at all (a
+/// benchmark of the engine itself).
+pub(super) async fn open_engine_paced(dir: &std::path::Path, pace: bool) -> Result<Engine> {
     let options = EngineOptions {
         secrets: Arc::new(MemoryStore::default()),
-        pace_requests: false,
+        pace_requests: pace,
         ..EngineOptions::default()
     };
     Engine::open_with(dir, options).await

@@ -191,6 +191,7 @@ impl Context<'_> {
             if_none_match: None,
             gate: self.gate,
             pacing: self.pacing,
+            endpoint: None,
             classify: self.classify,
             meter: self.meter,
         }
@@ -250,6 +251,10 @@ pub struct Page {
     pub replace: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
     /// The stream has nothing more to fetch in this sync.
     pub done: bool,
+    /// The rest of the walk as slices the engine walks at once, each from its own cursor
+    /// (Stripe: ranges of `created`); `cursor` is where the stream goes on once every slice
+    /// is done. A slice's own pages end it with `done`.
+    pub slices: Vec<Value>,
 }
 
 impl Page {
@@ -259,6 +264,7 @@ impl Page {
             cursor,
             replace: None,
             done: false,
+            slices: Vec::new(),
         }
     }
 
@@ -268,6 +274,7 @@ impl Page {
             cursor,
             replace: None,
             done: true,
+            slices: Vec::new(),
         }
     }
 }
@@ -304,17 +311,23 @@ pub trait ConnectorApi: Send + Sync {
         cursor: Option<Value>,
     ) -> BoxFuture<'a, Result<Page, ConnectorError>>;
 
+    /// Splits what is left of a slice in two (its cursor as its last page left it), so a
+    /// free hand can walk part of it; `None` when it cannot be split further.
+    fn split(&self, stream: &str, slice: &Value) -> Option<(Value, Value)> {
+        let _ = (stream, slice);
+        None
+    }
+
     /// An account id as a person types it, in the form the provider uses (`Err`: what is
     /// wrong with it, in words).
     fn normalize_account(&self, raw: &str) -> Result<String, String> {
         Ok(raw.trim().to_owned())
     }
 
-    /// How fast one credential may call: requests per second (0: follow the provider's
-    /// signals only).
+    /// How fast one credential may call, and how many requests it may have in flight.
     fn pacing(&self, secret: &str) -> Pacing {
         let _ = secret;
-        0
+        Pacing::NONE
     }
 
     /// How to read an answer: the provider's rate-limit, quota and error signals.

@@ -17,6 +17,8 @@ pub struct StripeAuth {
     buckets: HashMap<String, Bucket>,
     /// Requests per second for (test keys, live keys); 0 = unlimited.
     rates: (u32, u32),
+    /// Requests per second per key to one API operation; 0 = unlimited.
+    endpoint_rate: u32,
     requests: u64,
 }
 
@@ -40,6 +42,7 @@ impl StripeAuth {
             revoked: HashSet::new(),
             buckets: HashMap::new(),
             rates: (cfg.rate_for(false), cfg.rate_for(true)),
+            endpoint_rate: cfg.endpoint_rate(),
             requests: 0,
         }
     }
@@ -48,7 +51,7 @@ impl StripeAuth {
         self.revoked.insert(key.to_string());
     }
 
-    fn admit(&mut self, key: Option<&str>, now_ms: i64) -> Result<u64, StripeError> {
+    fn admit(&mut self, key: Option<&str>, endpoint: &str, now_ms: i64) -> Result<u64, StripeError> {
         let Some(key) = key else {
             return Err(StripeError::auth(
                 None,
@@ -70,24 +73,57 @@ impl StripeAuth {
             ));
         }
         let rate = if is_live(key) { self.rates.1 } else { self.rates.0 };
-        if rate > 0 {
-            let rate = rate as f64;
-            let bucket = self.buckets.entry(key.to_string()).or_insert(Bucket {
-                tokens: rate,
-                last_ms: now_ms,
-            });
-            // A clock moved backwards refills nothing (and does not stall the bucket).
-            let elapsed = (now_ms - bucket.last_ms).max(0) as f64 / 1000.0;
-            bucket.tokens = (bucket.tokens + elapsed * rate).min(rate);
-            bucket.last_ms = now_ms;
-            if bucket.tokens < 1.0 {
-                return Err(StripeError::rate_limited());
+        // Both the key's bucket and its bucket for this operation must hold a token; a
+        // refused request spends neither.
+        let buckets = [
+            (key.to_string(), rate),
+            (format!("{key} {endpoint}"), self.endpoint_rate),
+        ];
+        let mut full = true;
+        for (name, rate) in &buckets {
+            if *rate > 0 {
+                full &= self.refill(name, *rate, now_ms) >= 1.0;
             }
-            bucket.tokens -= 1.0;
+        }
+        if !full {
+            return Err(StripeError::rate_limited());
+        }
+        for (name, rate) in &buckets {
+            if *rate > 0 {
+                self.buckets.get_mut(name).expect("refilled").tokens -= 1.0;
+            }
         }
         self.requests += 1;
         Ok(self.requests)
     }
+}
+
+impl StripeAuth {
+    /// Refills a bucket holding at most one second of `rate` to `now_ms`; its tokens.
+    fn refill(&mut self, name: &str, rate: u32, now_ms: i64) -> f64 {
+        let rate = f64::from(rate);
+        let bucket = self.buckets.entry(name.to_string()).or_insert(Bucket {
+            tokens: rate,
+            last_ms: now_ms,
+        });
+        // A clock moved backwards refills nothing (and does not stall the bucket).
+        let elapsed = (now_ms - bucket.last_ms).max(0) as f64 / 1000.0;
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(rate);
+        bucket.last_ms = now_ms;
+        bucket.tokens
+    }
+}
+
+/// The API operation a request is, as Stripe counts them apart: the method and the path
+/// with ids in place of `:id` (`GET /v1/charges`, `GET /v1/charges/:id`).
+fn endpoint(method: &str, path: &str) -> String {
+    let shape: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .enumerate()
+        .map(|(i, part)| if i >= 2 && i % 2 == 0 { ":id" } else { part })
+        .collect();
+    format!("{method} /{}", shape.join("/"))
 }
 
 /// Stripe echoes keys as `sk_test_****abcd`.
@@ -147,7 +183,8 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
 pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let key = api_key(req.headers());
     let now_ms = state.clock.now_ms();
-    let admitted = lock(&state.stripe_auth).admit(key.as_deref(), now_ms);
+    let endpoint = endpoint(req.method().as_str(), req.uri().path());
+    let admitted = lock(&state.stripe_auth).admit(key.as_deref(), &endpoint, now_ms);
     match admitted {
         Ok(n) => {
             let mut resp = next.run(req).await;
@@ -183,7 +220,8 @@ mod tests {
             ..Default::default()
         };
         let mut auth = StripeAuth::new(&cfg);
-        let admitted = |auth: &mut StripeAuth, key: &str, at: i64| auth.admit(Some(key), at).is_ok();
+        let admitted =
+            |auth: &mut StripeAuth, key: &str, at: i64| auth.admit(Some(key), "GET /v1/charges", at).is_ok();
         // Test keys: 2 a second; live keys: 4 × that when not set.
         assert!((0..2).all(|_| admitted(&mut auth, "sk_test_a", 0)));
         assert!(!admitted(&mut auth, "sk_test_a", 0));
@@ -200,5 +238,31 @@ mod tests {
         };
         let mut auth = StripeAuth::new(&off);
         assert!((0..1_000).all(|_| admitted(&mut auth, "rk_live_x", 0)));
+    }
+
+    #[test]
+    fn each_operation_has_its_own_limit_inside_the_keys() {
+        let cfg = crate::config::StripeConfig {
+            rate_limit_per_sec: 25,
+            live_rate_limit_per_sec: Some(100),
+            ..Default::default()
+        };
+        let mut auth = StripeAuth::new(&cfg);
+        let key = Some("rk_live_a");
+        // 25 a second to listing charges, then refused, though the key has 75 left.
+        assert!((0..25).all(|_| auth.admit(key, "GET /v1/charges", 0).is_ok()));
+        assert!(auth.admit(key, "GET /v1/charges", 0).is_err());
+        assert!((0..25).all(|_| auth.admit(key, "GET /v1/charges/:id", 0).is_ok()));
+        for i in 0..50 {
+            assert!(auth.admit(key, &format!("GET /v1/other{i}"), 0).is_ok());
+        }
+        // The key's 100 are spent now: another operation is refused too.
+        assert!(auth.admit(key, "GET /v1/invoices", 0).is_err());
+        assert_eq!(endpoint("GET", "/v1/charges"), "GET /v1/charges");
+        assert_eq!(endpoint("GET", "/v1/charges/ch_1"), "GET /v1/charges/:id");
+        assert_eq!(
+            endpoint("POST", "/v1/charges/ch_1/refund"),
+            "POST /v1/charges/:id/refund"
+        );
     }
 }

@@ -258,6 +258,7 @@ pub(super) async fn next_page(
         cursor: to_value(&cursor),
         replace: first_page.then_some((from, to)),
         done,
+        slices: Vec::new(),
     })
 }
 

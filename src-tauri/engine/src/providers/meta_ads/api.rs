@@ -263,6 +263,7 @@ pub(super) async fn next_page(
         cursor: to_value(&cursor),
         replace: Some((from, to)),
         done,
+        slices: Vec::new(),
     })
 }
 

@@ -1,6 +1,8 @@
 //! Stripe: lists are newest first, paged with `starting_after` (limit 100, `has_more`).
 //!
-//! A stream first backfills the whole list. Later syncs list what was created since the
+//! A stream first backfills the whole list: its first page (the newest objects), then the
+//! rest as slices of `created` the engine walks at once and halves whenever a hand is free
+//! (`split`), so the walk runs at the rate limit rather than one page after another. Later syncs list what was created since the
 //! newest object seen (`created[gte]`), then read `/v1/events` since the last one seen and
 //! re-fetch the objects they name, so refunds, cancellations and payments are caught.
 //! Stripe keeps events 30 days: if the last event walk is older than 29, the stream re-lists
@@ -8,6 +10,7 @@
 
 use std::collections::BTreeSet;
 
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -116,6 +119,8 @@ enum Phase {
     Idle,
     /// Listing everything, newest first.
     Backfill,
+    /// One slice of a backfill (`slice`), newest first.
+    Slice,
     /// Listing what was created since `created_gte`.
     New,
     /// Reading events since `events_since` and re-fetching the objects they name.
@@ -141,6 +146,77 @@ struct Cursor {
     /// may have expired, so the stream re-lists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     events_read_at: Option<Millis>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    slice: Option<Slice>,
+}
+
+/// A slice of a backfill: the objects created in `[gte, lt)` (Stripe seconds), walked newest
+/// first from `starting_after`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Slice {
+    gte: i64,
+    lt: i64,
+    /// The oldest `created` the walk has passed: what is left is in `[gte, passed]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    passed: Option<i64>,
+    /// Objects a second in what this slice has walked (a fresh half: in the slice it came
+    /// from; 0: not known), to split only what holds several pages.
+    #[serde(default)]
+    density: f64,
+    /// Objects this slice has walked, and the newest `created` among them.
+    #[serde(default)]
+    seen: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seen_from: Option<i64>,
+}
+
+impl Slice {
+    fn new(gte: i64, lt: i64, density: f64) -> Slice {
+        Slice {
+            gte,
+            lt,
+            passed: None,
+            density,
+            seen: 0,
+            seen_from: None,
+        }
+    }
+
+    /// A page of `count` objects walked, created from `newest` down to `oldest`.
+    fn walked(&mut self, count: usize, newest: i64, oldest: i64) {
+        self.seen += count as u64;
+        let from = *self.seen_from.get_or_insert(newest);
+        self.passed = Some(oldest);
+        self.density = self.seen as f64 / (from - oldest + 1) as f64;
+    }
+}
+
+/// Fewer objects than this left (by the density walked so far), a slice is not split: each
+/// half still holds several pages, so a split costs at most one short page in five.
+const MIN_SPLIT_OBJECTS: f64 = 1_000.0;
+
+/// Halves what is left of a slice by time: the newer half keeps the walk's position, the
+/// older half starts fresh. Ranges are half-open and meet at `mid`, so an object is in
+/// exactly one; objects of one second are never split (they share a page walk).
+pub(super) fn split(slice: &Value) -> Option<(Value, Value)> {
+    let cursor: Cursor = serde_json::from_value(slice.clone()).ok()?;
+    let range = cursor.slice.filter(|_| cursor.phase == Phase::Slice)?;
+    let top = range.passed.unwrap_or(range.lt - 1);
+    let left = range.density * (top - range.gte + 1) as f64;
+    if top - range.gte < 1 || range.density > 0.0 && left < MIN_SPLIT_OBJECTS {
+        return None;
+    }
+    let mid = range.gte + (top - range.gte + 1) / 2;
+    let newer = Cursor {
+        slice: Some(Slice { gte: mid, ..range }),
+        ..cursor.clone()
+    };
+    let older = Cursor {
+        phase: Phase::Slice,
+        slice: Some(Slice::new(range.gte, mid, range.density)),
+        ..Cursor::default()
+    };
+    Some((to_value(&newer), to_value(&older)))
 }
 
 #[derive(Deserialize)]
@@ -182,7 +258,7 @@ pub(super) async fn next_page(
         cursor = start_sync(ctx, def, cursor).await?;
     }
     match cursor.phase {
-        Phase::Backfill | Phase::New => list_page(ctx, def, cursor).await,
+        Phase::Backfill | Phase::New | Phase::Slice => list_page(ctx, def, cursor).await,
         Phase::Events => events_page(ctx, def, cursor).await,
         Phase::Idle => unreachable!("start_sync leaves Idle"),
     }
@@ -210,11 +286,9 @@ async fn start_sync(ctx: &Context<'_>, def: &Walk, cursor: Cursor) -> Result<Cur
     };
     Ok(Cursor {
         phase: Phase::Backfill,
-        starting_after: None,
-        created_gte: None,
-        walk_newest: None,
         events_since: events_since.or(Some(0)),
         events_read_at: Some(ctx.now),
+        ..Cursor::default()
     })
 }
 
@@ -234,41 +308,78 @@ async fn list_page(ctx: &Context<'_>, def: &Walk, mut cursor: Cursor) -> Result<
     if cursor.phase == Phase::New {
         query.push(("created[gte]", cursor.created_gte.unwrap_or(0).to_string()));
     }
+    if let Some(range) = cursor.slice.filter(|_| cursor.phase == Phase::Slice) {
+        query.push(("created[gte]", range.gte.to_string()));
+        query.push(("created[lt]", range.lt.to_string()));
+    }
     if let Some(after) = &cursor.starting_after {
         query.push(("starting_after", after.clone()));
     }
     let page = list(ctx, def.path, query).await?;
     let mut rows = Rows::new(def.table);
+    // The newest and oldest `created` on the page (newest first, so its first and last).
+    let mut span: Option<(i64, i64)> = None;
     for object in &page.data {
         let row = (def.row)(object.get())?;
         // Every Stripe row starts with `id` and `created` (ms): the walk's position.
         if let [Cell::Text(id), Cell::Int(created_ms), ..] = row.as_slice() {
-            cursor.walk_newest = cursor.walk_newest.max(Some(created_ms / 1000));
+            let created = created_ms / 1000;
+            span = Some(span.map_or((created, created), |(n, o)| (n.max(created), o.min(created))));
             cursor.starting_after = Some(id.clone());
         }
         rows.rows.push(row);
     }
-    if page.has_more && !page.data.is_empty() {
+    let more = page.has_more && !page.data.is_empty();
+    if cursor.phase == Phase::Slice {
+        if let (Some(range), Some((newest, oldest))) = (cursor.slice.as_mut(), span) {
+            range.walked(rows.len(), newest, oldest);
+        }
+        return Ok(Page {
+            done: !more,
+            ..Page::more(rows, to_value(&cursor))
+        });
+    }
+    cursor.walk_newest = cursor.walk_newest.max(span.map(|(newest, _)| newest));
+    if more && cursor.phase == Phase::Backfill {
+        // The rest of the backfill is everything created up to the oldest object seen, from
+        // its position: a slice the engine walks and halves as hands are free.
+        let (newest, oldest) = span.expect("a page with objects");
+        let mut slice = Slice::new(0, oldest + 1, 0.0);
+        slice.walked(rows.len(), newest, oldest);
+        let rest = Cursor {
+            phase: Phase::Slice,
+            starting_after: cursor.starting_after.take(),
+            slice: Some(slice),
+            ..Cursor::default()
+        };
+        let mut page = list_done(def, cursor, rows);
+        page.slices = vec![to_value(&rest)];
+        return Ok(page);
+    }
+    if more {
         return Ok(Page::more(rows, to_value(&cursor)));
     }
-    // The walk is over: the next one lists from the newest object seen (inclusive, so an
-    // object created in the same second is not missed).
+    Ok(list_done(def, cursor, rows))
+}
+
+/// The list walk is over: the next one lists from the newest object seen (inclusive, so an
+/// object created in the same second is not missed). After a backfill the same job lists
+/// what was created while it ran (newest first, it started from the newest then) and reads
+/// the events since its start: the sync ends as fresh as its end, not its start.
+fn list_done(def: &Walk, mut cursor: Cursor, rows: Rows) -> Page {
     cursor.created_gte = cursor.walk_newest.max(cursor.created_gte).or(Some(0));
     cursor.starting_after = None;
     cursor.walk_newest = None;
-    // After a backfill, the same job lists what was created while it ran (newest first, it
-    // started from the newest then) and reads the events since its start: the sync ends as
-    // fresh as its end, not its start.
     let (phase, done) = match cursor.phase {
         Phase::Backfill => (Phase::New, false),
         _ if def.event_types.is_empty() => (Phase::Idle, true),
         _ => (Phase::Events, false),
     };
     cursor.phase = phase;
-    Ok(Page {
+    Page {
         done,
         ..Page::more(rows, to_value(&cursor))
-    })
+    }
 }
 
 async fn events_page(ctx: &Context<'_>, def: &Walk, mut cursor: Cursor) -> Result<Page, ConnectorError> {
@@ -288,17 +399,30 @@ async fn events_page(ctx: &Context<'_>, def: &Walk, mut cursor: Cursor) -> Resul
         cursor.starting_after = Some(parsed.id);
         changed.insert(parsed.data.object.id);
     }
-    // Re-fetch each changed object: the event's copy may be older than the object now.
+    // Re-fetch each changed object (the event's copy may be older than the object now),
+    // several at once like the slices of a backfill, kept in order.
+    let endpoint = format!("{}/:id", def.path);
+    let fetched: Vec<Result<Option<Vec<Cell>>, ConnectorError>> = futures_util::stream::iter(changed)
+        .map(|id| {
+            let endpoint = endpoint.as_str();
+            async move {
+                let mut request = get(ctx, &format!("{}/{id}", def.path), &[]);
+                request.endpoint = Some(endpoint);
+                match ctx.http.send_json::<Box<RawValue>>(&request).await {
+                    Ok(Fetched::Body { body, .. }) => (def.row)(body.get()).map(Some),
+                    Ok(Fetched::NotModified) => Ok(None),
+                    // Deleted since the event: nothing to re-read.
+                    Err(HttpError::Rejected { status: 404, .. }) => Ok(None),
+                    Err(e) => Err(e.into()),
+                }
+            }
+        })
+        .buffered(ctx.http.in_flight(ctx.pacing))
+        .collect()
+        .await;
     let mut rows = Rows::new(def.table);
-    for id in changed {
-        let request = get(ctx, &format!("{}/{id}", def.path), &[]);
-        match ctx.http.send_json::<Box<RawValue>>(&request).await {
-            Ok(Fetched::Body { body, .. }) => rows.rows.push((def.row)(body.get())?),
-            Ok(Fetched::NotModified) => {}
-            // Deleted since the event: nothing to re-read.
-            Err(HttpError::Rejected { status: 404, .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
+    for row in fetched {
+        rows.rows.extend(row?);
     }
     if page.has_more && !page.data.is_empty() {
         return Ok(Page::more(rows, to_value(&cursor)));
@@ -311,8 +435,15 @@ async fn events_page(ctx: &Context<'_>, def: &Walk, mut cursor: Cursor) -> Resul
     Ok(Page::last(rows, to_value(&cursor)))
 }
 
-async fn list(ctx: &Context<'_>, path: &str, query: Vec<(&str, String)>) -> Result<List, ConnectorError> {
-    ctx.json(&get(ctx, path, &query)).await
+/// A list page; the path is the endpoint Stripe limits it under.
+async fn list(
+    ctx: &Context<'_>,
+    path: &'static str,
+    query: Vec<(&str, String)>,
+) -> Result<List, ConnectorError> {
+    let mut request = get(ctx, path, &query);
+    request.endpoint = Some(path);
+    ctx.json(&request).await
 }
 
 #[derive(Deserialize)]
@@ -330,4 +461,48 @@ struct EventData {
 #[derive(Deserialize)]
 struct EventObject {
     id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn walking(gte: i64) -> Value {
+        // 100 objects walked over the 100 seconds down to 9,901: one a second.
+        let mut slice = Slice::new(gte, 10_001, 0.0);
+        slice.walked(100, 10_000, 9_901);
+        to_value(&Cursor {
+            phase: Phase::Slice,
+            starting_after: Some("ch_at".into()),
+            slice: Some(slice),
+            ..Cursor::default()
+        })
+    }
+
+    #[test]
+    fn a_slice_is_halved_by_time_while_each_half_holds_several_pages() {
+        let (newer, older) = split(&walking(0)).unwrap();
+        // What is left is [0, 9,901]: the newer half keeps the walk's position.
+        assert_eq!(newer["slice"]["gte"], 4_951);
+        assert_eq!(newer["slice"]["lt"], 10_001);
+        assert_eq!(newer["starting_after"], "ch_at");
+        assert_eq!(older["slice"]["gte"], 0);
+        assert_eq!(older["slice"]["lt"], 4_951);
+        assert!(older.get("starting_after").is_none());
+        assert_eq!(
+            older["slice"]["density"], 1.0,
+            "the fresh half expects its parent's density"
+        );
+        // About 900 objects left: a split would make short pages for little.
+        assert!(split(&walking(9_000)).is_none());
+        // A range of one second is one walk.
+        let one_second = to_value(&Cursor {
+            phase: Phase::Slice,
+            slice: Some(Slice::new(7, 8, 0.0)),
+            ..Cursor::default()
+        });
+        assert!(split(&one_second).is_none());
+        // Not a slice: nothing to split.
+        assert!(split(&to_value(&Cursor::default())).is_none());
+    }
 }

@@ -18,6 +18,11 @@ use tokio::sync::Semaphore;
 
 use crate::clock::{Clock, Millis};
 
+mod pace;
+
+pub use pace::Pacing;
+use pace::{Slots, Slowdown};
+
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
     pub request_timeout: Duration,
@@ -111,9 +116,6 @@ pub enum Method {
     Post,
 }
 
-/// How many requests a second a connection may send; 0 = no pacing.
-pub type Pacing = u32;
-
 /// A provider's reading of an answer.
 pub type Classify = fn(&Answer<'_>) -> Verdict;
 
@@ -161,6 +163,8 @@ pub struct Request<'a> {
     /// source's own budget (minus its id: a GA4 property's tokens).
     pub gate: i64,
     pub pacing: Pacing,
+    /// The API operation this is, for a provider that limits each on its own (`Pacing::per_endpoint`).
+    pub endpoint: Option<&'a str>,
     pub classify: Classify,
     /// Where this request's attempts, retries and waits are counted (a job's).
     pub meter: Option<&'a Meter>,
@@ -208,48 +212,11 @@ pub struct Http {
 #[derive(Debug)]
 struct Gate {
     permits: Semaphore,
-    /// Milliseconds (engine clock, fractional so 100/s paces 10 ms apart) of the next slot.
-    next_slot: Mutex<f64>,
+    /// The permits it was given, so it can grow.
+    capacity: Mutex<usize>,
+    slots: Mutex<Slots>,
     paused_until: Mutex<Option<Millis>>,
     slowdown: Mutex<Slowdown>,
-}
-
-/// A documented rate can still be too fast (a key other tools share, an account with a lower
-/// limit): each rate limit the provider answers halves the gate's pace, down to 1/64 of it,
-/// for `SLOWDOWN_MS` after the last one. The requests in flight when the first limit came
-/// were sent at the old pace, so a second halving waits `SETTLE_MS`.
-#[derive(Debug, Default, Clone, Copy)]
-struct Slowdown {
-    divisor: u32,
-    halved_at: Millis,
-    until: Millis,
-}
-
-const SLOWDOWN_MS: Millis = 10 * 60 * 1000;
-const SETTLE_MS: Millis = 1000;
-const MAX_DIVISOR: u32 = 64;
-
-impl Slowdown {
-    /// What a paced gate's rate is divided by now (1: the full rate).
-    fn divisor(&self, now: Millis) -> u32 {
-        if now < self.until {
-            self.divisor.max(1)
-        } else {
-            1
-        }
-    }
-
-    /// A rate limit answered at `now`; the new divisor when the pace changed.
-    fn rate_limited(&mut self, now: Millis) -> Option<u32> {
-        let current = self.divisor(now);
-        self.until = now + SLOWDOWN_MS;
-        if current > 1 && now - self.halved_at < SETTLE_MS || current >= MAX_DIVISOR {
-            return None;
-        }
-        self.divisor = current * 2;
-        self.halved_at = now;
-        Some(self.divisor)
-    }
 }
 
 impl Http {
@@ -282,25 +249,44 @@ impl Http {
         self.requests.load(Ordering::Relaxed)
     }
 
-    fn gate(&self, gate: i64) -> Arc<Gate> {
+    /// Requests one gate of this pacing may have in flight.
+    pub fn in_flight(&self, pacing: Pacing) -> usize {
+        match pacing.in_flight {
+            0 => self.config.per_connection_concurrency,
+            n => n as usize,
+        }
+    }
+
+    /// A gate's state, made on first use; a pacing's `in_flight` raises its
+    /// cap on requests in flight (a gate first made by a pause grows when its provider's
+    /// requests come).
+    fn gate(&self, gate: i64, pacing: Pacing) -> Arc<Gate> {
+        let wanted = self.in_flight(pacing);
         let mut gates = self.gates.lock().expect("gates");
-        let now = self.clock.now_millis() as f64;
-        gates
+        let gate = gates
             .entry(gate)
             .or_insert_with(|| {
                 Arc::new(Gate {
-                    permits: Semaphore::new(self.config.per_connection_concurrency),
-                    next_slot: Mutex::new(now),
+                    permits: Semaphore::new(wanted),
+                    capacity: Mutex::new(wanted),
+                    slots: Mutex::default(),
                     paused_until: Mutex::new(None),
                     slowdown: Mutex::default(),
                 })
             })
-            .clone()
+            .clone();
+        let mut capacity = gate.capacity.lock().expect("capacity");
+        if wanted > *capacity {
+            gate.permits.add_permits(wanted - *capacity);
+            *capacity = wanted;
+        }
+        drop(capacity);
+        gate
     }
 
     /// Holds a gate's requests until `until` (engine time).
     pub fn hold(&self, gate: i64, until: Millis) {
-        let gate = self.gate(gate);
+        let gate = self.gate(gate, Pacing::NONE);
         let mut paused = gate.paused_until.lock().expect("pause");
         *paused = Some(paused.map_or(until, |p| p.max(until)));
     }
@@ -321,13 +307,13 @@ impl Http {
         request: &Request<'_>,
     ) -> Result<Fetched<T>, HttpError> {
         let host = host_of(&request.url);
-        let gate = self.gate(request.gate);
+        let gate = self.gate(request.gate, request.pacing);
         let _permit = gate.permits.acquire().await.expect("semaphore open");
         let mut attempt = 0;
         loop {
             attempt += 1;
-            self.wait_turn(&gate, request, &host).await?;
-            let (wait, error) = match self.attempt(request, &host, &gate).await {
+            let paced_with = self.wait_turn(&gate, request, &host).await?;
+            let (wait, error) = match self.attempt(request, &host, &gate, paced_with).await {
                 Attempt::Done(Ok((Some(bytes), headers))) => match serde_json::from_slice::<T>(&bytes) {
                     Ok(body) => return Ok(Fetched::Body { body, headers }),
                     // Truncated or malformed JSON is retried like a network hiccup; a body
@@ -389,7 +375,8 @@ impl Http {
         }
     }
 
-    async fn wait_turn(&self, gate: &Gate, request: &Request<'_>, host: &str) -> Result<(), HttpError> {
+    /// Waits out a pause and the request's pacing; the slowdown divisor it was paced at.
+    async fn wait_turn(&self, gate: &Gate, request: &Request<'_>, host: &str) -> Result<u32, HttpError> {
         let now = self.clock.now_millis();
         let paused = *gate.paused_until.lock().expect("pause");
         if let Some(until) = paused.filter(|until| *until > now) {
@@ -409,24 +396,48 @@ impl Http {
             count(request.meter, |m| &m.wait_ms, wait.as_millis() as u64);
             self.clock.sleep(wait).await;
         }
-        if request.pacing > 0 {
-            let divisor = gate.slowdown.lock().expect("slowdown").divisor(now);
-            let interval = 1000.0 * f64::from(divisor) / f64::from(request.pacing);
-            let slot = {
-                let mut next = gate.next_slot.lock().expect("pacing");
-                let slot = next.max(self.clock.now_millis() as f64);
-                *next = slot + interval;
-                slot
-            };
-            let wait = slot - self.clock.now_millis() as f64;
-            if wait > 0.0 {
-                self.clock.sleep(Duration::from_secs_f64(wait / 1000.0)).await;
+        let pacing = request.pacing;
+        let divisor = || {
+            gate.slowdown
+                .lock()
+                .expect("slowdown")
+                .divisor(self.clock.now_millis())
+        };
+        loop {
+            let paced_with = divisor();
+            if !pacing.is_paced() {
+                return Ok(paced_with);
+            }
+            // The endpoint's own limit first, then the credential's: each booked when the
+            // request can use it.
+            if let (Some(endpoint), rate @ 1..) = (request.endpoint, pacing.per_endpoint) {
+                let now = self.clock.now_millis() as f64;
+                let slot = gate
+                    .slots
+                    .lock()
+                    .expect("pacing")
+                    .book_endpoint(endpoint, rate, paced_with, now);
+                self.sleep_until(slot).await;
+            }
+            if pacing.per_second > 0 {
+                let now = self.clock.now_millis() as f64;
+                let slot = gate
+                    .slots
+                    .lock()
+                    .expect("pacing")
+                    .book_gate(pacing.per_second, paced_with, now);
+                self.sleep_until(slot).await;
+            }
+            // Halved while it waited: a turn booked at the pace that was refused is booked
+            // again at the new one.
+            if divisor() == paced_with {
+                return Ok(paced_with);
             }
         }
-        Ok(())
     }
 
-    async fn attempt(&self, request: &Request<'_>, host: &str, gate: &Gate) -> Attempt {
+    /// One attempt; `paced_with` is the slowdown its turn was paced at.
+    async fn attempt(&self, request: &Request<'_>, host: &str, gate: &Gate, paced_with: u32) -> Attempt {
         let mut builder = match request.method {
             Method::Get => self.client.get(request.url.clone()),
             Method::Post => self.client.post(request.url.clone()),
@@ -493,9 +504,14 @@ impl Http {
                 if let (Some(wait), PauseScope::Connection) = (wait, scope) {
                     *gate.paused_until.lock().expect("pause") = Some(now + wait.as_millis() as i64);
                 }
-                if scope == PauseScope::Connection && request.pacing > 0 {
-                    if let Some(divisor) = gate.slowdown.lock().expect("slowdown").rate_limited(now) {
-                        let pace = f64::from(request.pacing) / f64::from(divisor);
+                if scope == PauseScope::Connection && request.pacing.is_paced() {
+                    if let Some(divisor) = gate
+                        .slowdown
+                        .lock()
+                        .expect("slowdown")
+                        .rate_limited(paced_with, now)
+                    {
+                        let pace = f64::from(request.pacing.per_second) / f64::from(divisor);
                         tracing::warn!(%host, requests_per_sec = pace, "rate limited: pace halved for 10 minutes");
                     }
                 }
@@ -552,6 +568,13 @@ impl Http {
             HttpError::BadBody { host, detail }
         };
         Attempt::Retry { after: None, error }
+    }
+
+    async fn sleep_until(&self, slot: f64) {
+        let wait = slot - self.clock.now_millis() as f64;
+        if wait > 0.0 {
+            self.clock.sleep(Duration::from_secs_f64(wait / 1000.0)).await;
+        }
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -687,26 +710,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_rate_limit_halves_the_pace_once_the_last_halving_settled_and_it_recovers_later() {
-        let mut s = Slowdown::default();
-        assert_eq!(s.divisor(0), 1);
-        assert_eq!(s.rate_limited(1_000), Some(2));
-        // Requests sent at the old pace answer 429 too: not halved again at once.
-        assert_eq!(s.rate_limited(1_400), None);
-        assert_eq!(s.divisor(1_400), 2);
-        assert_eq!(s.rate_limited(2_400), Some(4));
-        for i in 1..10 {
-            s.rate_limited(2_400 + i * SETTLE_MS);
-        }
-        assert_eq!(s.divisor(20_000), MAX_DIVISOR, "never below 1/64 of the rate");
-        // Ten minutes after the last limit the full rate is back, and a new limit halves it.
-        let last = 2_400 + 9 * SETTLE_MS;
-        assert_eq!(s.divisor(last + SLOWDOWN_MS - 1), MAX_DIVISOR);
-        assert_eq!(s.divisor(last + SLOWDOWN_MS), 1);
-        assert_eq!(s.rate_limited(last + SLOWDOWN_MS), Some(2));
-    }
-
-    #[test]
     fn retry_after_takes_seconds_or_a_date_against_the_engine_clock() {
         let now = chrono::DateTime::parse_from_rfc2822("Wed, 21 Oct 2015 07:28:00 GMT")
             .unwrap()
@@ -770,7 +773,8 @@ mod tests {
             also_secret: Some("dev-token-12345"),
             if_none_match: None,
             gate: 1,
-            pacing: 0,
+            pacing: Pacing::NONE,
+            endpoint: None,
             classify: classify_status,
             meter: None,
         };

@@ -6,6 +6,8 @@
 use std::fs::{File, TryLockError};
 use std::time::{Duration, Instant};
 
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 use ts_rs::TS;
@@ -13,11 +15,14 @@ use ts_rs::TS;
 use crate::connector::{ConnectorError, Context, Page};
 use crate::error::{Error, Result};
 use crate::health::run::{End, HealthState, Run};
-use crate::http::{HttpError, Meter};
+use crate::http::{HttpError, Meter, Pacing};
 use crate::models::Source;
 use crate::providers::Provider;
 use crate::store::{JobEnd, Segment, SourceAccess};
 use crate::Engine;
+use slices::{Sliced, Slices};
+
+mod slices;
 
 /// Why a job runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -246,7 +251,7 @@ struct Job<'a> {
     job_id: i64,
     source: &'a Source,
     reach: Reach,
-    pacing: u32,
+    pacing: Pacing,
     progress: Option<&'a UnboundedSender<SyncProgress>>,
 }
 
@@ -256,21 +261,16 @@ impl Job<'_> {
         stream: &str,
         cursor: Option<serde_json::Value>,
         meter: &Meter,
-        spent: &mut Duration,
     ) -> Result<Page, ConnectorError> {
-        let started = Instant::now();
         let ctx = self
             .engine
             .context(self.source, &self.reach, self.pacing, Some(meter));
-        let page = self
-            .source
+        self.source
             .provider
             .connector()
             .api
             .next_page(&ctx, stream, cursor)
-            .await;
-        *spent += started.elapsed();
-        page
+            .await
     }
 
     /// Commits a batch on its own task, so fetching goes on meanwhile.
@@ -299,14 +299,9 @@ impl Job<'_> {
     }
 
     /// Waits for a commit and counts what it stored.
-    async fn land(
-        &self,
-        stream: &str,
-        in_flight: InFlight,
-        counts: &mut StreamReport,
-        report: &mut SyncReport,
-    ) -> Result<()> {
+    async fn land(&self, stream: &str, in_flight: InFlight, tally: &mut Tally<'_>) -> Result<()> {
         let spent = in_flight.task.await.expect("commit task ran to completion")?;
+        let Tally { counts, report, .. } = tally;
         report.store_ms += spent.as_millis() as u64;
         counts.pages += in_flight.pages;
         counts.records += in_flight.records;
@@ -325,10 +320,48 @@ impl Job<'_> {
         Ok(())
     }
 
-    /// Pages through one stream. Pages are committed in batches of about `BATCH_ROWS` rows,
-    /// each batch with the cursor that follows it, while the next pages are fetched. At most
-    /// one commit is in flight and they land in order, so a crash loses only uncommitted
-    /// batches, which the stored cursor fetches again; a failure keeps every page before it.
+    /// Adds a fetched page to the batch with the cursor that follows it; a full batch is
+    /// committed while the next pages are fetched. At most one commit is in flight and they
+    /// land in order, so a crash loses only uncommitted batches, which the stored cursor
+    /// fetches again.
+    async fn add(
+        &self,
+        stream: &str,
+        commits: &mut Commits,
+        page: Page,
+        cursor: serde_json::Value,
+        tally: &mut Tally<'_>,
+    ) -> Result<()> {
+        commits.batch.get_or_insert_with(Batch::default).add(page, cursor);
+        if commits
+            .batch
+            .as_ref()
+            .is_some_and(|b| b.records() >= BATCH_ROWS as u64)
+        {
+            if let Some(previous) = commits.in_flight.take() {
+                self.land(stream, previous, tally).await?;
+            }
+            let full = commits.batch.take().expect("a full batch");
+            commits.in_flight = Some(self.spawn_commit(stream, full));
+        }
+        Ok(())
+    }
+
+    /// Commits whatever is left, in order.
+    async fn flush(&self, stream: &str, mut commits: Commits, tally: &mut Tally<'_>) -> Result<()> {
+        if let Some(previous) = commits.in_flight.take() {
+            self.land(stream, previous, tally).await?;
+        }
+        if let Some(rest) = commits.batch.take() {
+            let last = self.spawn_commit(stream, rest);
+            self.land(stream, last, tally).await?;
+        }
+        Ok(())
+    }
+
+    /// Pages through one stream, in batches committed with their cursor; a failure keeps
+    /// every page before it. A walk the connector hands over as slices goes on in
+    /// `walk_slices` and, once they are done, here again.
     async fn sync_stream(
         &self,
         stream: &str,
@@ -336,50 +369,131 @@ impl Job<'_> {
         meter: &Meter,
         report: &mut SyncReport,
     ) -> Result<StreamEnd> {
-        let mut fetch_time = Duration::ZERO;
+        let mut tally = Tally {
+            counts,
+            report,
+            fetching: Duration::ZERO,
+        };
+        let mut commits = Commits::default();
         let mut cursor = self.engine.store.stream_cursor(self.source.id, stream).await?;
-        let mut batch: Option<Batch> = None;
-        let mut in_flight: Option<InFlight> = None;
         let mut pages_fetched = 0;
         let outcome = loop {
+            if let Some(sliced) = cursor.as_ref().and_then(Sliced::read) {
+                match self
+                    .walk_slices(
+                        stream,
+                        sliced,
+                        meter,
+                        &mut commits,
+                        &mut tally,
+                        &mut pages_fetched,
+                    )
+                    .await?
+                {
+                    Ok(then) => {
+                        cursor = Some(then);
+                        continue;
+                    }
+                    Err(end) => break end,
+                }
+            }
             if self.engine.cancel_requested(self.job_id) {
                 break StreamEnd::Cancelled;
             }
-            let page = match self.fetch(stream, cursor.take(), meter, &mut fetch_time).await {
+            let asked = Instant::now();
+            let fetched = self.fetch(stream, cursor.take(), meter).await;
+            tally.fetching += asked.elapsed();
+            let page = match fetched {
                 Ok(page) => page,
-                Err(error) => {
-                    break StreamEnd::Failed(StreamError {
-                        provider: self.source.provider,
-                        stream: stream.to_owned(),
-                        page: pages_fetched + 1,
-                        error,
-                    });
-                }
+                Err(error) => break self.failed(stream, pages_fetched + 1, error),
             };
             pages_fetched += 1;
             let done = page.done;
-            cursor = Some(page.cursor.clone());
-            batch.get_or_insert_with(Batch::default).add(page);
+            let next = if page.slices.is_empty() {
+                page.cursor.clone()
+            } else {
+                serde_json::to_value(Sliced {
+                    slices: page.slices.clone(),
+                    then: page.cursor.clone(),
+                })
+                .expect("cursor serializes")
+            };
+            cursor = Some(next.clone());
+            self.add(stream, &mut commits, page, next, &mut tally).await?;
             if done {
                 break StreamEnd::Done;
             }
-            if batch.as_ref().is_some_and(|b| b.records() >= BATCH_ROWS as u64) {
-                if let Some(previous) = in_flight.take() {
-                    self.land(stream, previous, counts, report).await?;
-                }
-                in_flight = Some(self.spawn_commit(stream, batch.take().expect("a full batch")));
-            }
         };
-        if let Some(previous) = in_flight.take() {
-            self.land(stream, previous, counts, report).await?;
-        }
-        if let Some(rest) = batch {
-            let last = self.spawn_commit(stream, rest);
-            self.land(stream, last, counts, report).await?;
-        }
-        report.fetch_ms += fetch_time.as_millis() as u64;
+        self.flush(stream, commits, &mut tally).await?;
+        tally.report.fetch_ms += tally.fetching.as_millis() as u64;
         Ok(outcome)
     }
+
+    /// Walks the slices of a stream at once, as many as the gate may have in flight; every
+    /// page lands in the batch with the cursor of all slices after it. `Ok(then)`: every
+    /// slice is done and the stream goes on from `then`.
+    async fn walk_slices(
+        &self,
+        stream: &str,
+        sliced: Sliced,
+        meter: &Meter,
+        commits: &mut Commits,
+        tally: &mut Tally<'_>,
+        pages_fetched: &mut u64,
+    ) -> Result<std::result::Result<serde_json::Value, StreamEnd>> {
+        let api = self.source.provider.connector().api;
+        let width = self.engine.http.in_flight(self.pacing);
+        let mut slices = Slices::new(sliced);
+        let mut pending = FuturesUnordered::new();
+        loop {
+            if self.engine.cancel_requested(self.job_id) {
+                return Ok(Err(StreamEnd::Cancelled));
+            }
+            for (id, cursor) in slices.dispatch(api, stream, width) {
+                pending.push(async move { (id, self.fetch(stream, Some(cursor), meter).await) });
+            }
+            let asked = Instant::now();
+            let next = pending.next().await;
+            tally.fetching += asked.elapsed();
+            let Some((id, fetched)) = next else {
+                debug_assert!(slices.is_empty());
+                return Ok(Ok(slices.then()));
+            };
+            *pages_fetched += 1;
+            match fetched {
+                Ok(page) => {
+                    slices.landed(id, &page);
+                    self.add(stream, commits, page, slices.cursor(), tally).await?;
+                }
+                // The pages in flight are dropped: their slices' cursors have not moved.
+                Err(error) => return Ok(Err(self.failed(stream, *pages_fetched, error))),
+            }
+        }
+    }
+
+    fn failed(&self, stream: &str, page: u64, error: ConnectorError) -> StreamEnd {
+        StreamEnd::Failed(StreamError {
+            provider: self.source.provider,
+            stream: stream.to_owned(),
+            page,
+            error,
+        })
+    }
+}
+
+/// What a stream's committed batches count into.
+struct Tally<'a> {
+    counts: &'a mut StreamReport,
+    report: &'a mut SyncReport,
+    /// Time spent waiting for pages (not for commits).
+    fetching: Duration,
+}
+
+/// A stream's batch being filled and the commit in flight before it.
+#[derive(Default)]
+struct Commits {
+    batch: Option<Batch>,
+    in_flight: Option<InFlight>,
 }
 
 /// How a stream's walk ended. Pages fetched before a failure or a cancel are committed.
@@ -404,7 +518,7 @@ struct Batch {
 }
 
 impl Batch {
-    fn add(&mut self, page: Page) {
+    fn add(&mut self, page: Page, cursor: serde_json::Value) {
         match self.segments.last_mut() {
             // Rows that replace nothing join the previous page's rows.
             Some(last) if page.replace.is_none() && std::ptr::eq(last.rows.table, page.rows.table) => {
@@ -415,7 +529,7 @@ impl Batch {
                 rows: page.rows,
             }),
         }
-        self.cursor = page.cursor;
+        self.cursor = cursor;
         self.pages += 1;
     }
 
@@ -690,7 +804,7 @@ impl Engine {
         &'a self,
         source: &'a Source,
         reach: &'a Reach,
-        pacing: u32,
+        pacing: Pacing,
         meter: Option<&'a Meter>,
     ) -> Context<'a> {
         let connector = source.provider.connector();
