@@ -29,6 +29,7 @@ fn main() {
         "list_providers",
         "connection_accounts",
         "set_source_window",
+        "set_connection_rate",
         "metrics_catalog",
         "list_dashboards",
         "create_dashboard",

@@ -87,6 +87,20 @@ pub async fn set_source_window(
         .await?)
 }
 
+/// A person's request rate for a connection, shared by its sources (`None`: the provider's
+/// documented rate).
+#[tauri::command]
+pub async fn set_connection_rate(
+    state: State<'_, AppState>,
+    connection_id: i64,
+    rate_per_sec: Option<u32>,
+) -> Reply<Connection> {
+    Ok(state
+        .engine()?
+        .set_connection_rate(connection_id, rate_per_sec)
+        .await?)
+}
+
 #[tauri::command]
 pub async fn remove_source(state: State<'_, AppState>, source_id: i64) -> Reply<()> {
     Ok(state.engine()?.remove_source(source_id).await?)

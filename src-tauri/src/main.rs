@@ -112,6 +112,7 @@ fn main() {
             commands::list_providers,
             commands::connection_accounts,
             commands::set_source_window,
+            commands::set_connection_rate,
             commands::metrics_catalog,
             commands::list_dashboards,
             commands::create_dashboard,

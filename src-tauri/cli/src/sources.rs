@@ -1,4 +1,4 @@
-//! `source add|list|remove`, `sync` and `status`.
+//! `source add|list|window|rate|remove`, `sync` and `status`.
 
 use std::io::IsTerminal;
 
@@ -35,6 +35,13 @@ pub enum SourceCommand {
         /// Days a first sync reads back (`default` for the provider's)
         #[arg(long, value_name = "DAYS|default")]
         history_days: Option<String>,
+    },
+    /// Set how many requests a second the source's syncs send, for its connection (shared by
+    /// every source on it); `default` for the provider's documented rate
+    Rate {
+        id: i64,
+        #[arg(long, value_name = "N|default")]
+        rate: String,
     },
     /// Remove a source, its synced data and (if unused elsewhere) its keyring entry
     Remove { id: i64 },
@@ -202,12 +209,49 @@ pub async fn run(engine: &Engine, command: SourceCommand) -> Result<()> {
                 source.lookback_days, source.history_days
             );
         }
+        SourceCommand::Rate { id, rate } => {
+            let source = engine.source_status(id).await?.source;
+            let Some(connection) = source.connection_id else {
+                return Err(Error::Input(InputError::BadAccount {
+                    message: format!("Source {id} has no connection any more, so it does not sync."),
+                }));
+            };
+            let rate = match rate.trim() {
+                "default" => None,
+                n => Some(n.parse().map_err(|_| {
+                    Error::Input(InputError::BadAccount {
+                        message: format!("“{n}” is not a number of requests a second (or `default`)."),
+                    })
+                })?),
+            };
+            let connection = engine.set_connection_rate(connection, rate).await?;
+            let sharing = connection.clients.len();
+            println!(
+                "source {id}: {} (connection {}, used by {sharing} client{})",
+                rate_words(engine, &source.provider, connection.rate_per_sec),
+                connection.id,
+                if sharing == 1 { "" } else { "s" }
+            );
+        }
         SourceCommand::Remove { id } => {
             engine.remove_source(id).await?;
             println!("removed source {id}");
         }
     }
     Ok(())
+}
+
+/// A source's request rate in words: the one a person set, or the provider's documented one.
+fn rate_words(engine: &Engine, provider: &Provider, rate: Option<u32>) -> String {
+    match rate {
+        Some(rate) => format!("{rate} requests a second, set by you"),
+        None => engine
+            .providers()
+            .into_iter()
+            .find(|p| p.provider == *provider)
+            .map(|p| p.documented_rate)
+            .unwrap_or_default(),
+    }
 }
 
 fn print_sources(sources: &[Source]) {
@@ -217,13 +261,20 @@ fn print_sources(sources: &[Source]) {
         );
         return;
     }
-    println!("{:>5}  {:>6}  {:<14}  LABEL", "ID", "CLIENT", "PROVIDER");
+    println!(
+        "{:>5}  {:>6}  {:<14}  {:<10}  LABEL",
+        "ID", "CLIENT", "PROVIDER", "RATE"
+    );
     for s in sources {
+        let rate = s
+            .rate_per_sec
+            .map_or("documented".to_owned(), |r| format!("{r}/s"));
         println!(
-            "{:>5}  {:>6}  {:<14}  {}",
+            "{:>5}  {:>6}  {:<14}  {:<10}  {}",
             s.id,
             s.client_id,
             s.provider.as_str(),
+            rate,
             s.label
         );
     }

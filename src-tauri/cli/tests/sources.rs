@@ -82,6 +82,21 @@ async fn add_sync_status_and_remove_a_stripe_source() {
     let sources = json(d, &["source", "list", "--json"]);
     let id = sources[0]["id"].as_i64().unwrap().to_string();
     assert_eq!(sources[0]["provider"], "stripe");
+    assert!(sources[0]["ratePerSec"].is_null(), "the documented rate at first");
+
+    // A person's rate for the source's connection: set, shown, refused out of range, undone.
+    let set = stdout_of(&cli(d, &["source", "rate", &id, "--rate", "40"]));
+    assert!(set.contains("40 requests a second, set by you"), "{set}");
+    assert_eq!(json(d, &["source", "list", "--json"])[0]["ratePerSec"], 40);
+    let listed = stdout_of(&cli(d, &["source", "list"]));
+    assert!(listed.contains("40/s"), "{listed}");
+    let out = cli(d, &["source", "rate", &id, "--rate", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("1 to 10000 requests a second"), "{said}");
+    let back = stdout_of(&cli(d, &["source", "rate", &id, "--rate", "default"]));
+    assert!(back.contains("Stripe's documented limit"), "{back}");
+    assert!(json(d, &["source", "list", "--json"])[0]["ratePerSec"].is_null());
 
     let before = json(d, &["status", "--json"]);
     assert!(before[0]["streams"]

@@ -144,6 +144,9 @@ pub enum InputError {
     #[error("{what} can be at most {max} days (got {got}).")]
     BadWindow { what: &'static str, max: u32, got: u32 },
 
+    #[error("A request rate is 1 to {max} requests a second (got {got}); leave it empty for the provider's documented rate.")]
+    BadRate { max: u32, got: u32 },
+
     #[error("“{0}” is not a valid API address: use a full URL such as http://127.0.0.1:8080.")]
     BadBaseUrl(String),
 
@@ -234,6 +237,7 @@ impl InputError {
             InputError::BadAccount { .. } | InputError::DuplicateSource(_) => "account",
             InputError::NeedsConnection { .. } | InputError::WrongConnection { .. } => "connection",
             InputError::BadWindow { .. } => "window",
+            InputError::BadRate { .. } => "rate",
             InputError::BadBaseUrl(_) => "baseUrl",
             InputError::MinutesOutOfRange { .. } => "minutes",
             InputError::BadAlertSetting { field, .. } => field,

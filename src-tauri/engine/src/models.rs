@@ -34,6 +34,9 @@ pub struct Source {
     /// source's own choice or its provider's default.
     pub lookback_days: u32,
     pub history_days: u32,
+    /// Its connection's request rate as a person set it (`null`: the provider's documented
+    /// rate, `ProviderInfo::documented_rate`).
+    pub rate_per_sec: Option<u32>,
     pub enabled: bool,
     #[ts(type = "number")]
     pub created_at: Millis,
@@ -105,6 +108,9 @@ pub struct Connection {
     pub scopes: Vec<String>,
     pub api_base_url: Option<String>,
     pub demo: bool,
+    /// A person's request rate for it, requests a second shared by its sources (`null`: the
+    /// provider's documented rate).
+    pub rate_per_sec: Option<u32>,
     /// The names of the clients whose sources use it.
     pub clients: Vec<String>,
 }

@@ -41,6 +41,8 @@ pub struct ProviderInfo {
     /// The app key its calls need besides the grant ("Google Ads developer token"), set in
     /// the issuer's Settings.
     pub app_token: Option<String>,
+    /// How fast its syncs call when no rate is set for the connection, in words.
+    pub documented_rate: String,
 }
 
 /// What the CLI or UI gives to add a source.
@@ -144,6 +146,7 @@ impl Engine {
                     max_history_days: c.max_history_days,
                     scope: c.scope.map(str::to_owned),
                     app_token: c.app_token.map(str::to_owned),
+                    documented_rate: c.api.documented_rate().to_owned(),
                 }
             })
             .collect()
@@ -395,14 +398,19 @@ impl Engine {
         }
     }
 
-    /// Requests per second for one credential: the provider's documented rate (off in
-    /// benchmarks against the simulator, which measure the engine itself).
-    pub(crate) fn pacing_for(&self, provider: Provider, secret: &str) -> Pacing {
-        let documented = provider.connector().api.pacing(secret);
+    /// How fast a source's credential may call: the provider's documented rate or the one a
+    /// person set for its connection (off in benchmarks against the simulator, which
+    /// measure the engine itself).
+    pub(crate) fn pacing_for(&self, source: &Source, secret: &str) -> Pacing {
+        let documented = source.provider.connector().api.pacing(secret);
+        let pacing = match source.rate_per_sec {
+            Some(rate) => documented.at_rate(rate),
+            None => documented,
+        };
         if self.pace_requests {
-            documented
+            pacing
         } else {
-            documented.unpaced()
+            pacing.unpaced()
         }
     }
 

@@ -459,6 +459,40 @@ async fn a_key_with_a_lower_limit_than_documented_earns_a_few_rate_limits_then_n
 }
 
 #[tokio::test]
+async fn a_rate_a_person_sets_for_a_connection_is_kept_to_and_shown_with_its_sources() {
+    // The simulator allows the test key Stripe's 25 a second; a person lowers it to 5 (a key
+    // other tools share). Real time, pacing on.
+    let (sim, _dir, engine, source) = paced_stripe(300, 25).await;
+    let connection = source.connection_id.unwrap();
+    let refused = engine.set_connection_rate(connection, Some(0)).await.unwrap_err();
+    assert_eq!(refused.field(), Some("rate"), "{refused}");
+    let set = engine.set_connection_rate(connection, Some(5)).await.unwrap();
+    assert_eq!(set.rate_per_sec, Some(5));
+    assert_eq!(engine.sources(None).await.unwrap()[0].rate_per_sec, Some(5));
+
+    sim.control("/_sim/stats/reset", json!({})).await;
+    let report = sync(&engine, &source).await;
+    assert!(report.succeeded(), "{:?}", report.streams);
+    let at = arrivals(&sim, "/v1").await;
+    assert!(at.len() >= 12, "enough requests to see a rate: {}", at.len());
+    // 5 a second is one every 200 ms, whatever operation each is.
+    let span = at.last().unwrap() - at.first().unwrap();
+    assert!(
+        span >= (at.len() as i64 - 2) * 200,
+        "{} requests in {span} ms",
+        at.len()
+    );
+    for (i, t) in at.iter().enumerate() {
+        let in_a_second = at[i..].iter().take_while(|u| **u < t + 1000).count();
+        assert!(in_a_second <= 6, "{in_a_second} requests in the second from {t}");
+    }
+
+    let back = engine.set_connection_rate(connection, None).await.unwrap();
+    assert_eq!(back.rate_per_sec, None);
+    assert_eq!(engine.sources(None).await.unwrap()[0].rate_per_sec, None);
+}
+
+#[tokio::test]
 async fn a_paused_engine_runs_nothing_stays_paused_after_a_restart_and_runs_each_queued_job_once_on_resume() {
     let sim = Sim::start(small_config()).await;
     let dir = tempfile::tempdir().unwrap();

@@ -309,6 +309,25 @@ impl Engine {
             .collect())
     }
 
+    /// A person's request rate for a connection, requests a second shared by its sources, in
+    /// place of the provider's documented one (`None`: back to it). Syncs from the next on
+    /// pace at it; a rate limit the provider answers still halves it for a while.
+    pub async fn set_connection_rate(
+        &self,
+        connection_id: i64,
+        rate_per_sec: Option<u32>,
+    ) -> Result<Connection> {
+        if let Some(got) = rate_per_sec.filter(|r| !(1..=MAX_RATE).contains(r)) {
+            return Err(InputError::BadRate { max: MAX_RATE, got }.into());
+        }
+        let now = self.clock.now_millis();
+        self.store
+            .set_connection_rate(connection_id, rate_per_sec, now)
+            .await?;
+        self.emit(crate::EngineEvent::ConnectionChanged { connection_id });
+        Ok(self.store.connection(connection_id).await?.seen_at(now))
+    }
+
     /// Removes a connection and its keyring entry. With `keep_data`, its sources stay with
     /// their synced data but stop syncing; otherwise they are removed with it.
     pub async fn disconnect(&self, id: i64, keep_data: bool) -> Result<()> {
@@ -388,3 +407,6 @@ pub(crate) struct Grant<'a> {
 }
 
 pub(crate) type SharedSignIns = Arc<Mutex<SignIns>>;
+
+/// The highest rate a person may set (the schema's check says the same).
+const MAX_RATE: u32 = 10_000;

@@ -330,6 +330,11 @@ pub trait ConnectorApi: Send + Sync {
         Pacing::NONE
     }
 
+    /// The rate `pacing` keeps to, in words, for a person choosing their own.
+    fn documented_rate(&self) -> &'static str {
+        "as fast as the provider's own limits allow (read from its answers)"
+    }
+
     /// How to read an answer: the provider's rate-limit, quota and error signals.
     fn classify(&self) -> Classify {
         crate::http::classify_status

@@ -22,6 +22,7 @@ struct ConnectionRow {
     scopes: String,
     api_base_url: Option<String>,
     demo: bool,
+    rate_per_sec: Option<i64>,
     clients: Option<String>,
 }
 
@@ -39,6 +40,7 @@ impl TryFrom<ConnectionRow> for Connection {
             scopes: r.scopes.split_whitespace().map(str::to_owned).collect(),
             api_base_url: r.api_base_url,
             demo: r.demo,
+            rate_per_sec: r.rate_per_sec.map(|r| r as u32),
             clients: r
                 .clients
                 .map(|c| c.split('\u{1f}').map(str::to_owned).collect())
@@ -50,7 +52,7 @@ impl TryFrom<ConnectionRow> for Connection {
 /// The clients using a connection, joined with a separator no name contains.
 const SELECT: &str =
     "SELECT c.id, c.provider, c.account_label, c.auth_kind, c.status, c.expires_at, c.renew_by, c.scopes, \
-       c.api_base_url, c.demo, \
+       c.api_base_url, c.demo, c.rate_per_sec, \
        (SELECT group_concat(name, char(31)) FROM (SELECT DISTINCT cl.name FROM sources s \
           JOIN clients cl ON cl.id = s.client_id WHERE s.connection_id = c.id ORDER BY cl.name)) AS clients \
      FROM connections c";
@@ -73,6 +75,27 @@ impl Store {
                 .fetch_all(self.reader())
                 .await?;
         rows.into_iter().map(Connection::try_from).collect()
+    }
+
+    /// A person's request rate for the connection (`None`: the provider's documented one).
+    pub(crate) async fn set_connection_rate(
+        &self,
+        id: i64,
+        rate_per_sec: Option<u32>,
+        now: Millis,
+    ) -> Result<()> {
+        let changed = self
+            .write_one(
+                sqlx::query("UPDATE connections SET rate_per_sec = ?, updated_at = ? WHERE id = ?")
+                    .bind(rate_per_sec)
+                    .bind(now)
+                    .bind(id),
+            )
+            .await?;
+        if changed == 0 {
+            return Err(Error::ConnectionNotFound(id));
+        }
+        Ok(())
     }
 
     pub(crate) async fn connection(&self, id: i64) -> Result<Connection> {

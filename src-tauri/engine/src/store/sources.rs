@@ -21,6 +21,7 @@ struct SourceRow {
     time_zone: Option<String>,
     lookback_days: Option<i64>,
     history_days: Option<i64>,
+    rate_per_sec: Option<i64>,
     enabled: bool,
     created_at: Millis,
 }
@@ -41,15 +42,18 @@ impl TryFrom<SourceRow> for Source {
             time_zone: r.time_zone.or(connector.fixed_zone.map(str::to_owned)),
             lookback_days: r.lookback_days.map_or(connector.lookback_days, |d| d as u32),
             history_days: r.history_days.map_or(connector.history_days, |d| d as u32),
+            rate_per_sec: r.rate_per_sec.map(|r| r as u32),
             enabled: r.enabled,
             created_at: r.created_at,
         })
     }
 }
 
+/// With its connection's rate, read beside the row.
 const COLUMNS: &str =
     "id, client_id, connection_id, provider, external_id, label, parent_account, time_zone, \
-                       lookback_days, history_days, enabled, created_at";
+                       lookback_days, history_days, enabled, created_at, \
+     (SELECT rate_per_sec FROM connections WHERE connections.id = sources.connection_id) AS rate_per_sec";
 
 /// How to reach a source's provider: its API base URL and how its connection authenticates.
 #[derive(Debug, Clone)]
@@ -118,11 +122,11 @@ impl Store {
                 .await?
             }
         };
-        let row: SourceRow = sqlx::query_as(&format!(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO sources (client_id, connection_id, provider, external_id, label, parent_account, time_zone, \
                lookback_days, history_days, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
-        ))
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
         .bind(new.client_id)
         .bind(connection)
         .bind(new.provider.as_str())
@@ -137,7 +141,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        row.try_into()
+        self.source(id).await
     }
 
     pub(crate) async fn sources(&self, client_id: Option<i64>) -> Result<Vec<Source>> {

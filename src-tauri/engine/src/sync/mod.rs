@@ -673,7 +673,7 @@ async fn run_streams(
 ) -> Result<(SyncReport, Option<StreamError>)> {
     let source = &access.source;
     let reach = engine.reach(access, None).await?;
-    let pacing = engine.pacing_for(source.provider, &reach.secret);
+    let pacing = engine.pacing_for(source, &reach.secret);
     let mut job = Job {
         engine,
         job_id,

@@ -26,6 +26,11 @@ renewBy: number | null,
  */
 scopes: Array<string>, apiBaseUrl: string | null, demo: boolean, 
 /**
+ * A person's request rate for it, requests a second shared by its sources (`null`: the
+ * provider's documented rate).
+ */
+ratePerSec: number | null, 
+/**
  * The names of the clients whose sources use it.
  */
 clients: Array<string>, };

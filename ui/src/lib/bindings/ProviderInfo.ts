@@ -32,4 +32,8 @@ scope: string | null,
  * The app key its calls need besides the grant ("Google Ads developer token"), set in
  * the issuer's Settings.
  */
-appToken: string | null, };
+appToken: string | null, 
+/**
+ * How fast its syncs call when no rate is set for the connection, in words.
+ */
+documentedRate: string, };

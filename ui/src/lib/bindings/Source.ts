@@ -24,4 +24,9 @@ timeZone: string | null,
  * Days before today re-read every sync, and how far back the first sync reads: the
  * source's own choice or its provider's default.
  */
-lookbackDays: number, historyDays: number, enabled: boolean, createdAt: number, };
+lookbackDays: number, historyDays: number, 
+/**
+ * Its connection's request rate as a person set it (`null`: the provider's documented
+ * rate, `ProviderInfo::documented_rate`).
+ */
+ratePerSec: number | null, enabled: boolean, createdAt: number, };

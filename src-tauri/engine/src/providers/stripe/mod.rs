@@ -92,6 +92,10 @@ impl ConnectorApi for StripeApi {
         }
     }
 
+    fn documented_rate(&self) -> &'static str {
+        "Stripe's documented limit: 100 requests a second for a live key, 25 for a sandbox key, 25 to any one operation"
+    }
+
     fn split(&self, _stream: &str, slice: &Value) -> Option<(Value, Value)> {
         api::split(slice)
     }
