@@ -219,6 +219,9 @@ export interface ClientApi {
   /** The days re-read every sync and the first sync's history; null is the provider's
    * default. Out of range: invalid_input, field 'window'. */
   setSourceWindow(sourceId: number, lookbackDays: number | null, historyDays: number | null): Promise<Source>;
+  /** The requests a second of a connection, shared by every source on it; null is the
+   * provider's documented rate. Out of range (1 to 10000): invalid_input, field 'rate'. */
+  setConnectionRate(connectionId: number, ratePerSec: number | null): Promise<Connection>;
   removeSource(sourceId: number): Promise<null>;
   /** The queued job's id, or null when one is already queued or running. */
   refreshSource(sourceId: number): Promise<number | null>;
@@ -234,6 +237,7 @@ export const clientApi: ClientApi = {
   addSource: (source) => call('add_source', { source }),
   connectionAccounts: (connectionId, provider) => call('connection_accounts', { connectionId, provider }),
   setSourceWindow: (sourceId, lookbackDays, historyDays) => call('set_source_window', { sourceId, lookbackDays, historyDays }),
+  setConnectionRate: (connectionId, ratePerSec) => call('set_connection_rate', { connectionId, ratePerSec }),
   removeSource: (sourceId) => call('remove_source', { sourceId }),
   refreshSource: (sourceId) => call('refresh_source', { sourceId }),
   clientSeen: (clientId) => call('client_seen', { clientId }),

@@ -17,6 +17,7 @@ import type { ConnectionsView } from './connections.svelte';
 import { clientSummary } from './format';
 import type { ProviderCatalog } from './providers.svelte';
 import { ScheduleEditorView } from './schedule.svelte';
+import { SourceRateForm } from './sourceRate.svelte';
 import { SourceWindowForm } from './sourceWindow.svelte';
 
 /** The engine counts a client as viewed for a while after each heartbeat. */
@@ -53,6 +54,8 @@ export class ClientView {
   schedule = $state<ScheduleEditorView | null>(null);
   /** The open "days re-read / first sync" editor of one source, if any. */
   windowForm = $state<SourceWindowForm | null>(null);
+  /** The open request-rate editor of one source, if any. */
+  rateForm = $state<SourceRateForm | null>(null);
   addForm: AddSourceForm;
 
   offline = $derived(this.offlineEvent ?? this.freshness?.sources.some((s) => s.state === 'offline') ?? false);
@@ -219,6 +222,7 @@ export class ClientView {
       this.confirmingRemove = null;
       if (this.schedule?.sourceId === sourceId) this.toggleSchedule(sourceId);
       if (this.windowForm?.source.id === sourceId) this.windowForm = null;
+      if (this.rateForm?.source.id === sourceId) this.rateForm = null;
       this.progress.delete(sourceId);
       await this.reload();
       return true;
@@ -249,6 +253,20 @@ export class ClientView {
       // The engine answers with the source as stored (its effective window): shown at once.
       this.sources = this.sources.map((s) => (s.id === saved.id ? saved : s));
       this.windowForm = null;
+    });
+  }
+
+  /** Opens the request-rate editor of one source on a connection, closing any other; a second
+   * call closes it. */
+  toggleRate(sourceId: number): void {
+    const wasOpen = this.rateForm?.source.id === sourceId;
+    this.rateForm = null;
+    const source = this.sources.find((s) => s.id === sourceId);
+    if (wasOpen || !source || source.connectionId === null) return;
+    this.rateForm = new SourceRateForm(this.api, source, source.connectionId, (saved) => {
+      // The rate is the connection's: every source on it shows the new one at once.
+      this.sources = this.sources.map((s) => (s.connectionId === saved.id ? { ...s, ratePerSec: saved.ratePerSec } : s));
+      this.rateForm = null;
     });
   }
 

@@ -279,6 +279,57 @@ describe('ClientView', () => {
     expect(view.windowForm).toBeNull();
   });
 
+  it('the rate editor sets the connection’s rate on every source sharing it, and back to the documented one', async () => {
+    const { view, engine } = await opened((e) => {
+      e.addFake(1, 'fresh', { provider: 'github', connectionId: 9, externalId: 'acme/website' });
+      e.addFake(2, 'fresh', { provider: 'github', connectionId: 9, externalId: 'acme/app' });
+      e.addFake(3); // its own connection
+      e.addFake(4, 'fresh', { connectionId: null }); // its connection was removed, its data kept
+    });
+    view.toggleRate(4);
+    expect(view.rateForm).toBeNull();
+
+    view.toggleRate(1);
+    const form = view.rateForm!;
+    expect(form.rate).toBe(''); // the documented rate
+    form.rate = '40';
+    expect(await form.save()).toBe(true);
+    expect(engine.rates).toEqual([{ connectionId: 9, ratePerSec: 40 }]);
+    expect(view.rateForm).toBeNull();
+    expect(view.sources.map((s) => s.ratePerSec)).toEqual([40, 40, null, null]);
+
+    // Reopened from the other source on that connection: it shows the shared rate.
+    view.toggleRate(2);
+    expect(view.rateForm?.rate).toBe('40');
+    view.rateForm!.rate = '0';
+    expect(await view.rateForm!.save()).toBe(false);
+    expect(view.rateForm?.rateError).toBe(
+      "A request rate is 1 to 10000 requests a second (got 0); leave it empty for the provider's documented rate.",
+    );
+    expect(view.rateForm?.error).toBeNull();
+    expect(view.sources.map((s) => s.ratePerSec)).toEqual([40, 40, null, null]);
+
+    // Not a whole number: said here, nothing sent.
+    view.rateForm!.rate = '2.5';
+    expect(await view.rateForm!.save()).toBe(false);
+    expect(view.rateForm?.rateError).toMatch(/whole number/);
+    expect(engine.rates).toHaveLength(2);
+
+    // "Use the documented rate" sends null whatever is typed.
+    expect(await view.rateForm!.useDocumented()).toBe(true);
+    expect(engine.rates.at(-1)).toEqual({ connectionId: 9, ratePerSec: null });
+    expect(view.sources.map((s) => s.ratePerSec)).toEqual([null, null, null, null]);
+
+    // Any other failure is the editor's general error; the input is not blamed.
+    view.toggleRate(3);
+    engine.sources = [];
+    expect(await view.rateForm!.save()).toBe(false);
+    expect(view.rateForm?.error).toBe('No connection with id 3. It may have been removed; reload the list.');
+    expect(view.rateForm?.rateError).toBeNull();
+    view.toggleRate(3);
+    expect(view.rateForm).toBeNull();
+  });
+
   it('ignores events that were already on their way when it closed', async () => {
     const { view, engine } = await opened((e) => e.addFake(1));
     view.close();

@@ -21,6 +21,8 @@ import {
   ALL_GOOGLE_SCOPES,
   GOOGLE_SCOPES,
   META_GRANT_MS,
+  OWN_LIMITS_RATE,
+  STRIPE_RATE,
   fakeOAuthSettings,
   fakeProviders,
   settle,
@@ -911,6 +913,80 @@ describe('Source card', () => {
     expect(engine.windows.at(-1)).toEqual({ sourceId: 2, lookbackDays: 5, historyDays: null });
     expect(ga4.querySelector('[data-testid="source-window-form"]')).toBeNull();
     expect(ga4.querySelector('[data-testid="source-window"]')?.textContent?.trim()).toBe('re-reads 5 days · first sync 434 days');
+    view.close();
+    board.close();
+  });
+});
+
+describe('Source card request rate', () => {
+  it('shows the documented or the set rate, and changes it inline for every source on the connection', async () => {
+    const engine = new FakeClientEngine();
+    engine.addFake(1, 'fresh', { label: 'Acme live' });
+    engine.addFake(2, 'fresh', { provider: 'github', connectionId: 9, externalId: 'acme/website', label: 'acme/website', ratePerSec: 40 });
+    engine.addFake(3, 'fresh', { provider: 'github', connectionId: 9, externalId: 'acme/app', label: 'acme/app', ratePerSec: 40 });
+    engine.addFake(4, 'fresh', { label: 'Old account', connectionId: null });
+    const clock = new FakeClock();
+    const view = new ClientView({ id: 1, name: 'Acme', archived: false, createdAt: 0, updatedAt: 0 }, engine, new FakeScheduleEngine(), clock, fakeProviders());
+    const board = new ClientDashboards(1, new FakeDashboardEngine(), clock, fakeProviders());
+    await Promise.all([view.open(), board.open()]);
+    mounted = mount(ClientPage, { target: document.body, props: { view, board, onBack: () => {} } });
+    await tick();
+    const [stripe, website, app, old] = all('[data-testid="source-card"]');
+    const rate = (card: HTMLElement) => card.querySelector('[data-testid="source-rate"]');
+    expect(rate(stripe)?.textContent?.trim()).toBe('Requests: the provider’s documented rate');
+    expect(rate(stripe)?.getAttribute('title')).toBe(STRIPE_RATE);
+    expect(rate(website)?.textContent?.trim()).toBe('Requests: 40 a second, set by you');
+    expect(old.querySelector('[data-testid="source-rate-edit"]')).toBeNull();
+
+    (website.querySelector('[data-testid="source-rate-edit"]') as HTMLButtonElement).click();
+    await tick();
+    const input = website.querySelector('[data-testid="source-rate-input"]') as HTMLInputElement;
+    expect(input.value).toBe('40');
+    expect(document.activeElement).toBe(input);
+    expect(website.querySelector(`label[for="${input.id}"]`)?.textContent).toBe('Requests a second');
+    expect(website.querySelector('[data-testid="source-rate-form"]')?.textContent).toMatch(/Shared by every source on the same connection/);
+
+    // Out of range: the engine's words under the field; the form stays open.
+    input.value = '20000';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    (website.querySelector('[data-testid="source-rate-save"]') as HTMLButtonElement).click();
+    await tick();
+    const error = website.querySelector('[data-testid="source-rate-error"]');
+    expect(error?.textContent).toBe("A request rate is 1 to 10000 requests a second (got 20000); leave it empty for the provider's documented rate.");
+    expect(error?.getAttribute('role')).toBe('alert');
+    expect(input.getAttribute('aria-invalid')).toBe('true');
+    expect(input.getAttribute('aria-describedby')).toBe(error?.id);
+    expect(website.querySelector('[data-testid="source-rate-form"]')).not.toBeNull();
+
+    input.value = '25';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    (website.querySelector('[data-testid="source-rate-save"]') as HTMLButtonElement).click();
+    await tick();
+    expect(engine.rates.at(-1)).toEqual({ connectionId: 9, ratePerSec: 25 });
+    expect(website.querySelector('[data-testid="source-rate-form"]')).toBeNull();
+    expect([website, app].map((c) => rate(c)?.textContent?.trim())).toEqual(['Requests: 25 a second, set by you', 'Requests: 25 a second, set by you']);
+    expect(rate(stripe)?.textContent?.trim()).toBe('Requests: the provider’s documented rate');
+
+    // Back to the documented rate from the other source on the connection.
+    (app.querySelector('[data-testid="source-rate-edit"]') as HTMLButtonElement).click();
+    await tick();
+    (app.querySelector('[data-testid="source-rate-documented"]') as HTMLButtonElement).click();
+    await tick();
+    expect(engine.rates.at(-1)).toEqual({ connectionId: 9, ratePerSec: null });
+    expect(app.querySelector('[data-testid="source-rate-form"]')).toBeNull();
+    expect([website, app].map((c) => rate(c)?.textContent?.trim())).toEqual([
+      'Requests: the provider’s documented rate',
+      'Requests: the provider’s documented rate',
+    ]);
+    expect(rate(app)?.getAttribute('title')).toBe(OWN_LIMITS_RATE);
+
+    // Cancel closes it without a call.
+    (stripe.querySelector('[data-testid="source-rate-edit"]') as HTMLButtonElement).click();
+    await tick();
+    (stripe.querySelector('[data-testid="source-rate-cancel"]') as HTMLButtonElement).click();
+    await tick();
+    expect(stripe.querySelector('[data-testid="source-rate-form"]')).toBeNull();
+    expect(engine.rates).toHaveLength(3);
     view.close();
     board.close();
   });

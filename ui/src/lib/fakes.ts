@@ -157,37 +157,43 @@ export const GOOGLE_SCOPES = {
 /** Everything a Google sign-in grants when the person leaves every product ticked. */
 export const ALL_GOOGLE_SCOPES = ['openid', 'email', ...Object.values(GOOGLE_SCOPES)];
 
+/** How fast syncs call with no rate set for the connection, as the engine words it. */
+export const STRIPE_RATE = "Stripe's documented limit: 100 requests a second for a live key, 25 for a sandbox key, 25 to any one operation";
+export const OWN_LIMITS_RATE = "as fast as the provider's own limits allow (read from its answers)";
+
 /** The providers as list_providers answers them (the engine's registry, in its order). */
 export const PROVIDERS: ProviderInfo[] = [
   {
     provider: 'stripe', label: 'Stripe', accountProvider: 'stripe',
     access: { kind: 'secret', auth: 'api_key', secretLabel: 'Restricted API key', secretExample: 'rk_live_…', connections: false },
     accountNoun: 'account', accountExample: '', lookbackDays: 0, historyDays: 0, maxHistoryDays: 0, scope: null, appToken: null,
+    documentedRate: STRIPE_RATE,
   },
   {
     provider: 'github', label: 'GitHub', accountProvider: 'github',
     access: { kind: 'secret', auth: 'token', secretLabel: 'Token', secretExample: 'github_pat_…', connections: true },
     accountNoun: 'repository', accountExample: 'owner/name', lookbackDays: 0, historyDays: 0, maxHistoryDays: 0, scope: null, appToken: null,
+    documentedRate: OWN_LIMITS_RATE,
   },
   {
     provider: 'ga4', label: 'Google Analytics 4', accountProvider: 'google', access: { kind: 'connection' },
     accountNoun: 'property', accountExample: '412345678', lookbackDays: 3, historyDays: 434, maxHistoryDays: 0,
-    scope: GOOGLE_SCOPES.ga4, appToken: null,
+    scope: GOOGLE_SCOPES.ga4, appToken: null, documentedRate: OWN_LIMITS_RATE,
   },
   {
     provider: 'search_console', label: 'Search Console', accountProvider: 'google', access: { kind: 'connection' },
     accountNoun: 'site', accountExample: 'sc-domain:example.com', lookbackDays: 4, historyDays: 496, maxHistoryDays: 496,
-    scope: GOOGLE_SCOPES.search_console, appToken: null,
+    scope: GOOGLE_SCOPES.search_console, appToken: null, documentedRate: OWN_LIMITS_RATE,
   },
   {
     provider: 'google_ads', label: 'Google Ads', accountProvider: 'google', access: { kind: 'connection' },
     accountNoun: 'account', accountExample: '123-456-7890', lookbackDays: 30, historyDays: 744, maxHistoryDays: 1110,
-    scope: GOOGLE_SCOPES.google_ads, appToken: 'Google Ads developer token',
+    scope: GOOGLE_SCOPES.google_ads, appToken: 'Google Ads developer token', documentedRate: OWN_LIMITS_RATE,
   },
   {
     provider: 'meta_ads', label: 'Meta Ads', accountProvider: 'meta', access: { kind: 'connection' },
     accountNoun: 'ad account', accountExample: 'act_1234567890', lookbackDays: 28, historyDays: 730, maxHistoryDays: 1120,
-    scope: null, appToken: null,
+    scope: null, appToken: null, documentedRate: OWN_LIMITS_RATE,
   },
 ];
 
@@ -240,6 +246,13 @@ function checkWindow(info: ProviderInfo, lookbackDays: number | null, historyDay
   }
 }
 
+/** The engine's rate check: 1 to 10000 requests a second, or null for the documented rate. */
+function checkRate(ratePerSec: number | null): void {
+  if (ratePerSec !== null && !(ratePerSec >= 1 && ratePerSec <= 10_000)) {
+    throw refused(`A request rate is 1 to 10000 requests a second (got ${ratePerSec}); leave it empty for the provider's documented rate.`, 'rate');
+  }
+}
+
 /** The engine as the client page sees it; records calls and lets tests send events. It checks
  * a new source as the engine does: a known provider, the account where one is needed, the
  * window, a key only where the provider takes one, a connection of the right issuer whose
@@ -266,6 +279,7 @@ export class FakeClientEngine implements ClientApi, ProvidersApi {
   windows: { sourceId: number; lookbackDays: number | null; historyDays: number | null }[] = [];
   /** When set, the next set_source_window is refused with it. */
   windowError: CommandError | null = null;
+  rates: { connectionId: number; ratePerSec: number | null }[] = [];
   /** When set, the next client_freshness answers with this promise instead. */
   nextFreshness: Promise<ClientFreshness> | null = null;
   private handlers = new Set<(e: EngineEvent) => void>();
@@ -387,6 +401,22 @@ export class FakeClientEngine implements ClientApi, ProvidersApi {
     source.historyDays = historyDays ?? info.historyDays;
     return { ...source };
   }
+  /** Sets the rate on every source of the connection (the engine stores it once, on the
+   * connection). The connection answered is the connections fake's when it lists it. */
+  async setConnectionRate(connectionId: number, ratePerSec: number | null) {
+    this.calls.push('set_connection_rate');
+    this.rates.push({ connectionId, ratePerSec });
+    checkRate(ratePerSec);
+    const sources = this.sources.filter((s) => s.connectionId === connectionId);
+    const listed = this.connectionsOf().find((c) => c.id === connectionId);
+    if (!listed && sources.length === 0) {
+      throw refused(`No connection with id ${connectionId}. It may have been removed; reload the list.`, null, 'not_found');
+    }
+    for (const source of sources) source.ratePerSec = ratePerSec;
+    if (listed) listed.ratePerSec = ratePerSec;
+    const connection = listed ?? fakeConnection({ id: connectionId, provider: providerInfo(sources[0].provider).accountProvider, ratePerSec });
+    return { ...connection, clients: [...connection.clients] };
+  }
   async removeSource(sourceId: number) {
     this.calls.push('remove_source');
     this.sources = this.sources.filter((s) => s.id !== sourceId);
@@ -422,7 +452,7 @@ export class FakeClientEngine implements ClientApi, ProvidersApi {
 export function fakeSource(over: Partial<Source> = {}): Source {
   return {
     id: 1, clientId: 1, connectionId: 1, provider: 'stripe', externalId: 'acct_1', label: 'Account 1', parentAccount: null,
-    timeZone: null, lookbackDays: 0, historyDays: 0, enabled: true, createdAt: 0, ...over,
+    timeZone: null, lookbackDays: 0, historyDays: 0, ratePerSec: null, enabled: true, createdAt: 0, ...over,
   };
 }
 
@@ -574,7 +604,7 @@ export function fakeConnection(over: Partial<Connection> = {}): Connection {
   const provider = over.provider ?? 'github';
   return {
     id: 1, provider, accountLabel: 'octocat', authKind: 'oauth', status: 'ok', expiresAt: null, renewBy: null,
-    scopes: [...DEFAULT_SCOPES[provider]], apiBaseUrl: null, demo: false, clients: [], ...over,
+    scopes: [...DEFAULT_SCOPES[provider]], apiBaseUrl: null, demo: false, ratePerSec: null, clients: [], ...over,
   };
 }
 

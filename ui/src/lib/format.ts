@@ -82,6 +82,12 @@ export function windowText(lookbackDays: number, historyDays: number): string {
   return `re-reads ${daysText(lookbackDays)} · first sync ${daysText(historyDays)}`;
 }
 
+/** A source card's request line: its connection's rate as a person set it, or (null) the
+ * provider's documented one. */
+export function rateText(ratePerSec: number | null): string {
+  return ratePerSec === null ? 'Requests: the provider’s documented rate' : `Requests: ${ratePerSec} a second, set by you`;
+}
+
 /** The zone a source's or a widget's days are in, said when it matters: null for UTC days
  * (and for providers that have none), which is what every other number uses. */
 export function zoneText(timeZone: string | null): string | null {

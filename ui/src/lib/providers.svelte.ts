@@ -72,13 +72,17 @@ export function hasWindow(info: Pick<ProviderInfo, 'lookbackDays'>): boolean {
   return info.lookbackDays > 0;
 }
 
+/** A whole number as typed: null when empty, NaN when it is no whole number. */
+export function parseWhole(text: string): number | null {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  return /^\d+$/.test(trimmed) ? Number(trimmed) : NaN;
+}
+
 /** Days as typed: null for "the provider's default" (empty, or the default itself), NaN when it
  * is no whole number. Sent only when changed, so a source follows its provider's default. */
 export function parseDays(text: string, fallback: number): number | null {
-  const trimmed = text.trim();
-  if (trimmed === '') return null;
-  if (!/^\d+$/.test(trimmed)) return NaN;
-  const days = Number(trimmed);
+  const days = parseWhole(text);
   return days === fallback ? null : days;
 }
 

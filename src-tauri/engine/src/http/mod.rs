@@ -14,7 +14,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, IF_NONE
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::clock::{Clock, Millis};
 
@@ -308,11 +308,12 @@ impl Http {
     ) -> Result<Fetched<T>, HttpError> {
         let host = host_of(&request.url);
         let gate = self.gate(request.gate, request.pacing);
-        let _permit = gate.permits.acquire().await.expect("semaphore open");
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let paced_with = self.wait_turn(&gate, request, &host).await?;
+            // Held for the attempt only: a request waiting out a backoff or its endpoint's
+            // turn leaves the gate's hands to the others.
+            let (paced_with, _permit) = self.wait_turn(&gate, request, &host).await?;
             let (wait, error) = match self.attempt(request, &host, &gate, paced_with).await {
                 Attempt::Done(Ok((Some(bytes), headers))) => match serde_json::from_slice::<T>(&bytes) {
                     Ok(body) => return Ok(Fetched::Body { body, headers }),
@@ -375,8 +376,14 @@ impl Http {
         }
     }
 
-    /// Waits out a pause and the request's pacing; the slowdown divisor it was paced at.
-    async fn wait_turn(&self, gate: &Gate, request: &Request<'_>, host: &str) -> Result<u32, HttpError> {
+    /// Waits out a pause, the request's endpoint turn, a permit of the gate and its pacing;
+    /// the slowdown divisor it was paced at, and the permit to send under.
+    async fn wait_turn<'g>(
+        &self,
+        gate: &'g Gate,
+        request: &Request<'_>,
+        host: &str,
+    ) -> Result<(u32, SemaphorePermit<'g>), HttpError> {
         let now = self.clock.now_millis();
         let paused = *gate.paused_until.lock().expect("pause");
         if let Some(until) = paused.filter(|until| *until > now) {
@@ -405,11 +412,8 @@ impl Http {
         };
         loop {
             let paced_with = divisor();
-            if !pacing.is_paced() {
-                return Ok(paced_with);
-            }
-            // The endpoint's own limit first, then the credential's: each booked when the
-            // request can use it.
+            // The endpoint's own limit first, then a permit, then the credential's pace: each
+            // booked when the request can use it.
             if let (Some(endpoint), rate @ 1..) = (request.endpoint, pacing.per_endpoint) {
                 let now = self.clock.now_millis() as f64;
                 let slot = gate
@@ -419,6 +423,7 @@ impl Http {
                     .book_endpoint(endpoint, rate, paced_with, now);
                 self.sleep_until(slot).await;
             }
+            let permit = gate.permits.acquire().await.expect("semaphore open");
             if pacing.per_second > 0 {
                 let now = self.clock.now_millis() as f64;
                 let slot = gate
@@ -431,7 +436,7 @@ impl Http {
             // Halved while it waited: a turn booked at the pace that was refused is booked
             // again at the new one.
             if divisor() == paced_with {
-                return Ok(paced_with);
+                return Ok((paced_with, permit));
             }
         }
     }

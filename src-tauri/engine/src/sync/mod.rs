@@ -4,12 +4,15 @@
 //! unless the failure is one they would all meet (offline, credentials rejected).
 
 use std::fs::{File, TryLockError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::watch;
 use ts_rs::TS;
 
 use crate::connector::{ConnectorError, Context, Page};
@@ -219,15 +222,7 @@ impl StreamError {
         JobErrorKind::of(&self.error)
     }
 
-    /// When the provider said to come back, for a rate limit, and what it holds back.
-    pub fn rate_limit(&self) -> Option<(Option<crate::clock::Millis>, crate::http::PauseScope)> {
-        match &self.error {
-            ConnectorError::Http(HttpError::RateLimited { retry_at, scope, .. }) => Some((*retry_at, *scope)),
-            _ => None,
-        }
-    }
-
-    /// Failures every later stream would meet too.
+    /// Failures every other stream would meet too.
     fn stops_job(&self) -> bool {
         matches!(
             self.error,
@@ -236,35 +231,71 @@ impl StreamError {
             )
         )
     }
+
+    /// When the provider said to come back, for a rate limit, and what it holds back.
+    pub fn rate_limit(&self) -> Option<(Option<crate::clock::Millis>, crate::http::PauseScope)> {
+        match &self.error {
+            ConnectorError::Http(HttpError::RateLimited { retry_at, scope, .. }) => Some((*retry_at, *scope)),
+            _ => None,
+        }
+    }
 }
 
 /// How a source's requests reach its provider for one job.
+#[derive(Clone)]
 pub(crate) struct Reach {
     pub base_url: reqwest::Url,
     pub secret: String,
     pub app_token: Option<String>,
 }
 
-/// What every page of one job needs.
+/// What every page of one job needs. Its streams are walked at once, so what they share is
+/// behind locks and counters: the reach (a token refreshed by one stream serves all) and the
+/// job's totals for progress.
 struct Job<'a> {
     engine: &'a Engine,
     job_id: i64,
+    access: &'a SourceAccess,
     source: &'a Source,
-    reach: Reach,
+    reason: JobReason,
+    reach: Mutex<Reach>,
     pacing: Pacing,
     progress: Option<&'a UnboundedSender<SyncProgress>>,
+    records: AtomicU64,
+    pages: AtomicU64,
+    /// Whether the other streams go: the first stream walks alone until a page of it came
+    /// (the provider is reachable and takes the credentials) or it met what every stream
+    /// would meet (offline, refused, rate limited), which then ends the job alone.
+    lead: watch::Sender<Lead>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lead {
+    Pending,
+    Go,
+    Stop,
 }
 
 impl Job<'_> {
+    /// Settles whether the other streams go, once.
+    fn lead(&self, lead: Lead) {
+        self.lead.send_if_modified(|now| {
+            let open = *now == Lead::Pending;
+            if open {
+                *now = lead;
+            }
+            open
+        });
+    }
+
     async fn fetch(
         &self,
         stream: &str,
         cursor: Option<serde_json::Value>,
         meter: &Meter,
     ) -> Result<Page, ConnectorError> {
-        let ctx = self
-            .engine
-            .context(self.source, &self.reach, self.pacing, Some(meter));
+        let reach = self.reach.lock().expect("reach").clone();
+        let ctx = self.engine.context(self.source, &reach, self.pacing, Some(meter));
         self.source
             .provider
             .connector()
@@ -299,19 +330,16 @@ impl Job<'_> {
     }
 
     /// Waits for a commit and counts what it stored.
-    async fn land(&self, stream: &str, in_flight: InFlight, tally: &mut Tally<'_>) -> Result<()> {
+    async fn land(&self, stream: &str, in_flight: InFlight, tally: &mut Tally) -> Result<()> {
         let spent = in_flight.task.await.expect("commit task ran to completion")?;
-        let Tally { counts, report, .. } = tally;
-        report.store_ms += spent.as_millis() as u64;
-        counts.pages += in_flight.pages;
-        counts.records += in_flight.records;
-        report.pages += in_flight.pages;
-        report.records += in_flight.records;
+        tally.storing += spent;
+        tally.counts.pages += in_flight.pages;
+        tally.counts.records += in_flight.records;
         let progress = SyncProgress {
             source_id: self.source.id,
             stream: stream.to_owned(),
-            records: report.records,
-            pages: report.pages,
+            records: self.records.fetch_add(in_flight.records, Ordering::Relaxed) + in_flight.records,
+            pages: self.pages.fetch_add(in_flight.pages, Ordering::Relaxed) + in_flight.pages,
         };
         if let Some(listener) = self.progress {
             let _ = listener.send(progress.clone());
@@ -330,7 +358,7 @@ impl Job<'_> {
         commits: &mut Commits,
         page: Page,
         cursor: serde_json::Value,
-        tally: &mut Tally<'_>,
+        tally: &mut Tally,
     ) -> Result<()> {
         commits.batch.get_or_insert_with(Batch::default).add(page, cursor);
         if commits
@@ -348,7 +376,7 @@ impl Job<'_> {
     }
 
     /// Commits whatever is left, in order.
-    async fn flush(&self, stream: &str, mut commits: Commits, tally: &mut Tally<'_>) -> Result<()> {
+    async fn flush(&self, stream: &str, mut commits: Commits, tally: &mut Tally) -> Result<()> {
         if let Some(previous) = commits.in_flight.take() {
             self.land(stream, previous, tally).await?;
         }
@@ -362,32 +390,14 @@ impl Job<'_> {
     /// Pages through one stream, in batches committed with their cursor; a failure keeps
     /// every page before it. A walk the connector hands over as slices goes on in
     /// `walk_slices` and, once they are done, here again.
-    async fn sync_stream(
-        &self,
-        stream: &str,
-        counts: &mut StreamReport,
-        meter: &Meter,
-        report: &mut SyncReport,
-    ) -> Result<StreamEnd> {
-        let mut tally = Tally {
-            counts,
-            report,
-            fetching: Duration::ZERO,
-        };
+    async fn sync_stream(&self, stream: &str, tally: &mut Tally, meter: &Meter) -> Result<StreamEnd> {
         let mut commits = Commits::default();
         let mut cursor = self.engine.store.stream_cursor(self.source.id, stream).await?;
         let mut pages_fetched = 0;
         let outcome = loop {
             if let Some(sliced) = cursor.as_ref().and_then(Sliced::read) {
                 match self
-                    .walk_slices(
-                        stream,
-                        sliced,
-                        meter,
-                        &mut commits,
-                        &mut tally,
-                        &mut pages_fetched,
-                    )
+                    .walk_slices(stream, sliced, meter, &mut commits, tally, &mut pages_fetched)
                     .await?
                 {
                     Ok(then) => {
@@ -404,7 +414,10 @@ impl Job<'_> {
             let fetched = self.fetch(stream, cursor.take(), meter).await;
             tally.fetching += asked.elapsed();
             let page = match fetched {
-                Ok(page) => page,
+                Ok(page) => {
+                    self.lead(Lead::Go);
+                    page
+                }
                 Err(error) => break self.failed(stream, pages_fetched + 1, error),
             };
             pages_fetched += 1;
@@ -419,13 +432,12 @@ impl Job<'_> {
                 .expect("cursor serializes")
             };
             cursor = Some(next.clone());
-            self.add(stream, &mut commits, page, next, &mut tally).await?;
+            self.add(stream, &mut commits, page, next, tally).await?;
             if done {
                 break StreamEnd::Done;
             }
         };
-        self.flush(stream, commits, &mut tally).await?;
-        tally.report.fetch_ms += tally.fetching.as_millis() as u64;
+        self.flush(stream, commits, tally).await?;
         Ok(outcome)
     }
 
@@ -438,7 +450,7 @@ impl Job<'_> {
         sliced: Sliced,
         meter: &Meter,
         commits: &mut Commits,
-        tally: &mut Tally<'_>,
+        tally: &mut Tally,
         pages_fetched: &mut u64,
     ) -> Result<std::result::Result<serde_json::Value, StreamEnd>> {
         let api = self.source.provider.connector().api;
@@ -481,12 +493,11 @@ impl Job<'_> {
     }
 }
 
-/// What a stream's committed batches count into.
-struct Tally<'a> {
-    counts: &'a mut StreamReport,
-    report: &'a mut SyncReport,
-    /// Time spent waiting for pages (not for commits).
+/// What one stream stored and the time it spent waiting for pages and for commits.
+struct Tally {
+    counts: StreamReport,
     fetching: Duration,
+    storing: Duration,
 }
 
 /// A stream's batch being filled and the commit in flight before it.
@@ -663,7 +674,9 @@ fn job_error_kind(e: &Error) -> JobErrorKind {
     }
 }
 
-/// Walks every stream of the source; returns the report and the first stream error.
+/// Walks every stream of the source at once (they share the gate's budget, so together they
+/// use what one walk cannot: Stripe limits each list to 25 requests a second of the key's
+/// 100); returns the report, streams in their order, and the first stream error.
 async fn run_streams(
     engine: &Engine,
     access: &SourceAccess,
@@ -673,15 +686,27 @@ async fn run_streams(
 ) -> Result<(SyncReport, Option<StreamError>)> {
     let source = &access.source;
     let reach = engine.reach(access, None).await?;
-    let pacing = engine.pacing_for(source, &reach.secret);
-    let mut job = Job {
+    let job = Job {
         engine,
         job_id,
+        access,
         source,
-        reach,
-        pacing,
+        reason,
+        pacing: engine.pacing_for(source, &reach.secret),
+        reach: Mutex::new(reach),
         progress: progress.as_ref(),
+        records: AtomicU64::new(0),
+        pages: AtomicU64::new(0),
+        lead: watch::Sender::new(Lead::Pending),
     };
+    let streams = source.provider.connector().streams;
+    // A loop, not a closure over the streams: one would be held across the awaits and keep
+    // the job's future from being `Send` for every lifetime.
+    let mut walks = Vec::with_capacity(streams.len());
+    for (i, stream) in streams.iter().enumerate() {
+        walks.push(job.walk_stream(stream.name, i == 0));
+    }
+    let walked = futures_util::future::join_all(walks).await;
     let mut report = SyncReport {
         job_id,
         source_id: source.id,
@@ -698,54 +723,103 @@ async fn run_streams(
         streams: Vec::new(),
         cancelled: false,
     };
-    let mut first_error: Option<StreamError> = None;
-    // The stream whose last attempt followed a token refresh: each stream refreshes at most
-    // once, so a provider that keeps refusing cannot loop.
-    let mut refreshed_for: Option<&str> = None;
-    // A stream retried after a refresh keeps counting what it already stored, sent and took.
-    let mut carried: Option<(StreamReport, Meter, Duration)> = None;
-    // An index, not an iterator with a closure: that would be held across the awaits and
-    // keep the job's future from being `Send` for every lifetime.
-    let streams = source.provider.connector().streams;
-    let mut next = 0;
-    while let Some(stream) = streams.get(next).map(|s| s.name) {
-        if first_error.as_ref().is_some_and(StreamError::stops_job) {
-            break;
+    let mut first_error = None;
+    // A stream that did not go (the first met what it would meet too) is not in the report.
+    for walked in walked {
+        let Some(Walked {
+            tally,
+            meter,
+            error,
+            cancelled,
+        }) = walked?
+        else {
+            continue;
+        };
+        report.records += tally.counts.records;
+        report.pages += tally.counts.pages;
+        report.requests += meter.requests();
+        report.retries += meter.retries();
+        report.wait_ms += meter.wait_ms();
+        // Streams overlap: the job's fetch time is its longest stream's wait for pages.
+        report.fetch_ms = report.fetch_ms.max(tally.fetching.as_millis() as u64);
+        report.store_ms += tally.storing.as_millis() as u64;
+        report.cancelled |= cancelled;
+        report.streams.push(tally.counts);
+        if first_error.is_none() {
+            first_error = error;
         }
+    }
+    Ok((report, first_error))
+}
+
+/// How one stream's walk ended, with what it stored and spent.
+struct Walked {
+    tally: Tally,
+    meter: Meter,
+    error: Option<StreamError>,
+    cancelled: bool,
+}
+
+impl Job<'_> {
+    /// One stream from its stored cursor to the end, recorded in `stream_state` and health.
+    /// An OAuth token that expired mid-walk is refreshed once and the stream goes on from
+    /// its last committed cursor (at most once, so a provider that keeps refusing cannot
+    /// loop; the refreshed token serves the other streams too).
+    async fn walk_stream(&self, stream: &'static str, first: bool) -> Result<Option<Walked>> {
+        if !first {
+            let mut lead = self.lead.subscribe();
+            let go = lead
+                .wait_for(|l| *l != Lead::Pending)
+                .await
+                .map(|l| *l == Lead::Go);
+            if !go.unwrap_or(false) {
+                return Ok(None);
+            }
+        }
+        let walked = self.walk(stream, first).await;
+        // Whatever ended the first stream (an error too), the others are not left waiting.
+        self.lead(Lead::Stop);
+        walked.map(Some)
+    }
+
+    async fn walk(&self, stream: &'static str, first: bool) -> Result<Walked> {
+        let (engine, source) = (self.engine, self.source);
         engine
             .store
             .start_stream(source.id, stream, engine.clock.now_millis())
             .await?;
-        let (mut counts, meter, started) = carried.take().unwrap_or_else(|| {
-            let counts = StreamReport {
+        let started = engine.clock.monotonic();
+        let meter = Meter::default();
+        let mut tally = Tally {
+            counts: StreamReport {
                 stream: stream.to_owned(),
                 records: 0,
                 pages: 0,
                 error_kind: None,
                 error: None,
-            };
-            (counts, Meter::default(), engine.clock.monotonic())
-        });
-        let refreshed = refreshed_for.replace(stream) == Some(stream);
-        let outcome = job.sync_stream(stream, &mut counts, &meter, &mut report).await?;
-        // An OAuth token that expired mid-sync: refresh it once and go on with the same
-        // stream from its last committed cursor.
-        if let StreamEnd::Failed(StreamError {
-            error: ConnectorError::Http(HttpError::Unauthorized { .. }),
-            ..
-        }) = &outcome
-        {
-            if !refreshed && access.auth_kind == Some(crate::connector::AuthKind::Oauth) {
-                job.reach.secret = engine.source_secret(access, Some(&job.reach.secret)).await?;
-                carried = Some((counts, meter, started));
+            },
+            fetching: Duration::ZERO,
+            storing: Duration::ZERO,
+        };
+        let mut refreshed = false;
+        let outcome = loop {
+            let used = self.reach.lock().expect("reach").secret.clone();
+            let outcome = self.sync_stream(stream, &mut tally, &meter).await?;
+            let expired = matches!(
+                &outcome,
+                StreamEnd::Failed(StreamError {
+                    error: ConnectorError::Http(HttpError::Unauthorized { .. }),
+                    ..
+                })
+            );
+            if expired && !refreshed && self.access.auth_kind == Some(crate::connector::AuthKind::Oauth) {
+                let fresh = engine.source_secret(self.access, Some(&used)).await?;
+                self.reach.lock().expect("reach").secret = fresh;
+                refreshed = true;
                 continue;
             }
-        }
-        next += 1;
-        let now = engine.clock.now_millis();
-        report.requests += meter.requests();
-        report.retries += meter.retries();
-        report.wait_ms += meter.wait_ms();
+            break outcome;
+        };
         let run = |state: HealthState, error: Option<JobErrorKind>| {
             Run {
                 requests: meter.requests(),
@@ -755,47 +829,48 @@ async fn run_streams(
             }
             .ended(End {
                 state,
-                reason,
+                reason: self.reason,
                 duration_ms: engine.clock.elapsed(started).as_millis() as u64,
                 error,
             })
         };
-        match outcome {
+        if first {
+            self.lead(match &outcome {
+                StreamEnd::Failed(error) if error.stops_job() => Lead::Stop,
+                StreamEnd::Cancelled => Lead::Stop,
+                _ => Lead::Go,
+            });
+        }
+        let now = engine.clock.now_millis();
+        let (error, cancelled) = match outcome {
             StreamEnd::Done => {
-                engine
-                    .store
-                    .finish_stream(&run(HealthState::Succeeded, None), None, now)
-                    .await?
+                let run = run(HealthState::Succeeded, None);
+                engine.store.finish_stream(&run, None, now).await?;
+                (None, false)
             }
             StreamEnd::Failed(error) => {
                 let message = error.to_string();
                 let kind = error.kind();
                 tracing::warn!(source = source.id, %error, "stream failed");
-                engine
-                    .store
-                    .finish_stream(
-                        &run(HealthState::of("failed", Some(kind)), Some(kind)),
-                        Some(&message),
-                        now,
-                    )
-                    .await?;
-                counts.error_kind = Some(kind);
-                counts.error = Some(message);
-                first_error.get_or_insert(error);
+                let run = run(HealthState::of("failed", Some(kind)), Some(kind));
+                engine.store.finish_stream(&run, Some(&message), now).await?;
+                tally.counts.error_kind = Some(kind);
+                tally.counts.error = Some(message);
+                (Some(error), false)
             }
             StreamEnd::Cancelled => {
-                engine
-                    .store
-                    .stream_idle(&run(HealthState::Cancelled, None), now)
-                    .await?;
-                report.streams.push(counts);
-                report.cancelled = true;
-                break;
+                let run = run(HealthState::Cancelled, None);
+                engine.store.stream_idle(&run, now).await?;
+                (None, true)
             }
-        }
-        report.streams.push(counts);
+        };
+        Ok(Walked {
+            tally,
+            meter,
+            error,
+            cancelled,
+        })
     }
-    Ok((report, first_error))
 }
 
 impl Engine {
