@@ -47,7 +47,9 @@ async fn transient_faults_are_retried_to_success() {
             clock: manual_clock(),
             secrets: std::sync::Arc::new(freshboard_engine::MemoryStore::default()),
             http: freshboard_engine::HttpConfig {
-                request_timeout: std::time::Duration::from_millis(300),
+                // Above the simulator's realistic latency (scripts/test-with-latency), below the
+                // 1 s timeout fault.
+                request_timeout: std::time::Duration::from_millis(600),
                 ..fast_http()
             },
             pace_requests: false,

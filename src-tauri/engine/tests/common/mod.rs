@@ -20,9 +20,21 @@ pub struct Sim {
     pub http: reqwest::Client,
 }
 
+/// With `FRESHBOARD_SIM_LATENCY` set, every simulator a test starts answers as slowly as the
+/// real APIs (`LatencyConfig::realistic`) unless the test chose a latency: the same tests, at
+/// the waits a person meets (`scripts/test-with-latency`).
+fn with_env_latency(mut config: provider_sim::Config) -> provider_sim::Config {
+    if config.latency.is_none() && std::env::var_os("FRESHBOARD_SIM_LATENCY").is_some() {
+        config.latency = Some(provider_sim::LatencyConfig::realistic());
+    }
+    config
+}
+
 impl Sim {
     pub async fn start(config: provider_sim::Config) -> Self {
-        let sim = provider_sim::start(config).await.expect("simulator starts");
+        let sim = provider_sim::start(with_env_latency(config))
+            .await
+            .expect("simulator starts");
         Self {
             sim,
             http: reqwest::Client::new(),
@@ -36,9 +48,10 @@ impl Sim {
         clock: Arc<freshboard_engine::ManualClock>,
     ) -> Self {
         use freshboard_engine::Clock;
-        let sim = provider_sim::start_with_clock(config, Arc::new(move || clock.now_millis()))
-            .await
-            .expect("simulator starts");
+        let sim =
+            provider_sim::start_with_clock(with_env_latency(config), Arc::new(move || clock.now_millis()))
+                .await
+                .expect("simulator starts");
         Self {
             sim,
             http: reqwest::Client::new(),
@@ -54,7 +67,7 @@ impl Sim {
         config: provider_sim::Config,
         listener: tokio::net::TcpListener,
     ) -> Self {
-        let sim = provider_sim::start_with_listener(config, listener)
+        let sim = provider_sim::start_with_listener(with_env_latency(config), listener)
             .await
             .expect("simulator starts");
         Self {
