@@ -2,7 +2,9 @@
 //! real HTTP: stored rows and metrics equal its truth after a full and an incremental sync;
 //! a day restated inside the lookback window is re-read, one outside it never fetched again;
 //! paging stops where GA4 says; Search Console totals never come from summed query rows; an
-//! Ads account under a manager is reached with `login-customer-id`.
+//! Ads account under a manager is reached with `login-customer-id`; a backfill walks its days
+//! as slices at once, reading every day once, within GA4's concurrency, and a walk cancelled
+//! midway resumes every slice.
 
 mod common;
 
@@ -664,4 +666,283 @@ async fn google_ads_reaches_a_managed_account_through_its_manager_and_rereads_th
         on(&before, today - Days::new(40)),
         "never re-fetched"
     );
+}
+
+/// The days each report's first pages asked for (offset paging's later pages left out), by
+/// report: GA4's `dateRanges` or Search Console's `startDate`/`endDate`.
+fn days_read(log: &[Value]) -> std::collections::BTreeMap<String, Vec<(NaiveDate, NaiveDate)>> {
+    let mut by_report = std::collections::BTreeMap::<String, Vec<(NaiveDate, NaiveDate)>>::new();
+    for r in log.iter().filter(|r| r["method"] == "POST" && r["status"] == 200) {
+        let b = &r["body"];
+        if !b["offset"].is_null() || !b["startRow"].is_null() {
+            continue;
+        }
+        let range = if b["dateRanges"].is_array() {
+            &b["dateRanges"][0]
+        } else {
+            b
+        };
+        let (from, to) = (range["startDate"].as_str(), range["endDate"].as_str());
+        if let (Some(from), Some(to)) = (from, to) {
+            by_report
+                .entry(b["dimensions"].to_string())
+                .or_default()
+                .push((day(from), day(to)));
+        }
+    }
+    for ranges in by_report.values_mut() {
+        ranges.sort();
+    }
+    by_report
+}
+
+/// Each report's ranges cover `from..=to` end to end: every day once, none twice.
+fn each_day_once(
+    by_report: &std::collections::BTreeMap<String, Vec<(NaiveDate, NaiveDate)>>,
+    from: NaiveDate,
+    to: NaiveDate,
+    what: &str,
+) {
+    for (report, ranges) in by_report {
+        assert_eq!(
+            ranges.first().map(|r| r.0),
+            Some(from),
+            "{what} {report}: {ranges:?}"
+        );
+        assert_eq!(
+            ranges.last().map(|r| r.1),
+            Some(to),
+            "{what} {report}: {ranges:?}"
+        );
+        for pair in ranges.windows(2) {
+            assert_eq!(pair[1].0, pair[0].1 + Days::new(1), "{what} {report}: {ranges:?}");
+        }
+    }
+}
+
+/// The stored cursor of a source's stream.
+async fn cursor(pool: &sqlx::SqlitePool, source: i64, stream: &str) -> Value {
+    let text: String =
+        sqlx::query_scalar("SELECT cursor FROM stream_state WHERE source_id = ? AND stream = ?")
+            .bind(source)
+            .bind(stream)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// GA4 at its documented 10 requests at once per property, answering in a few milliseconds
+/// (so requests sent together overlap), with `landing_pages` a day (1,000: a month of them is
+/// two pages, so slices also page by offset).
+fn sliced_google_config(clock: &freshboard_engine::ManualClock, landing_pages: u32) -> provider_sim::Config {
+    let mut config = google_config(clock).with_documented_limits();
+    config.google.properties[0].landing_pages = landing_pages;
+    config.latency = Some(provider_sim::LatencyConfig {
+        google: Some(provider_sim::ProviderLatency {
+            base_ms: 3,
+            per_object_us: 0,
+            jitter_pct: 0,
+        }),
+        ..Default::default()
+    });
+    config
+}
+
+#[tokio::test]
+async fn backfills_walk_their_days_as_slices_at_once_reading_every_day_once_at_every_span() {
+    let clock = manual_clock();
+    let paged = Sim::start(sliced_google_config(&clock, 1000)).await;
+    let sim = Sim::start(sliced_google_config(&clock, 25)).await;
+    let ny_today = clock
+        .now()
+        .with_timezone(&chrono_tz::America::New_York)
+        .date_naive();
+    // One day; one request; one more than a request, its first request two pages long (the
+    // slice handed over mid-request, then split); a year and more (15 requests a report).
+    for (span, sim) in [(1u32, &paged), (30, &paged), (31, &paged), (434, &sim)] {
+        let what = format!("GA4, {span} days");
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine_at(dir.path(), clock.clone()).await;
+        let google = connect_google(&engine, &sim).await;
+        let client = engine.create_client("Northwind").await.unwrap();
+        let source = add(&engine, client.id, Provider::Ga4, google.id, NORTHWIND, span).await;
+        requests(&sim).await;
+        sim.control("/_sim/stats/reset", json!({})).await;
+        let report = sync(&engine, &source).await;
+        assert!(report.succeeded(), "{what}: {:?}", report.streams);
+        let log = requests(&sim).await;
+        assert!(
+            log.iter().all(|r| r["status"] == 200),
+            "{what}: none refused at 10 at once"
+        );
+        let from = ny_today - Days::new(u64::from(span) - 1);
+        let by_report = days_read(&log);
+        assert_eq!(by_report.len(), 3, "{what}: three reports");
+        each_day_once(&by_report, from, ny_today, &what);
+        let in_flight = sim.truth().await["requests"]["in_flight_max"].as_u64().unwrap();
+        if span > 30 {
+            assert!(
+                in_flight > 1,
+                "{what}: the slices were read at once ({in_flight})"
+            );
+        }
+
+        let pool = db(&engine).await;
+        let t = truth(&sim, "ga4", NORTHWIND, from, ny_today).await;
+        assert_eq!(
+            ga4_daily(&pool, source.id).await,
+            ga4_truth_daily(&t, 2),
+            "{what}"
+        );
+        assert_eq!(
+            rows(
+                &pool,
+                "SELECT date, landing_page, sessions FROM ga4_landing_pages_daily WHERE source_id = ?",
+                source.id
+            )
+            .await,
+            truth_rows(&t, "landingPages", &["date", "landingPage", "sessions"]),
+            "{what}"
+        );
+        // The walk is over: each stream's cursor is its own again, synced through today.
+        for stream in ["daily", "channels", "landing_pages"] {
+            let c = cursor(&pool, source.id, stream).await;
+            assert!(c.get("slices").is_none(), "{what} {stream}: {c}");
+            assert_eq!(c["synced_through"], ny_today.to_string(), "{what} {stream}");
+        }
+    }
+
+    // Search Console reads its queries and pages a day a request: 200 days at once, and the
+    // first incomplete day a slice was told decides where the next sync re-reads from.
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_at(dir.path(), clock.clone()).await;
+    let google = connect_google(&engine, &sim).await;
+    let client = engine.create_client("Northwind").await.unwrap();
+    let source = add(&engine, client.id, Provider::SearchConsole, google.id, SITE, 200).await;
+    requests(&sim).await;
+    assert!(sync(&engine, &source).await.succeeded());
+    let la_today = clock
+        .now()
+        .with_timezone(&chrono_tz::America::Los_Angeles)
+        .date_naive();
+    let from = la_today - Days::new(199);
+    each_day_once(
+        &days_read(&requests(&sim).await),
+        from,
+        la_today,
+        "Search Console",
+    );
+    let pool = db(&engine).await;
+    let t = truth(&sim, "search_console", SITE, from, la_today).await;
+    assert_eq!(
+        rows(
+            &pool,
+            "SELECT date, query, clicks, impressions FROM gsc_queries_daily WHERE source_id = ?",
+            source.id
+        )
+        .await,
+        truth_rows(&t, "queries", &["date", "query", "clicks", "impressions"])
+    );
+    let queries = cursor(&pool, source.id, "queries").await;
+    let incomplete = day(queries["incomplete_from"]
+        .as_str()
+        .expect("a slice's answer said"));
+    assert!(incomplete > from && incomplete <= la_today, "{queries}");
+    advance_both(&sim, &clock, Duration::days(1)).await;
+    assert!(sync(&engine, &source).await.succeeded());
+    let again = days_read(&requests(&sim).await);
+    let first = again.values().map(|r| r[0].0).min().unwrap();
+    assert_eq!(
+        first,
+        incomplete.min(la_today + Days::new(1) - Days::new(u64::from(source.lookback_days))),
+        "re-read from there"
+    );
+}
+
+#[tokio::test]
+async fn a_walk_of_days_cancelled_midway_resumes_every_slice_and_stores_the_truth() {
+    let clock = manual_clock();
+    let sim = Sim::start(sliced_google_config(&clock, 50)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = std::sync::Arc::new(engine_at(dir.path(), clock.clone()).await);
+    let google = connect_google(&engine, &sim).await;
+    let client = engine.create_client("Northwind").await.unwrap();
+    let source = add(&engine, client.id, Provider::Ga4, google.id, NORTHWIND, 434).await;
+    let pool = db(&engine).await;
+    requests(&sim).await;
+
+    // At the first landing pages committed, cancel: the job stops before its next pages.
+    let mut events = engine.subscribe();
+    let canceller = {
+        let (engine, pool) = (engine.clone(), pool.clone());
+        tokio::spawn(async move {
+            while let Ok(event) = events.recv().await {
+                if let freshboard_engine::EngineEvent::Progress(p) = event {
+                    if p.stream == "landing_pages" {
+                        let job = scalar(&pool, "SELECT id FROM jobs WHERE state = 'running'").await;
+                        engine.cancel_job(job).await.unwrap();
+                        return;
+                    }
+                }
+            }
+        })
+    };
+    let first = engine
+        .sync_source(source.id, freshboard_engine::JobReason::Manual, None)
+        .await
+        .unwrap();
+    canceller.await.unwrap();
+    assert!(
+        first.cancelled,
+        "the walk ended before the cancel: make it longer"
+    );
+    let stopped = cursor(&pool, source.id, "landing_pages").await;
+    let slices = stopped["slices"].as_array().expect("stopped mid-slices");
+    assert!(slices.len() > 1, "{stopped}");
+    let first_log = requests(&sim).await;
+
+    let second = sync(&engine, &source).await;
+    assert!(second.succeeded(), "{:?}", second.streams);
+    let ny_today = clock
+        .now()
+        .with_timezone(&chrono_tz::America::New_York)
+        .date_naive();
+    let from = ny_today - Days::new(433);
+    let t = truth(&sim, "ga4", NORTHWIND, from, ny_today).await;
+    assert_eq!(
+        rows(
+            &pool,
+            "SELECT date, landing_page, sessions FROM ga4_landing_pages_daily WHERE source_id = ?",
+            source.id
+        )
+        .await,
+        truth_rows(&t, "landingPages", &["date", "landingPage", "sessions"]),
+        "every slice resumed, nothing skipped or doubled"
+    );
+    assert_eq!(ga4_daily(&pool, source.id).await, ga4_truth_daily(&t, 2));
+    // The resumed job read only what the stored slices had left: no day already stored.
+    let landing = |log: &[Value]| {
+        days_read(log)
+            .into_iter()
+            .find(|(report, _)| report.contains("landingPage"))
+            .map(|(_, ranges)| ranges)
+            .unwrap_or_default()
+    };
+    let left: Vec<(NaiveDate, NaiveDate)> = slices
+        .iter()
+        .map(|s| {
+            (
+                day(s["next"].as_str().unwrap()),
+                day(s["until"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    for (a, b) in landing(&requests(&sim).await) {
+        assert!(
+            left.iter().any(|(next, until)| *next <= a && b <= *until),
+            "{a}..{b} was read again, outside what the slices had left: {left:?}"
+        );
+    }
+    assert!(!landing(&first_log).is_empty());
 }

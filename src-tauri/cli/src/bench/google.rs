@@ -2,7 +2,10 @@
 //! simulator, a first sync of `days` of history at `rows_per_day` (landing pages, queries or
 //! campaigns), then — a day restated, as Google does — the incremental sync, which reads only
 //! the lookback window. Then a line saying whether the stored rows equal the simulator's
-//! truth, row for row.
+//! truth, row for row. With `--latency` the simulator answers as slowly as Google does and
+//! enforces its documented limits (GA4: 10 requests at once a property; Search Console: 1,200
+//! a minute a site), the engine paces at them, and the first sync is set against reading its
+//! requests one after another.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +13,7 @@ use freshboard_engine::connections::{OAuthSettings, SignInMethod};
 use freshboard_engine::{AccountProvider, Connection, Engine, NewSource, Provider, Result};
 use serde_json::{json, Value};
 
-use super::{measured, open_engine, print_header, print_row};
+use super::{measured, open_engine_paced, print_header, print_row, Measured};
 
 #[derive(Clone, Copy)]
 pub(super) enum Product {
@@ -85,7 +88,7 @@ impl Product {
     }
 }
 
-pub(super) async fn sync(product: Product, days: u32, rows_per_day: u32) -> Result<()> {
+pub(super) async fn sync(product: Product, days: u32, rows_per_day: u32, latency: bool) -> Result<()> {
     let provider = product.provider();
     let max = provider.connector().max_history_days;
     let days = if max > 0 { days.min(max) } else { days };
@@ -103,10 +106,17 @@ pub(super) async fn sync(product: Product, days: u32, rows_per_day: u32) -> Resu
     for customer in &mut config.google.customers {
         customer.campaigns = rows_per_day;
     }
+    if latency {
+        config = config.with_documented_limits();
+        config.latency = Some(provider_sim::LatencyConfig {
+            google: Some(provider_sim::ProviderLatency::GOOGLE),
+            ..Default::default()
+        });
+    }
     let sim = provider_sim::start(config).await.expect("simulator starts");
     let base = sim.base_url();
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine = open_engine(dir.path()).await?;
+    let engine = open_engine_paced(dir.path(), latency).await?;
     let google = connect(&engine, &base).await?;
     let client = engine.create_client("Bench").await?;
     let source = engine
@@ -116,16 +126,23 @@ pub(super) async fn sync(product: Product, days: u32, rows_per_day: u32) -> Resu
         })
         .await?;
     println!(
-        "bench sync: {} provider, {days} days × {rows_per_day} rows a day, release={}",
+        "bench sync: {} provider, {days} days × {rows_per_day} rows a day, latency={latency}, release={}",
         provider.label(),
         !cfg!(debug_assertions)
     );
     print_header();
+    let http = reqwest::Client::new();
+    http.delete(format!("{base}/_sim/google/requests"))
+        .send()
+        .await
+        .expect("request log cleared");
     let initial = measured(&engine, source.id).await?;
     print_row("initial", &initial);
+    if latency {
+        print_against_sequential(&http, &base, &initial).await;
+    }
 
     // Google restates yesterday; the next sync re-reads the lookback window only.
-    let http = reqwest::Client::new();
     let today = chrono::Utc::now()
         .with_timezone(&zone(&source.time_zone))
         .date_naive();
@@ -150,6 +167,33 @@ pub(super) async fn sync(product: Product, days: u32, rows_per_day: u32) -> Resu
     super::print_database_size(&engine);
     sim.shutdown().await;
     Ok(())
+}
+
+/// The first sync against the same requests one after another at the simulator's latency
+/// (its base per request and its part per row), and the requests Google refused.
+async fn print_against_sequential(http: &reqwest::Client, base: &str, initial: &Measured) {
+    let log: Vec<Value> = http
+        .get(format!("{base}/_sim/google/requests"))
+        .send()
+        .await
+        .expect("request log")
+        .json()
+        .await
+        .expect("request log json");
+    let refused = log.iter().filter(|r| r["status"] == 429).count();
+    let latency = provider_sim::ProviderLatency::GOOGLE;
+    let report = &initial.report;
+    let sequential_secs = (report.requests as f64 * latency.base_ms as f64 * 1000.0
+        + report.records as f64 * latency.per_object_us as f64)
+        / 1e6;
+    let secs = initial.secs.max(1e-9);
+    println!(
+        "requests/s: {:.1}; refused (429): {refused}; one request after another at {} ms + {} µs a row: {sequential_secs:.1} s (computed); {:.1}x",
+        report.requests as f64 / secs,
+        latency.base_ms,
+        latency.per_object_us,
+        sequential_secs / secs
+    );
 }
 
 fn zone(time_zone: &Option<String>) -> chrono_tz::Tz {

@@ -45,8 +45,8 @@ pub enum BenchCommand {
         /// Rows a day: landing pages (GA4), queries (Search Console), campaigns (Google Ads, Meta Ads)
         #[arg(long, default_value_t = 500)]
         rows_per_day: u32,
-        /// Stripe and GitHub: the simulator answers as slowly as the real APIs and enforces
-        /// their documented limits, and the engine paces at them (a live Stripe key)
+        /// The simulator answers as slowly as the real APIs and enforces their documented
+        /// limits, and the engine paces at them (a live Stripe key); not Meta Ads
         #[arg(long)]
         latency: bool,
     },
@@ -102,12 +102,19 @@ pub async fn run(command: BenchCommand) -> Result<()> {
         } => match provider {
             BenchProvider::Stripe => keyed::sync(records, keyed::Keyed::Stripe, latency).await,
             BenchProvider::Github => keyed::sync(records, keyed::Keyed::Github, latency).await,
-            BenchProvider::Ga4 => google::sync(google::Product::Ga4, days, rows_per_day).await,
+            BenchProvider::Ga4 => google::sync(google::Product::Ga4, days, rows_per_day, latency).await,
             BenchProvider::SearchConsole => {
-                google::sync(google::Product::SearchConsole, days, rows_per_day).await
+                google::sync(google::Product::SearchConsole, days, rows_per_day, latency).await
             }
-            BenchProvider::GoogleAds => google::sync(google::Product::GoogleAds, days, rows_per_day).await,
-            BenchProvider::MetaAds => meta::sync(days, rows_per_day).await,
+            BenchProvider::GoogleAds => {
+                google::sync(google::Product::GoogleAds, days, rows_per_day, latency).await
+            }
+            BenchProvider::MetaAds => {
+                if latency {
+                    println!("--latency is not used for Meta Ads: its run shares a manual clock with the simulator, so a report run's processing costs no wall time");
+                }
+                meta::sync(days, rows_per_day).await
+            }
         },
         BenchCommand::Dashboard {
             stripe_charges,

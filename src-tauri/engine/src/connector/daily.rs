@@ -3,10 +3,18 @@
 //! whose days are re-read and replaced — to today in the account's own zone, one slice of days
 //! at a time, each slice committed with the cursor that follows it. A first sync backfills the
 //! history. Days before the window, once read, are never fetched again.
+//!
+//! A walk longer than one request (a backfill, a sync after a long pause) is handed to the
+//! engine after its first page as a slice of days (`Page::slices`), which the engine halves
+//! along request boundaries while it has hands free (`split`): the days are read at once, up
+//! to the provider's concurrency, and what a finished slice learnt joins the stream's cursor
+//! (`join`).
 
 use chrono::{Days, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
+use super::{cursor_from, to_value, Page, Rows};
 use crate::clock::Millis;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,10 +34,14 @@ pub struct DailyCursor {
     /// `firstIncompleteDate`): the next walk re-reads from there at the latest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incomplete_from: Option<NaiveDate>,
+    /// Days per request of the walk under way (0: the provider's current `slice_days`), so
+    /// its requests keep the same ranges whoever splits it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub days: u32,
 }
 
-fn is_zero(n: &u64) -> bool {
-    *n == 0
+fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
 }
 
 /// What bounds a walk.
@@ -63,15 +75,28 @@ impl Window {
 }
 
 impl DailyCursor {
+    /// Whether a walk is under way (the next request goes on with it).
+    pub fn walking(&self) -> bool {
+        self.next.is_some() && self.until.is_some()
+    }
+
     /// The days the next request covers, starting a walk when none is under way.
     pub fn slice(&mut self, window: &Window) -> (NaiveDate, NaiveDate) {
-        if self.next.is_none() || self.until.is_none() {
+        if !self.walking() {
             self.start(window);
         }
         let from = self.next.expect("a walk is under way");
         let until = self.until.expect("a walk is under way");
-        let to = (from + Days::new(u64::from(window.slice_days.max(1) - 1))).min(until);
-        (from, to)
+        (from, self.request_end(from, until, window.slice_days))
+    }
+
+    fn request_end(&self, from: NaiveDate, until: NaiveDate, slice_days: u32) -> NaiveDate {
+        let days = if self.days > 0 {
+            self.days
+        } else {
+            slice_days.max(1)
+        };
+        (from + Days::new(u64::from(days - 1))).min(until)
     }
 
     fn start(&mut self, window: &Window) {
@@ -90,6 +115,9 @@ impl DailyCursor {
         self.next = Some(from.max(oldest).min(window.today));
         self.until = Some(window.today);
         self.offset = 0;
+        self.days = window.slice_days.max(1);
+        // What the provider says this walk is what the next walk goes by.
+        self.incomplete_from = None;
     }
 
     /// Whether the slice starting at `from` is the first page of its days: its rows replace
@@ -107,12 +135,93 @@ impl DailyCursor {
             self.synced_through = Some(until);
             self.next = None;
             self.until = None;
+            self.days = 0;
             true
         } else {
             self.next = Some(to + Days::new(1));
             false
         }
     }
+
+    /// The page of a request: `walk_over` is what `finish_slice` said (false while the
+    /// request's days have more pages). With `hand_over` (this request began the walk, and
+    /// the provider's days may be read at once), a walk with more than one request of days
+    /// left is handed to the engine as a slice (itself), and the stream ends, once the slices
+    /// are done, where the whole walk would.
+    pub fn page(
+        self,
+        rows: Rows,
+        replace: Option<(NaiveDate, NaiveDate)>,
+        walk_over: bool,
+        hand_over: bool,
+    ) -> Page {
+        let mut page = Page {
+            rows,
+            cursor: to_value(&self),
+            replace,
+            done: walk_over,
+            slices: Vec::new(),
+        };
+        if hand_over && !walk_over && self.requests_left() > 1 {
+            let then = DailyCursor {
+                synced_through: self.until,
+                incomplete_from: self.incomplete_from,
+                ..DailyCursor::default()
+            };
+            page.cursor = to_value(&then);
+            page.slices = vec![to_value(&self)];
+            page.done = true;
+        }
+        page
+    }
+
+    /// Requests (of whole ranges) the walk under way still has, counting the one in progress.
+    fn requests_left(&self) -> u64 {
+        match (self.next, self.until) {
+            (Some(next), Some(until)) if self.days > 0 && next <= until => {
+                let days = (until - next).num_days() as u64 + 1;
+                days.div_ceil(u64::from(self.days))
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// Halves what is left of a slice of days along request boundaries: the older half keeps the
+/// request in progress (and its offset); the newer half starts fresh. `None` when it is one
+/// request or less.
+pub fn split(slice: &Value) -> Option<(Value, Value)> {
+    let cursor: DailyCursor = serde_json::from_value(slice.clone()).ok()?;
+    let requests = cursor.requests_left();
+    if requests < 2 {
+        return None;
+    }
+    let next = cursor.next?;
+    let kept_days = requests.div_ceil(2) * u64::from(cursor.days);
+    let newer_from = next + Days::new(kept_days);
+    let older = DailyCursor {
+        until: Some(newer_from - Days::new(1)),
+        ..cursor.clone()
+    };
+    let newer = DailyCursor {
+        next: Some(newer_from),
+        offset: 0,
+        incomplete_from: None,
+        ..cursor
+    };
+    Some((to_value(&older), to_value(&newer)))
+}
+
+/// What a finished slice learnt joins the cursor the stream ends at: the earliest day the
+/// provider said may still change.
+pub fn join(then: &Value, slice: &Value) -> Value {
+    let mut then: DailyCursor = cursor_from(Some(then.clone()));
+    let slice: DailyCursor = cursor_from(Some(slice.clone()));
+    then.incomplete_from = match (then.incomplete_from, slice.incomplete_from) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    to_value(&then)
 }
 
 #[cfg(test)]
@@ -175,6 +284,122 @@ mod tests {
             ..window("2026-11-30")
         };
         assert_eq!(c.slice(&w).0, d("2026-08-23"));
+    }
+
+    static TABLE: super::super::Table = super::super::Table {
+        name: "t",
+        key: &[],
+        columns: &[],
+        days: &[],
+        watch: &[],
+    };
+
+    fn read(value: &Value) -> DailyCursor {
+        serde_json::from_value(value.clone()).unwrap()
+    }
+
+    /// Every day of a walk handed over as slices, read by halving whenever possible and
+    /// walking each slice to its end: each day once, in ranges of whole requests.
+    #[test]
+    fn a_long_walk_is_handed_over_after_its_first_request_and_halves_into_every_day_once() {
+        let w = window("2026-11-30"); // 30 days in slices of 10, one request done
+        let mut c = DailyCursor::default();
+        assert!(!c.walking());
+        let (from, to) = c.slice(&w);
+        c.incomplete_from = Some(d("2026-11-28"));
+        let over = c.finish_slice(to);
+        let page = c.page(Rows::new(&TABLE), Some((from, to)), over, true);
+        assert!(page.done, "the stream ends once its slices are done");
+        assert_eq!(page.slices.len(), 1);
+        let then = read(&page.cursor);
+        assert_eq!(then.synced_through, Some(d("2026-11-30")));
+        assert_eq!(then.incomplete_from, Some(d("2026-11-28")));
+        assert!(!then.walking());
+
+        let mut read_days = vec![(from, to)];
+        let mut queue = page.slices;
+        while let Some(slice) = queue.pop() {
+            if let Some((older, newer)) = split(&slice) {
+                queue.extend([older, newer]);
+                continue;
+            }
+            let mut c = read(&slice);
+            loop {
+                let (from, to) = c.slice(&w);
+                read_days.push((from, to));
+                if c.finish_slice(to) {
+                    break;
+                }
+            }
+        }
+        read_days.sort();
+        assert_eq!(
+            read_days,
+            [
+                (d("2026-11-01"), d("2026-11-10")),
+                (d("2026-11-11"), d("2026-11-20")),
+                (d("2026-11-21"), d("2026-11-30")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_split_keeps_the_request_in_progress_whole_and_a_short_walk_is_not_handed_over() {
+        let mut c = DailyCursor::default();
+        let w = Window {
+            history_days: 45,
+            ..window("2026-11-30")
+        };
+        c.slice(&w);
+        c.offset = 500; // the first request's days have more pages
+        let (older, newer) = split(&to_value(&c)).unwrap();
+        let (older, newer) = (read(&older), read(&newer));
+        // Five requests: the older three (the one in progress with its offset), the newer two.
+        assert_eq!(
+            (older.next, older.until, older.offset),
+            (Some(d("2026-10-17")), Some(d("2026-11-15")), 500)
+        );
+        assert_eq!(
+            (newer.next, newer.until, newer.offset),
+            (Some(d("2026-11-16")), Some(d("2026-11-30")), 0)
+        );
+        assert!(split(&to_value(&read(&split(&to_value(&newer)).unwrap().1))).is_none());
+
+        // The daily re-read is one request: walked as it is.
+        let mut c = DailyCursor {
+            synced_through: Some(d("2026-11-29")),
+            ..DailyCursor::default()
+        };
+        let (from, to) = c.slice(&w);
+        let over = c.finish_slice(to);
+        let page = c.page(Rows::new(&TABLE), Some((from, to)), over, true);
+        assert!(page.done && page.slices.is_empty());
+        assert!(
+            split(&to_value(&DailyCursor::default())).is_none(),
+            "no walk: nothing to split"
+        );
+    }
+
+    #[test]
+    fn the_earliest_incomplete_day_a_slice_learnt_joins_the_stream_and_a_new_walk_forgets_the_old_one() {
+        let then = to_value(&DailyCursor {
+            synced_through: Some(d("2026-11-30")),
+            ..DailyCursor::default()
+        });
+        let learnt = to_value(&DailyCursor {
+            incomplete_from: Some(d("2026-11-28")),
+            ..DailyCursor::default()
+        });
+        let then = join(&then, &learnt);
+        assert_eq!(read(&then).incomplete_from, Some(d("2026-11-28")));
+        assert_eq!(
+            read(&join(&then, &to_value(&DailyCursor::default()))).incomplete_from,
+            Some(d("2026-11-28"))
+        );
+
+        let mut c = read(&then);
+        assert_eq!(c.slice(&window("2026-12-01")).0, d("2026-11-28"));
+        assert_eq!(c.incomplete_from, None, "this walk's answers say anew");
     }
 
     #[test]

@@ -249,11 +249,12 @@ pub struct Page {
     /// re-read report's days are replaced whole, so a row the provider no longer returns
     /// goes too. Set on the first page of a re-read slice.
     pub replace: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
-    /// The stream has nothing more to fetch in this sync.
+    /// The stream has nothing more to fetch in this sync (with `slices`: once they are done).
     pub done: bool,
     /// The rest of the walk as slices the engine walks at once, each from its own cursor
-    /// (Stripe: ranges of `created`); `cursor` is where the stream goes on once every slice
-    /// is done. A slice's own pages end it with `done`.
+    /// (Stripe: ranges of `created`; a date-keyed report: ranges of days); `cursor` is where
+    /// the stream goes on once every slice is done, or ends when `done`. A slice's own pages
+    /// end it with `done`.
     pub slices: Vec<Value>,
 }
 
@@ -316,6 +317,13 @@ pub trait ConnectorApi: Send + Sync {
     fn split(&self, stream: &str, slice: &Value) -> Option<(Value, Value)> {
         let _ = (stream, slice);
         None
+    }
+
+    /// The cursor the stream goes on from (or ends at) once `slice`, a slice's last cursor,
+    /// is done: what it learnt that outlives it (Search Console's first incomplete day).
+    fn join(&self, stream: &str, then: &Value, slice: &Value) -> Value {
+        let _ = (stream, slice);
+        then.clone()
     }
 
     /// An account id as a person types it, in the form the provider uses (`Err`: what is

@@ -163,19 +163,20 @@ impl Job<'_> {
                 Err(error) => break self.failed(stream, pages_fetched + 1, error),
             };
             pages_fetched += 1;
-            let done = page.done;
+            let ends = page.done && page.slices.is_empty();
             let next = if page.slices.is_empty() {
                 page.cursor.clone()
             } else {
                 serde_json::to_value(Sliced {
                     slices: page.slices.clone(),
                     then: page.cursor.clone(),
+                    done: page.done,
                 })
                 .expect("cursor serializes")
             };
             cursor = Some(next.clone());
             self.add(stream, &mut commits, page, next, tally).await?;
-            if done {
+            if ends {
                 break StreamEnd::Done;
             }
         };
@@ -185,7 +186,7 @@ impl Job<'_> {
 
     /// Walks the slices of a stream at once, as many as the gate may have in flight; every
     /// page lands in the batch with the cursor of all slices after it. `Ok(then)`: every
-    /// slice is done and the stream goes on from `then`.
+    /// slice is done and the stream goes on from `then` (or ends there: `Err(Done)`).
     async fn walk_slices(
         &self,
         stream: &str,
@@ -211,12 +212,15 @@ impl Job<'_> {
             tally.fetching += asked.elapsed();
             let Some((id, fetched)) = next else {
                 debug_assert!(slices.is_empty());
-                return Ok(Ok(slices.then()));
+                return Ok(match slices.then() {
+                    (_, true) => Err(StreamEnd::Done),
+                    (then, false) => Ok(then),
+                });
             };
             *pages_fetched += 1;
             match fetched {
                 Ok(page) => {
-                    slices.landed(id, &page);
+                    slices.landed(api, stream, id, &page);
                     self.add(stream, commits, page, slices.cursor(), tally).await?;
                 }
                 // The pages in flight are dropped: their slices' cursors have not moved.

@@ -4,6 +4,7 @@
 //! with the rows like any cursor, so a crash or cancel resumes every slice where it stopped.
 //! Whenever fewer slices are left than may be in flight, an idle one is split in two
 //! (`ConnectorApi::split`): the walk keeps the budget busy however the objects are spread.
+//! What a finished slice learnt joins the cursor after them (`ConnectorApi::join`).
 
 use std::collections::BTreeMap;
 
@@ -18,13 +19,18 @@ pub(super) struct Sliced {
     pub slices: Vec<Value>,
     /// The connector's cursor once every slice is done.
     pub then: Value,
+    /// The stream ends at `then` in this sync (a date-keyed walk) rather than going on from
+    /// it (Stripe's events).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub done: bool,
 }
 
 impl Sliced {
-    /// A stored cursor that is a sliced walk (a connector's own cursor never has both keys).
+    /// A stored cursor that is a sliced walk (a connector's own cursor never has these keys).
     pub fn read(cursor: &Value) -> Option<Sliced> {
         let object = cursor.as_object()?;
-        if object.len() != 2 || !object.contains_key("slices") || !object.contains_key("then") {
+        let known = |k: &String| matches!(k.as_str(), "slices" | "then" | "done");
+        if !object.contains_key("slices") || !object.contains_key("then") || !object.keys().all(known) {
             return None;
         }
         serde_json::from_value(cursor.clone()).ok()
@@ -36,6 +42,7 @@ pub(super) struct Slices {
     slots: BTreeMap<u64, Slot>,
     next_id: u64,
     then: Value,
+    done: bool,
 }
 
 struct Slot {
@@ -49,6 +56,7 @@ impl Slices {
             slots: BTreeMap::new(),
             next_id: 0,
             then: sliced.then,
+            done: sliced.done,
         };
         for cursor in sliced.slices {
             slices.insert(cursor);
@@ -62,11 +70,15 @@ impl Slices {
     }
 
     /// The cursor to store with what has landed so far: a slice with a page in flight is
-    /// stored at the position that page was asked from.
+    /// stored at the position that page was asked from; once every slice is done, `then`.
     pub fn cursor(&self) -> Value {
+        if self.slots.is_empty() {
+            return self.then.clone();
+        }
         serde_json::to_value(Sliced {
             slices: self.slots.values().map(|s| s.cursor.clone()).collect(),
             then: self.then.clone(),
+            done: self.done,
         })
         .expect("cursor serializes")
     }
@@ -75,15 +87,16 @@ impl Slices {
         self.slots.is_empty()
     }
 
-    /// Where the stream goes on once every slice is done.
-    pub fn then(self) -> Value {
-        self.then
+    /// Where the stream goes on once every slice is done, and whether it ends there.
+    pub fn then(self) -> (Value, bool) {
+        (self.then, self.done)
     }
 
-    /// A slice's page arrived: it moves on, or is done.
-    pub fn landed(&mut self, id: u64, page: &Page) {
+    /// A slice's page arrived: it moves on, or is done and what it learnt joins `then`.
+    pub fn landed(&mut self, api: &dyn ConnectorApi, stream: &str, id: u64, page: &Page) {
         if page.done {
             self.slots.remove(&id);
+            self.then = api.join(stream, &self.then, &page.cursor);
         } else if let Some(slot) = self.slots.get_mut(&id) {
             slot.cursor = page.cursor.clone();
             slot.busy = false;
@@ -180,6 +193,9 @@ mod tests {
     fn a_stored_cursor_is_a_sliced_walk_only_with_both_keys() {
         let sliced = json!({"slices": [[0, 4]], "then": {"phase": "new"}});
         assert_eq!(Sliced::read(&sliced).unwrap().slices, [json!([0, 4])]);
+        assert!(!Sliced::read(&sliced).unwrap().done);
+        let ending = json!({"slices": [[0, 4]], "then": {}, "done": true});
+        assert!(Sliced::read(&ending).unwrap().done);
         assert!(Sliced::read(&json!({"phase": "backfill", "starting_after": "ch_1"})).is_none());
         assert!(Sliced::read(&json!({"slices": [], "then": 1, "more": 2})).is_none());
     }
@@ -189,6 +205,7 @@ mod tests {
         let mut slices = Slices::new(Sliced {
             slices: vec![json!([0, 64])],
             then: json!("then"),
+            done: false,
         });
         let first = slices.dispatch(&Ranges, "s", 4);
         let mut ranges: Vec<Value> = first.iter().map(|(_, c)| c.clone()).collect();
@@ -202,8 +219,8 @@ mod tests {
         assert_eq!(slices.cursor()["slices"].as_array().unwrap().len(), 4);
         // One finishes: its hand splits a slice that is idle again (the one that moved on).
         let (done, moved) = (first[0].0, first[1].0);
-        slices.landed(done, &page(json!(null), true));
-        slices.landed(moved, &page(json!([20, 32]), false));
+        slices.landed(&Ranges, "s", done, &page(json!(null), true));
+        slices.landed(&Ranges, "s", moved, &page(json!([20, 32]), false));
         let next = slices.dispatch(&Ranges, "s", 4);
         let mut ranges: Vec<Value> = next.iter().map(|(_, c)| c.clone()).collect();
         ranges.sort_by_key(|r| r[0].as_i64());
@@ -216,14 +233,17 @@ mod tests {
         let mut slices = Slices::new(Sliced {
             slices: vec![json!([5, 6]), json!([9, 10])],
             then: json!("then"),
+            done: true,
         });
         let ready = slices.dispatch(&Ranges, "s", 8);
         assert_eq!(ready.len(), 2);
         for (id, _) in ready {
-            slices.landed(id, &page(json!(null), true));
+            slices.landed(&Ranges, "s", id, &page(json!(null), true));
         }
         assert!(slices.is_empty());
         assert!(slices.dispatch(&Ranges, "s", 8).is_empty());
-        assert_eq!(slices.then(), json!("then"));
+        // With every slice done the stored cursor is the stream's own again.
+        assert_eq!(slices.cursor(), json!("then"));
+        assert_eq!(slices.then(), (json!("then"), true));
     }
 }

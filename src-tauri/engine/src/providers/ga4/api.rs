@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 use super::tables;
 use crate::connector::daily::{DailyCursor, Window};
 use crate::connector::{
-    cursor_from, minor_digits, minor_units, to_value, Account, Cell, ConnectorError, Context, Page, Rows,
-    Table, QUALITY_OTHER_ROW, QUALITY_SAMPLED, QUALITY_THRESHOLDED,
+    cursor_from, minor_digits, minor_units, Account, Cell, ConnectorError, Context, Page, Rows, Table,
+    QUALITY_OTHER_ROW, QUALITY_SAMPLED, QUALITY_THRESHOLDED,
 };
 use crate::providers::google;
 
@@ -214,6 +214,7 @@ pub(super) async fn next_page(
         max_history_days: 0,
         slice_days: SLICE_DAYS,
     };
+    let began = !cursor.walking();
     let (from, to) = cursor.slice(&window);
     let first_page = cursor.at_slice_start();
     let dimensions: Vec<Value> = std::iter::once("date")
@@ -248,18 +249,12 @@ pub(super) async fn next_page(
     let read = answer.rows.len() as u64;
     cursor.offset += read;
     // The end of the slice: every row counted, or an empty page (never ask forever).
-    let done = if read == 0 || cursor.offset >= answer.row_count {
+    let walk_over = if read == 0 || cursor.offset >= answer.row_count {
         cursor.finish_slice(to)
     } else {
         false
     };
-    Ok(Page {
-        rows,
-        cursor: to_value(&cursor),
-        replace: first_page.then_some((from, to)),
-        done,
-        slices: Vec::new(),
-    })
+    Ok(cursor.page(rows, first_page.then_some((from, to)), walk_over, began))
 }
 
 fn rows(report: &Report, answer: &ReportResponse) -> Result<Rows, ConnectorError> {

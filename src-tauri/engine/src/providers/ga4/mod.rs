@@ -10,10 +10,11 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 
 use super::google;
+use crate::connector::daily;
 use crate::connector::{
     Access, Account, AccountProvider, Connector, ConnectorApi, ConnectorError, Context, Page, Stream,
 };
-use crate::http::Classify;
+use crate::http::{Classify, Pacing};
 
 pub(super) static CONNECTOR: Connector = Connector {
     key: "ga4",
@@ -71,8 +72,26 @@ impl ConnectorApi for Ga4Api {
         Box::pin(api::next_page(ctx, stream, cursor))
     }
 
+    fn split(&self, _stream: &str, slice: &Value) -> Option<(Value, Value)> {
+        daily::split(slice)
+    }
+
     fn normalize_account(&self, raw: &str) -> Result<String, String> {
         api::property_id(raw)
+    }
+
+    fn pacing(&self, _secret: &str) -> Pacing {
+        Pacing {
+            per_second: 0,
+            per_endpoint: 0,
+            // GA4 answers at most 10 requests to a Standard property at once
+            // (concurrentRequests); its tokens are read from each answer (`returnPropertyQuota`).
+            in_flight: 10,
+        }
+    }
+
+    fn documented_rate(&self) -> &'static str {
+        "GA4's documented limit: 10 requests at once to a property; its hourly and daily tokens are read from each answer"
     }
 
     fn classify(&self) -> Classify {

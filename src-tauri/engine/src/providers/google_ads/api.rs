@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::tables;
 use crate::connector::daily::{DailyCursor, Window};
 use crate::connector::{
-    cursor_from, header, minor_digits, to_value, Account, Cell, ConnectorError, Context, Page, Rows,
+    cursor_from, header, minor_digits, Account, Cell, ConnectorError, Context, Page, Rows,
 };
 use crate::http::Request;
 use crate::providers::google::{self, int64};
@@ -204,6 +204,7 @@ pub(super) async fn next_page(
         max_history_days: super::CONNECTOR.max_history_days,
         slice_days: SLICE_DAYS,
     };
+    let began = !cursor.walking();
     let (from, to) = cursor.slice(&window);
     let body = json!({
         "query": format!(
@@ -217,14 +218,8 @@ pub(super) async fn next_page(
     for row in rows_of(ctx, &request).await? {
         rows.rows.push(campaign_row(row)?);
     }
-    let done = cursor.finish_slice(to);
-    Ok(Page {
-        rows,
-        cursor: to_value(&cursor),
-        replace: Some((from, to)),
-        done,
-        slices: Vec::new(),
-    })
+    let walk_over = cursor.finish_slice(to);
+    Ok(cursor.page(rows, Some((from, to)), walk_over, began))
 }
 
 fn campaign_row(row: CampaignRow) -> Result<Vec<Cell>, ConnectorError> {

@@ -10,6 +10,7 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 
 use super::google;
+use crate::connector::daily;
 use crate::connector::{
     Access, Account, AccountProvider, Connector, ConnectorApi, ConnectorError, Context, Page, Stream,
 };
@@ -61,6 +62,10 @@ impl ConnectorApi for GoogleAdsApi {
         cursor: Option<Value>,
     ) -> BoxFuture<'a, Result<Page, ConnectorError>> {
         Box::pin(api::next_page(ctx, stream, cursor))
+    }
+
+    fn split(&self, _stream: &str, slice: &Value) -> Option<(Value, Value)> {
+        daily::split(slice)
     }
 
     fn normalize_account(&self, raw: &str) -> Result<String, String> {

@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::{report, tables};
 use crate::connector::daily::{DailyCursor, Window};
 use crate::connector::{
-    cursor_from, minor_units, scaled, to_value, Account, Cell, ConnectorError, Context, Page, Rows,
+    cursor_from, minor_units, scaled, Account, Cell, ConnectorError, Context, Page, Rows,
 };
 use crate::http::HttpError;
 
@@ -257,14 +257,10 @@ pub(super) async fn next_page(
     };
     let mut rows = Rows::new(&tables::CAMPAIGNS);
     rows.rows = found.into_iter().map(|row| row.0).collect();
-    let done = cursor.finish_slice(to);
-    Ok(Page {
-        rows,
-        cursor: to_value(&cursor),
-        replace: Some((from, to)),
-        done,
-        slices: Vec::new(),
-    })
+    let walk_over = cursor.finish_slice(to);
+    // One report run at a time, never slices: a run is several calls, and one cut short by a
+    // hold on the account's usage is lost, so runs sharing a tight budget would never finish.
+    Ok(cursor.page(rows, Some((from, to)), walk_over, false))
 }
 
 fn count(text: Option<&str>, what: &str) -> Result<i64, ConnectorError> {

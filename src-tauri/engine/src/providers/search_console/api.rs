@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::tables;
 use crate::connector::daily::{DailyCursor, Window};
-use crate::connector::{cursor_from, to_value, Account, Cell, ConnectorError, Context, Page, Rows, Table};
+use crate::connector::{cursor_from, Account, Cell, ConnectorError, Context, Page, Rows, Table};
 use crate::providers::google;
 
 const HOST: &str = "searchconsole.googleapis.com";
@@ -139,6 +139,7 @@ pub(super) async fn next_page(
         max_history_days: super::CONNECTOR.max_history_days,
         slice_days: report.slice_days,
     };
+    let began = !cursor.walking();
     let (from, to) = cursor.slice(&window);
     let first_page = cursor.at_slice_start();
     let dimensions: Vec<&str> = std::iter::once("date").chain(report.dimension).collect();
@@ -186,14 +187,8 @@ pub(super) async fn next_page(
     if capped {
         tracing::warn!(stream, day = %from, "Search Console's 50,000-rows-a-day limit reached; the rest of the day is not available");
     }
-    let done = (read < ROW_LIMIT || capped) && cursor.finish_slice(to);
-    Ok(Page {
-        rows,
-        cursor: to_value(&cursor),
-        replace: first_page.then_some((from, to)),
-        done,
-        slices: Vec::new(),
-    })
+    let walk_over = (read < ROW_LIMIT || capped) && cursor.finish_slice(to);
+    Ok(cursor.page(rows, first_page.then_some((from, to)), walk_over, began))
 }
 
 /// A site URL as one path segment: everything but unreserved characters percent-encoded.

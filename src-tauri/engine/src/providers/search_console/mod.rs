@@ -10,10 +10,11 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 
 use super::google;
+use crate::connector::daily;
 use crate::connector::{
     Access, Account, AccountProvider, Connector, ConnectorApi, ConnectorError, Context, Page, Stream,
 };
-use crate::http::Classify;
+use crate::http::{Classify, Pacing};
 
 pub(super) static CONNECTOR: Connector = Connector {
     key: "search_console",
@@ -73,8 +74,29 @@ impl ConnectorApi for SearchConsoleApi {
         Box::pin(api::next_page(ctx, stream, cursor))
     }
 
+    fn split(&self, _stream: &str, slice: &Value) -> Option<(Value, Value)> {
+        daily::split(slice)
+    }
+
+    fn join(&self, _stream: &str, then: &Value, slice: &Value) -> Value {
+        daily::join(then, slice)
+    }
+
     fn normalize_account(&self, raw: &str) -> Result<String, String> {
         api::site_url(raw)
+    }
+
+    fn pacing(&self, _secret: &str) -> Pacing {
+        Pacing {
+            // 1,200 queries a minute per site and per user: one connection is one user.
+            per_second: 20,
+            per_endpoint: 0,
+            in_flight: 8,
+        }
+    }
+
+    fn documented_rate(&self) -> &'static str {
+        "Search Console's documented limit: 1,200 queries a minute per site and per signed-in user (20 a second)"
     }
 
     fn classify(&self) -> Classify {
