@@ -17,6 +17,7 @@ pub mod connector;
 pub mod demo;
 pub mod error;
 pub mod health;
+mod heap;
 pub mod http;
 pub mod metrics;
 pub mod models;

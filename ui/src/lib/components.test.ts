@@ -2,8 +2,10 @@
 // The dashboard components rendered in a DOM over the fake engine: the data-testids the
 // end-to-end tests rely on, the controls reaching the engine, one offline banner per page.
 // uPlot needs a real canvas, so it is replaced by a stand-in that records what it is given.
+// happy-dom's IntersectionObserver never reports, so it is removed (every chart counts as in
+// view) except where a test puts in a fake one it drives itself.
 import { flushSync, mount, unmount } from 'svelte';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import AddSourceFormView from './AddSourceForm.svelte';
 import { ClientView } from './client.svelte';
 import ClientPage from './ClientPage.svelte';
@@ -20,6 +22,7 @@ import {
   FakeScheduleEngine,
   ALL_GOOGLE_SCOPES,
   GOOGLE_SCOPES,
+  fakeIntersection,
   META_GRANT_MS,
   OWN_LIMITS_RATE,
   STRIPE_RATE,
@@ -29,7 +32,7 @@ import {
 } from './fakes';
 import { exactDay, exactTime } from './format';
 
-const charts = vi.hoisted(() => ({ made: 0, data: [] as unknown[][] }));
+const charts = vi.hoisted(() => ({ made: 0, destroyed: 0, data: [] as unknown[][] }));
 
 vi.mock('uplot', () => {
   class FakePlot {
@@ -48,6 +51,7 @@ vi.mock('uplot', () => {
     }
     setSize() {}
     destroy() {
+      charts.destroyed++;
       this.root.remove();
     }
   }
@@ -63,11 +67,16 @@ beforeAll(() => {
   } as unknown as typeof ResizeObserver;
 });
 
+beforeEach(() => {
+  vi.stubGlobal('IntersectionObserver', undefined);
+});
+
 let mounted: ReturnType<typeof mount> | null = null;
 afterEach(() => {
   if (mounted) unmount(mounted);
   mounted = null;
   document.body.innerHTML = '';
+  vi.unstubAllGlobals();
 });
 
 async function rendered(setup: (engine: FakeDashboardEngine) => void) {
@@ -236,6 +245,100 @@ describe('Dashboard', () => {
     await tick();
     expect(all('[data-testid="widget"]').map((c) => c.dataset.metric)).toEqual(['stripe.gross_volume', 'github.stars_gained']);
     expect(one('[data-testid="add-widget-form"]')).toBeNull();
+  });
+});
+
+describe('Dashboard: charts only near the view', () => {
+  // A number widget and a chart widget; the chart's card is the second.
+  const twoCards = (e: FakeDashboardEngine) => {
+    e.addDashboard('Overview', ['stripe.gross_volume', 'github.commits']);
+    e.widgets[1].visual = 'timeseries';
+  };
+  const chartCard = () => all('[data-testid="widget"]')[1];
+  const chartBox = () => chartCard().querySelector<HTMLElement>('[data-testid="widget-chart"]')!;
+  const canvas = () => chartCard().querySelector('[data-testid="widget-chart"] canvas');
+
+  it('draws a chart once its card comes near the view and drops it once it is far again', async () => {
+    const io = fakeIntersection();
+    vi.stubGlobal('IntersectionObserver', io.Observer);
+    const made = charts.made;
+    const destroyed = charts.destroyed;
+    await rendered(twoCards);
+
+    // Not reported near yet: the card, its freshness and the other card's number are there,
+    // the chart's box too (it keeps its size), but nothing is drawn in it.
+    expect(all('[data-testid="widget"]').map((c) => c.dataset.state)).toEqual(['fresh', 'fresh']);
+    expect(one('[data-testid="widget-value"]')?.textContent).toBe('42');
+    expect(chartCard().querySelector('h3')?.textContent).toBe('github.commits');
+    expect(chartCard().querySelector('[data-testid="widget-header"]')?.getAttribute('title')).toMatch(/^Updated /);
+    expect(chartCard().querySelector('[data-testid="widget-range-label"]')?.textContent).toBe('Last 30 days');
+    expect(chartBox()).not.toBeNull();
+    expect(canvas()).toBeNull();
+    expect(charts.made).toBe(made);
+    // Watched with a margin of a viewport height above and below.
+    expect(io.watching(chartBox()).map((o) => o.options.rootMargin)).toEqual(['100% 0px']);
+
+    io.report(chartBox(), true);
+    flushSync();
+    expect(canvas()).not.toBeNull();
+    expect(charts.made).toBe(made + 1);
+
+    io.report(chartBox(), false);
+    flushSync();
+    expect(canvas()).toBeNull();
+    expect(chartBox()).not.toBeNull();
+    expect(charts.destroyed).toBe(destroyed + 1);
+
+    // Back near: a new chart, with the widget's numbers.
+    io.report(chartBox(), true);
+    flushSync();
+    expect(canvas()).not.toBeNull();
+    expect(charts.made).toBe(made + 2);
+  });
+
+  it('a chart away from the view takes no new data, and draws the latest once near', async () => {
+    const io = fakeIntersection();
+    vi.stubGlobal('IntersectionObserver', io.Observer);
+    const { board } = await rendered(twoCards);
+    const given = charts.data.length;
+    const view = board.current!;
+    const points = [5, null, 8];
+    board.views.set(view.dashboard.id, {
+      ...view,
+      widgets: view.widgets.map((w, i) => (i === 1 ? { ...w, series: [{ ...w.series[0], points }] } : w)),
+    });
+    flushSync();
+    expect(charts.data.length).toBe(given);
+
+    io.report(chartBox(), true);
+    flushSync();
+    expect(charts.data.length).toBe(given + 1);
+    const [x, ...ys] = charts.data.at(-1)!;
+    expect(x).toHaveLength(points.length);
+    expect(ys).toEqual([points]);
+  });
+
+  it('stops watching when the dashboard goes away', async () => {
+    const io = fakeIntersection();
+    vi.stubGlobal('IntersectionObserver', io.Observer);
+    await rendered(twoCards);
+    const box = chartBox();
+    io.report(box, true);
+    flushSync();
+    expect(io.watching(box)).toHaveLength(1);
+    const destroyed = charts.destroyed;
+    unmount(mounted!);
+    mounted = null;
+    expect(io.watching(box)).toHaveLength(0);
+    expect(charts.destroyed).toBe(destroyed + 1);
+  });
+
+  it('without IntersectionObserver every chart draws at once', async () => {
+    expect(globalThis.IntersectionObserver).toBeUndefined();
+    const made = charts.made;
+    await rendered(twoCards);
+    expect(canvas()).not.toBeNull();
+    expect(charts.made).toBe(made + 1);
   });
 });
 

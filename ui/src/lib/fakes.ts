@@ -97,6 +97,48 @@ export function deferred<T>() {
 /** Lets every promise callback that is already due run. */
 export const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
+/** An IntersectionObserver that reports only when a test says so: `report(el, true)` tells
+ * the observers watching `el` that it came near the view, as a scroll would. Install its
+ * `Observer` with vi.stubGlobal('IntersectionObserver', …). */
+export function fakeIntersection() {
+  const observers = new Set<Watcher>();
+  class Watcher {
+    readonly targets = new Set<Element>();
+    constructor(
+      private callback: IntersectionObserverCallback,
+      readonly options: IntersectionObserverInit = {},
+    ) {
+      observers.add(this);
+    }
+    observe(target: Element) {
+      this.targets.add(target);
+    }
+    unobserve(target: Element) {
+      this.targets.delete(target);
+    }
+    disconnect() {
+      this.targets.clear();
+      observers.delete(this);
+    }
+    takeRecords(): IntersectionObserverEntry[] {
+      return [];
+    }
+    notify(target: Element, isIntersecting: boolean) {
+      const entry = { target, isIntersecting, intersectionRatio: isIntersecting ? 1 : 0 } as IntersectionObserverEntry;
+      this.callback([entry], this as unknown as IntersectionObserver);
+    }
+  }
+  const watching = (target: Element) => [...observers].filter((o) => o.targets.has(target));
+  return {
+    Observer: Watcher as unknown as typeof IntersectionObserver,
+    /** The observers watching this element now, with the options they were made with. */
+    watching,
+    report(target: Element, isIntersecting: boolean) {
+      for (const o of watching(target)) o.notify(target, isIntersecting);
+    },
+  };
+}
+
 /** The schedule commands over one in-memory table. `previews` lets a test hold answers back
  * and release them in any order; otherwise previews answer at once from `preview`. */
 export class FakeScheduleEngine implements ScheduleApi {

@@ -171,6 +171,7 @@ impl Engine {
         let mut running = JoinSet::new();
         let mut busy: HashMap<i64, usize> = HashMap::new();
         let mut last_probe = self.clock.monotonic();
+        let mut was_busy = false;
         loop {
             tokio::select! {
                 _ = self.clock.sleep(config.tick) => {}
@@ -195,6 +196,11 @@ impl Engine {
             if let Err(e) = self.dispatch(&config, &mut running, &mut busy).await {
                 tracing::error!(error = %e, "dispatch failed");
             }
+            // The last job ended and none took its place: give back what the work held.
+            if was_busy && running.is_empty() {
+                self.release_memory().await;
+            }
+            was_busy = !running.is_empty();
         }
         tracing::info!(running = running.len(), "workers stopping");
         while let Some(done) = running.join_next().await {
@@ -203,6 +209,13 @@ impl Engine {
             }
         }
         tracing::info!("workers stopped");
+    }
+
+    /// Gives back the memory idle work holds: the writer's SQLite cache and the heap's free
+    /// pages (see `heap`).
+    pub(crate) async fn release_memory(&self) {
+        self.store.shrink_memory().await;
+        let _ = tokio::task::spawn_blocking(crate::heap::trim).await;
     }
 
     async fn dispatch(

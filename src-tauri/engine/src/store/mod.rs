@@ -121,6 +121,14 @@ impl Store {
         &self.path
     }
 
+    /// Frees what the writer's page cache holds (SQLite's `shrink_memory`): idle, nothing
+    /// needs it, and the next job fills it again from the file.
+    pub(crate) async fn shrink_memory(&self) {
+        if let Err(error) = sqlx::query("PRAGMA shrink_memory").execute(&self.writer).await {
+            tracing::debug!(%error, "could not shrink the writer's cache");
+        }
+    }
+
     pub(crate) fn reader(&self) -> &SqlitePool {
         &self.readers
     }
