@@ -132,6 +132,20 @@ fn truth_rows(truth: &Value, list: &str, fields: &[&str]) -> Vec<Vec<String>> {
     out
 }
 
+/// A GA4 source's landing-page rows, and the truth's, to compare.
+async fn landing_pages(pool: &sqlx::SqlitePool, source: i64) -> Vec<Vec<String>> {
+    rows(
+        pool,
+        "SELECT date, landing_page, sessions FROM ga4_landing_pages_daily WHERE source_id = ?",
+        source,
+    )
+    .await
+}
+
+fn landing_truth(truth: &Value) -> Vec<Vec<String>> {
+    truth_rows(truth, "landingPages", &["date", "landingPage", "sessions"])
+}
+
 /// The Google API requests the simulator received (and forgets them).
 async fn requests(sim: &Sim) -> Vec<Value> {
     let log = sim.get("/_sim/google/requests").await;
@@ -242,15 +256,7 @@ async fn ga4_rows_and_metrics_equal_the_truth_and_only_the_lookback_window_is_re
         .await,
         truth_rows(&t, "channels", &["date", "channel", "sessions"])
     );
-    assert_eq!(
-        rows(
-            &pool,
-            "SELECT date, landing_page, sessions FROM ga4_landing_pages_daily WHERE source_id = ?",
-            ny.id
-        )
-        .await,
-        truth_rows(&t, "landingPages", &["date", "landingPage", "sessions"])
-    );
+    assert_eq!(landing_pages(&pool, ny.id).await, landing_truth(&t));
     let tt = truth(&sim, "ga4", TOKYO, day("2026-09-26"), day("2026-11-24")).await;
     assert_eq!(
         ga4_daily(&pool, tokyo.id).await,
@@ -739,11 +745,7 @@ fn sliced_google_config(clock: &freshboard_engine::ManualClock, landing_pages: u
     let mut config = google_config(clock).with_documented_limits();
     config.google.properties[0].landing_pages = landing_pages;
     config.latency = Some(provider_sim::LatencyConfig {
-        google: Some(provider_sim::ProviderLatency {
-            base_ms: 3,
-            per_object_us: 0,
-            jitter_pct: 0,
-        }),
+        google: Some(quick_answers()),
         ..Default::default()
     });
     config
@@ -795,16 +797,7 @@ async fn backfills_walk_their_days_as_slices_at_once_reading_every_day_once_at_e
             ga4_truth_daily(&t, 2),
             "{what}"
         );
-        assert_eq!(
-            rows(
-                &pool,
-                "SELECT date, landing_page, sessions FROM ga4_landing_pages_daily WHERE source_id = ?",
-                source.id
-            )
-            .await,
-            truth_rows(&t, "landingPages", &["date", "landingPage", "sessions"]),
-            "{what}"
-        );
+        assert_eq!(landing_pages(&pool, source.id).await, landing_truth(&t), "{what}");
         // The walk is over: each stream's cursor is its own again, synced through today.
         for stream in ["daily", "channels", "landing_pages"] {
             let c = cursor(&pool, source.id, stream).await;
@@ -911,13 +904,8 @@ async fn a_walk_of_days_cancelled_midway_resumes_every_slice_and_stores_the_trut
     let from = ny_today - Days::new(433);
     let t = truth(&sim, "ga4", NORTHWIND, from, ny_today).await;
     assert_eq!(
-        rows(
-            &pool,
-            "SELECT date, landing_page, sessions FROM ga4_landing_pages_daily WHERE source_id = ?",
-            source.id
-        )
-        .await,
-        truth_rows(&t, "landingPages", &["date", "landingPage", "sessions"]),
+        landing_pages(&pool, source.id).await,
+        landing_truth(&t),
         "every slice resumed, nothing skipped or doubled"
     );
     assert_eq!(ga4_daily(&pool, source.id).await, ga4_truth_daily(&t, 2));

@@ -19,11 +19,7 @@ async fn backfill(charges: u64, history_days: u32) {
     config.stripe.rate_limit_per_sec = 0;
     // A few milliseconds an answer, so requests sent at once are in flight at once.
     config.latency = Some(provider_sim::LatencyConfig {
-        stripe: Some(provider_sim::ProviderLatency {
-            base_ms: 3,
-            per_object_us: 0,
-            jitter_pct: 0,
-        }),
+        stripe: Some(quick_answers()),
         ..Default::default()
     });
     let sim = Sim::start(config).await;

@@ -30,6 +30,16 @@ fn with_env_latency(mut config: provider_sim::Config) -> provider_sim::Config {
     config
 }
 
+/// A few milliseconds an answer: requests sent at once are in flight at once (tests of work
+/// walked concurrently), while a test stays quick.
+pub fn quick_answers() -> provider_sim::ProviderLatency {
+    provider_sim::ProviderLatency {
+        base_ms: 3,
+        per_object_us: 0,
+        jitter_pct: 0,
+    }
+}
+
 impl Sim {
     pub async fn start(config: provider_sim::Config) -> Self {
         let sim = provider_sim::start(with_env_latency(config))
