@@ -146,6 +146,20 @@ fn landing_truth(truth: &Value) -> Vec<Vec<String>> {
     truth_rows(truth, "landingPages", &["date", "landingPage", "sessions"])
 }
 
+/// A Search Console source's query rows, and the truth's, to compare.
+async fn gsc_queries(pool: &sqlx::SqlitePool, source: i64) -> Vec<Vec<String>> {
+    rows(
+        pool,
+        "SELECT date, query, clicks, impressions FROM gsc_queries_daily WHERE source_id = ?",
+        source,
+    )
+    .await
+}
+
+fn queries_truth(truth: &Value) -> Vec<Vec<String>> {
+    truth_rows(truth, "queries", &["date", "query", "clicks", "impressions"])
+}
+
 /// The Google API requests the simulator received (and forgets them).
 async fn requests(sim: &Sim) -> Vec<Value> {
     let log = sim.get("/_sim/google/requests").await;
@@ -432,15 +446,7 @@ async fn search_console_totals_come_from_the_site_report_and_incomplete_days_are
         .await,
         truth_rows(&t, "daily", &fields)
     );
-    assert_eq!(
-        rows(
-            &pool,
-            "SELECT date, query, clicks, impressions FROM gsc_queries_daily WHERE source_id = ?",
-            source.id
-        )
-        .await,
-        truth_rows(&t, "queries", &["date", "query", "clicks", "impressions"])
-    );
+    assert_eq!(gsc_queries(&pool, source.id).await, queries_truth(&t));
     assert_eq!(
         rows(
             &pool,
@@ -828,15 +834,7 @@ async fn backfills_walk_their_days_as_slices_at_once_reading_every_day_once_at_e
     );
     let pool = db(&engine).await;
     let t = truth(&sim, "search_console", SITE, from, la_today).await;
-    assert_eq!(
-        rows(
-            &pool,
-            "SELECT date, query, clicks, impressions FROM gsc_queries_daily WHERE source_id = ?",
-            source.id
-        )
-        .await,
-        truth_rows(&t, "queries", &["date", "query", "clicks", "impressions"])
-    );
+    assert_eq!(gsc_queries(&pool, source.id).await, queries_truth(&t));
     let queries = cursor(&pool, source.id, "queries").await;
     let incomplete = day(queries["incomplete_from"]
         .as_str()
@@ -865,27 +863,7 @@ async fn a_walk_of_days_cancelled_midway_resumes_every_slice_and_stores_the_trut
     let pool = db(&engine).await;
     requests(&sim).await;
 
-    // At the first landing pages committed, cancel: the job stops before its next pages.
-    let mut events = engine.subscribe();
-    let canceller = {
-        let (engine, pool) = (engine.clone(), pool.clone());
-        tokio::spawn(async move {
-            while let Ok(event) = events.recv().await {
-                if let freshboard_engine::EngineEvent::Progress(p) = event {
-                    if p.stream == "landing_pages" {
-                        let job = scalar(&pool, "SELECT id FROM jobs WHERE state = 'running'").await;
-                        engine.cancel_job(job).await.unwrap();
-                        return;
-                    }
-                }
-            }
-        })
-    };
-    let first = engine
-        .sync_source(source.id, freshboard_engine::JobReason::Manual, None)
-        .await
-        .unwrap();
-    canceller.await.unwrap();
+    let first = sync_cancelled_at_first_commit(&engine, source.id, "landing_pages").await;
     assert!(
         first.cancelled,
         "the walk ended before the cancel: make it longer"

@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use freshboard_engine::{EngineEvent, JobReason, MemoryStore};
+use freshboard_engine::MemoryStore;
 use serde_json::json;
 
 /// Syncs a fresh Stripe source with `charges` charges spread over `history_days` (0: all in
@@ -98,27 +98,7 @@ async fn a_walk_cancelled_mid_slices_resumes_every_slice_and_gets_what_was_made_
     let source = add_stripe(&engine, &sim).await;
     let pool = db(&engine).await;
 
-    // At the first batch of charges committed, cancel the job: it stops before its next pages.
-    let mut events = engine.subscribe();
-    let canceller = {
-        let (engine, pool) = (engine.clone(), pool.clone());
-        tokio::spawn(async move {
-            while let Ok(event) = events.recv().await {
-                if let EngineEvent::Progress(p) = event {
-                    if p.stream == "charges" {
-                        let job = scalar(&pool, "SELECT id FROM jobs WHERE state = 'running'").await;
-                        engine.cancel_job(job).await.unwrap();
-                        return;
-                    }
-                }
-            }
-        })
-    };
-    let first = engine
-        .sync_source(source.id, JobReason::Manual, None)
-        .await
-        .unwrap();
-    canceller.await.unwrap();
+    let first = sync_cancelled_at_first_commit(&engine, source.id, "charges").await;
     assert!(
         first.cancelled,
         "the walk ended before the cancel: make it longer"

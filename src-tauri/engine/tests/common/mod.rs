@@ -252,6 +252,30 @@ pub async fn sync(engine: &Engine, source: &Source) -> SyncReport {
         .expect("sync runs")
 }
 
+/// Syncs a source and cancels the job at the first batch of `stream` committed: it stops
+/// before its next pages (tests of a walk resumed from where it stopped).
+pub async fn sync_cancelled_at_first_commit(engine: &Arc<Engine>, source: i64, stream: &str) -> SyncReport {
+    let pool = db(engine).await;
+    let mut events = engine.subscribe();
+    let canceller = {
+        let (engine, stream) = (engine.clone(), stream.to_owned());
+        tokio::spawn(async move {
+            while let Ok(event) = events.recv().await {
+                if let freshboard_engine::EngineEvent::Progress(p) = event {
+                    if p.stream == stream {
+                        let job = scalar(&pool, "SELECT id FROM jobs WHERE state = 'running'").await;
+                        engine.cancel_job(job).await.unwrap();
+                        return;
+                    }
+                }
+            }
+        })
+    };
+    let report = engine.sync_source(source, JobReason::Manual, None).await.unwrap();
+    canceller.await.unwrap();
+    report
+}
+
 /// Read-only queries against the engine's SQLite file.
 pub async fn db(engine: &Engine) -> sqlx::SqlitePool {
     sqlx::SqlitePool::connect(&format!("sqlite:{}?mode=ro", engine.database_path().display()))
