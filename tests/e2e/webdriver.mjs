@@ -283,12 +283,31 @@ export class Session {
     );
   }
 
+  /** Runs `script` in the page until it calls its last argument; resolves to what it passed. */
+  executeAsync(script, args = []) {
+    return request('POST', `${this.base}/execute/async`, { script, args });
+  }
+
   /** Resolves once the page has painted two more frames. */
   nextFrame() {
-    return request('POST', `${this.base}/execute/async`, {
-      script: 'const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));',
-      args: [],
-    });
+    return this.executeAsync('const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));');
+  }
+
+  /** This session's app process and every process it spawned (its WebKit processes), as
+   * `{ pid, name }`: never another Freshboard that happens to run on the machine. */
+  processes() {
+    return [this.app.pid, ...descendantsOf(this.app.pid)]
+      .map((pid) => ({ pid, name: processInfo(pid)?.name }))
+      .filter((p) => p.name !== undefined);
+  }
+
+  /** When this session's app process started, in epoch milliseconds (to the kernel's 10 ms
+   * tick): its start time since boot (/proc/PID/stat, in USER_HZ = 100 ticks a second on
+   * Linux) against the uptime now. */
+  launchedAt() {
+    const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    const now = Date.now();
+    return now - (uptime - Number(this.app.started) / 100) * 1000;
   }
 
   /** Saves a PNG of the window once two frames have painted the latest DOM. From the X

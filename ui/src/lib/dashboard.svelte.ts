@@ -93,7 +93,6 @@ export class ClientDashboards {
       (e) => console.warn('engine events unavailable', e),
     );
     await Promise.all([this.loadList(), this.loadCatalog()]);
-    this.loading = false;
   }
 
   close(): void {
@@ -136,6 +135,11 @@ export class ClientDashboards {
     } catch (e) {
       this.loadError = toCommandError(e).message;
       return;
+    } finally {
+      // The tabs show once the list is known; the widgets once the first read of the
+      // selected dashboard lands — not after the catalog, nor after the reads that events
+      // arriving meanwhile ask for (opening a client starts its lazy syncs).
+      this.loading = false;
     }
     await this.refetch();
   }

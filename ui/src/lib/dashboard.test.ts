@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DashboardView, Widget } from './api';
 import { ClientDashboards, DASHBOARD_POLL_MS, keepUnchanged } from './dashboard.svelte';
-import { FakeClock, FakeDashboardEngine, fakeWidgetView, settle } from './fakes';
+import { FakeClock, FakeDashboardEngine, deferred, fakeWidgetView, settle } from './fakes';
 
 async function opened(setup: (engine: FakeDashboardEngine) => void = (e) => e.addDashboard('Overview', ['stripe.gross_volume', 'stripe.refunds'])) {
   const engine = new FakeDashboardEngine();
@@ -27,6 +27,28 @@ describe('ClientDashboards', () => {
     expect(metrics(board)).toEqual(['stripe.gross_volume']);
     expect(board.catalogByProvider.map((g) => [g.provider, g.metrics.length])).toEqual([['stripe', 2], ['github', 1]]);
     expect(engine.count('get_dashboard')).toBe(1);
+  });
+
+  it('shows the widgets as soon as the first read lands, before the catalog and the reads events ask for meanwhile', async () => {
+    const engine = new FakeDashboardEngine();
+    engine.addDashboard('Overview', ['stripe.gross_volume']);
+    engine.gets = [];
+    const catalog = deferred<typeof engine.catalog>();
+    engine.metricsCatalog = () => catalog.promise;
+    const board = new ClientDashboards(1, engine, new FakeClock());
+    const opening = board.open();
+    await settle();
+    expect(board.loading).toBe(false); // the tabs: the list is known
+    expect(board.current).toBeNull(); // "Loading widgets…"
+    engine.emit({ type: 'job_started', sourceId: 1 });
+    engine.gets[0].resolve(engine.view(board.selectedId!));
+    await settle();
+    expect(metrics(board)).toEqual(['stripe.gross_volume']); // while the second read is under way
+    expect(engine.gets).toHaveLength(2);
+    engine.gets[1].resolve(engine.view(board.selectedId!));
+    catalog.resolve(engine.catalog);
+    await opening;
+    expect(board.catalogByProvider).not.toHaveLength(0);
   });
 
   it('selecting a tab reads that dashboard; going back shows the one read before at once', async () => {

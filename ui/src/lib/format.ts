@@ -1,5 +1,6 @@
 // Pure wording for times and freshness, shared by the client header and the source cards.
 // Pure so it is tested without Svelte; callers pass `now` so relative times age on a tick.
+import { dateFormat } from './intl';
 import type { Account, AccountProvider, AuthKind, ClientFreshness, Connection, ConnectionStatus, FreshnessState } from './api';
 
 const MINUTE = 60_000;
@@ -19,13 +20,13 @@ export function timeAgo(thenMs: number, nowMs: number): string {
 
 /** The exact moment in the person's own locale and zone, for tooltips. */
 export function exactTime(ms: number, locale?: string): string {
-  return new Date(ms).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'medium' });
+  return dateFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' }).format(ms);
 }
 
 /** The day alone, in the person's own locale and zone ("2 Apr 2026", "Apr 2, 2026"). `locale`
  * is for tests; left out, the runtime's own is used, as by `exactTime`. */
 export function exactDay(ms: number, locale?: string): string {
-  return new Date(ms).toLocaleDateString(locale, { dateStyle: 'medium' });
+  return dateFormat(locale, { dateStyle: 'medium' }).format(ms);
 }
 
 /** Badge words, short enough for a pill. */

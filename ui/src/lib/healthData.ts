@@ -16,6 +16,7 @@ import type {
   SparkPoint,
   Spread,
 } from './api';
+import { dateFormat, numberFormat } from './intl';
 import { NO_VALUE, formatCount, formatDay, formatNumber, formatPercent } from './metricFormat';
 
 const HOUR_MS = 3_600_000;
@@ -95,12 +96,8 @@ export const RUN_STATES = [
 
 const ERROR_PALETTE = ['#a1271b', '#b45309', '#7c3aed', '#1d4ed8', '#0f766e', '#be123c', '#57534e'];
 
-const numberFormats = new Map<string, Intl.NumberFormat>();
 function oneDecimal(value: number, locale?: string): string {
-  const key = locale ?? '';
-  let f = numberFormats.get(key);
-  if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 })));
-  return f.format(value);
+  return numberFormat(locale, { maximumFractionDigits: 1 }).format(value);
 }
 
 /** A duration in ms as it reads best: "340 ms", "4.2 s", "3m 05s", "1h 12m". */
@@ -153,13 +150,13 @@ export function bucketLabel(startMs: number, granularity: Granularity, locale?: 
   const ymd = new Date(startMs).toISOString().slice(0, 10);
   switch (granularity) {
     case 'hour':
-      return new Date(startMs).toLocaleString(locale, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+      return dateFormat(locale, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(startMs);
     case 'day':
       return formatDay(ymd, locale);
     case 'week':
       return `Week of ${formatDay(ymd, locale)}`;
     case 'month':
-      return new Date(startMs).toLocaleDateString(locale, { month: 'short', year: 'numeric', timeZone: 'UTC' });
+      return dateFormat(locale, { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(startMs);
   }
 }
 

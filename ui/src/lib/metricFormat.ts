@@ -3,22 +3,10 @@
 // `locale` is left undefined in the app (the person's own) and fixed in tests.
 import type { Unit } from './api';
 import { timeAgo } from './format';
+import { dateFormat, numberFormat } from './intl';
 
 /** Shown where a number would be but there is none. */
 export const NO_VALUE = '—';
-
-const formatters = new Map<string, Intl.NumberFormat>();
-
-/** Intl formatters are slow to build and the dashboard formats hundreds of numbers per render. */
-function numberFormat(locale: string | undefined, options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  const key = `${locale ?? ''}|${JSON.stringify(options)}`;
-  let f = formatters.get(key);
-  if (!f) {
-    f = new Intl.NumberFormat(locale, options);
-    formatters.set(key, f);
-  }
-  return f;
-}
 
 /** The currency's formatter, or null for a code Intl refuses (e.g. an empty one). */
 function currencyFormat(currency: string, locale: string | undefined, compact: boolean): Intl.NumberFormat | null {
@@ -127,12 +115,12 @@ export function dayMs(ymd: string): number {
 /** "24 Nov 2026" (the locale decides the order). Days are UTC days, so they are read in UTC:
  * in a zone west of Greenwich local midnight would fall on the day before. */
 export function formatDay(ymd: string, locale?: string, withYear = true): string {
-  return new Date(dayMs(ymd)).toLocaleDateString(locale, {
+  return dateFormat(locale, {
     day: 'numeric',
     month: 'short',
     ...(withYear ? { year: 'numeric' } : {}),
     timeZone: 'UTC',
-  });
+  }).format(dayMs(ymd));
 }
 
 /** "3 Nov – 9 Nov 2026": the year once when both days share it. */
@@ -144,9 +132,8 @@ export function formatDays(from: string, to: string, locale?: string): string {
 
 /** "24 Nov 2026 10:31" in the person's own zone: when the numbers were last synced. */
 export function formatMoment(ms: number, locale?: string): string {
-  const d = new Date(ms);
-  const date = d.toLocaleDateString(locale, { day: 'numeric', month: 'short', year: 'numeric' });
-  const time = d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  const date = dateFormat(locale, { day: 'numeric', month: 'short', year: 'numeric' }).format(ms);
+  const time = dateFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(ms);
   return `${date} ${time}`;
 }
 
